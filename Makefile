@@ -1,0 +1,36 @@
+# The README's two commands: `make demo` (the whole tuning loop on the embedded default)
+# and `make test` (every test, against a real PostgreSQL). Both install what is missing.
+
+SWIFT ?= swift
+APT_PACKAGES := postgresql-15 postgresql-contrib-15 postgresql-15-hypopg zlib1g-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test deps build release clean format
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build --build-tests
+
+release: deps
+	$(SWIFT) build -c release --product tuner
+	$(SWIFT) build -c release --product demo-shop
+
+test: build
+	$(SWIFT) test --skip-build
+
+demo: release
+	.build/release/tuner demo
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests
+
+clean:
+	rm -rf .build tuner-report

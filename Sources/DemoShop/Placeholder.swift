@@ -1,0 +1,2 @@
+/// The demo shop; see issue 3.
+public enum DemoShopPlaceholder {}

@@ -1,0 +1,2 @@
+/// Throwaway PostgreSQL clusters (initdb / pg_ctl); see issue 3.
+public enum EmbeddedPostgresPlaceholder {}

@@ -1,0 +1,54 @@
+/// A size in bytes as PostgreSQL and pgtune write it: `512MB`, `16GB`, `64kB` (1 kB = 1024 bytes).
+public struct ByteSize: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    public var bytes: Int64
+
+    public init(bytes: Int64) { self.bytes = bytes }
+
+    public static func kilobytes(_ n: Int64) -> ByteSize { ByteSize(bytes: n * 1024) }
+    public static func megabytes(_ n: Int64) -> ByteSize { ByteSize(bytes: n * 1024 * 1024) }
+    public static func gigabytes(_ n: Int64) -> ByteSize { ByteSize(bytes: n * 1024 * 1024 * 1024) }
+
+    /// Parses `512MB`, `16GB`, `1.5GB`, `64kB`, `8192` (bytes), `2TB`; units are case-insensitive, `B` optional.
+    public init(parsing text: String) throws(ParseError) {
+        let trimmed = text.trimmingWhitespace()
+        let numberPart = trimmed.prefix { $0.isNumber || $0 == "." }
+        let unit = trimmed.dropFirst(numberPart.count).trimmingWhitespace().lowercased()
+        guard !numberPart.isEmpty, let value = Double(numberPart), value.isFinite else {
+            throw ParseError("invalid size '\(text)'; use e.g. 512MB, 16GB, 64kB")
+        }
+        let factors: [String: Double] = [
+            "": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+            "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40,
+        ]
+        guard let factor = factors[unit] else {
+            throw ParseError("invalid size unit '\(unit)' in '\(text)'; accepted: B, kB, MB, GB, TB")
+        }
+        guard value > 0 else { throw ParseError("size must be greater than zero, got '\(text)'") }
+        self.bytes = Int64((value * factor).rounded())
+    }
+
+    /// As pgtune renders memory: `GB` when whole, else `MB` when whole, else `kB`.
+    public var description: String {
+        let kb = bytes / 1024
+        if bytes % (1 << 30) == 0 && bytes > 0 { return "\(bytes >> 30)GB" }
+        if bytes % (1 << 20) == 0 && bytes > 0 { return "\(bytes >> 20)MB" }
+        if bytes % 1024 == 0 { return "\(kb)kB" }
+        return "\(bytes)B"
+    }
+
+    /// A rounded human form for reports: `1.2 GB`, `340 MB`, `12 kB`.
+    public var humanDescription: String {
+        let b = Double(bytes)
+        if b >= 1 << 30 { return "\(Self.oneDecimal(b / Double(1 << 30))) GB" }
+        if b >= 1 << 20 { return "\(Self.oneDecimal(b / Double(1 << 20))) MB" }
+        if b >= 1024 { return "\(Self.oneDecimal(b / 1024)) kB" }
+        return "\(bytes) B"
+    }
+
+    private static func oneDecimal(_ v: Double) -> String {
+        let r = (v * 10).rounded() / 10
+        return r == r.rounded() ? String(Int(r)) : String(r)
+    }
+
+    public static func < (lhs: ByteSize, rhs: ByteSize) -> Bool { lhs.bytes < rhs.bytes }
+}

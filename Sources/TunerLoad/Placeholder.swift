@@ -1,0 +1,2 @@
+/// The HTTP load engine; see issue 2.
+public enum TunerLoadPlaceholder {}

@@ -1,0 +1,2 @@
+/// Reports; see issue 6.
+public enum TunerReportPlaceholder {}
