@@ -4,7 +4,6 @@ import PackageDescription
 /// One set of settings for every target (as hummingbird does).
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(

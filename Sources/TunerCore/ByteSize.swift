@@ -12,13 +12,14 @@ public struct ByteSize: Hashable, Comparable, Codable, Sendable, CustomStringCon
     public init(parsing text: String) throws(ParseError) {
         let trimmed = text.trimmingWhitespace()
         let numberPart = trimmed.prefix { $0.isNumber || $0 == "." }
-        let unit = trimmed.dropFirst(numberPart.count).trimmingWhitespace().lowercased()
+        let unit = String(trimmed.dropFirst(numberPart.count)).trimmingWhitespace().lowercased()
         guard !numberPart.isEmpty, let value = Double(numberPart), value.isFinite else {
             throw ParseError("invalid size '\(text)'; use e.g. 512MB, 16GB, 64kB")
         }
+        let (k, m, g, t): (Double, Double, Double, Double) = (1024, 1024 * 1024, 1024 * 1024 * 1024, 1024 * 1024 * 1024 * 1024)
         let factors: [String: Double] = [
-            "": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
-            "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40,
+            "": 1, "b": 1, "k": k, "kb": k, "kib": k, "m": m, "mb": m, "mib": m,
+            "g": g, "gb": g, "gib": g, "t": t, "tb": t, "tib": t,
         ]
         guard let factor = factors[unit] else {
             throw ParseError("invalid size unit '\(unit)' in '\(text)'; accepted: B, kB, MB, GB, TB")
@@ -39,8 +40,9 @@ public struct ByteSize: Hashable, Comparable, Codable, Sendable, CustomStringCon
     /// A rounded human form for reports: `1.2 GB`, `340 MB`, `12 kB`.
     public var humanDescription: String {
         let b = Double(bytes)
-        if b >= 1 << 30 { return "\(Self.oneDecimal(b / Double(1 << 30))) GB" }
-        if b >= 1 << 20 { return "\(Self.oneDecimal(b / Double(1 << 20))) MB" }
+        let (mega, giga): (Double, Double) = (1024 * 1024, 1024 * 1024 * 1024)
+        if b >= giga { return "\(Self.oneDecimal(b / giga)) GB" }
+        if b >= mega { return "\(Self.oneDecimal(b / mega)) MB" }
         if b >= 1024 { return "\(Self.oneDecimal(b / 1024)) kB" }
         return "\(bytes) B"
     }

@@ -21,7 +21,7 @@ public enum HistogramCodec {
     /// Encodes to the compressed, base64 V2 form.
     public static func encode(_ histogram: LatencyHistogram) -> String {
         let layout = BucketLayout(lowest: histogram.lowestDiscernibleValue,
-                                  digits: histogram.numberOfSignificantValueDigits.rawValue)
+                                  digits: UInt8(histogram.numberOfSignificantValueDigits.rawValue))
         var counts: [UInt64] = []
         for item in histogram.recordedValues() {
             let index = layout.countsIndex(for: item.value)
@@ -96,9 +96,9 @@ public enum HistogramCodec {
                 index += Int(-value)
             } else {
                 if value > 0 {
-                    let v = layout.value(at: index)
-                    _ = histogram.record(Swift.min(Swift.max(v, 1), LatencyHistogram.latencyCeilingMicros),
-                                         count: UInt64(value))
+                    // The bucket's highest equivalent value: percentiles then read as Java's decoder reads them.
+                    let v = histogram.highestEquivalentForValue(Swift.max(layout.value(at: index), 1))
+                    _ = histogram.record(Swift.min(v, LatencyHistogram.latencyCeilingMicros), count: UInt64(value))
                 }
                 index += 1
             }

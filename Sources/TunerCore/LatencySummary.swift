@@ -1,3 +1,4 @@
+import Histogram
 /// The numbers a report prints for one latency histogram, in milliseconds.
 public struct LatencySummary: Codable, Sendable, Equatable {
     public var min: Double

@@ -1,3 +1,4 @@
+import Foundation
 /// A target from the guides' tables, as a check: `p95 < 100ms`, `error_rate < 1%`, `rps > 500`.
 ///
 /// Latency metrics: `p50`, `p90`, `p95`, `p99`, `p99.9` (any `pN`), `mean`/`avg`, `min`, `max`;
@@ -60,7 +61,8 @@ public struct Threshold: Codable, Sendable, Hashable, CustomStringConvertible {
     /// Parses one expression for one scope; the error names what is accepted.
     public init(scope: String, parsing text: String) throws(ParseError) {
         self.scope = scope
-        self.expression = text.trimmingWhitespace()
+        let expression = text.trimmingWhitespace()
+        self.expression = expression
         let ops = ["<=", ">=", "==", "<", ">"]
         guard let op = ops.first(where: { expression.contains($0) }),
               let range = expression.range(of: op)
@@ -107,7 +109,7 @@ public struct Threshold: Codable, Sendable, Hashable, CustomStringConvertible {
                 throw ParseError("bad threshold '\(expression)': '\(text)' is not a latency; use e.g. 100ms, 1.5s, 800us")
             }
         case .errorRate:
-            if lower.hasSuffix("%"), let pct = Double(lower.dropLast().trimmingWhitespace()) { return pct / 100 }
+            if lower.hasSuffix("%"), let pct = Double(String(lower.dropLast()).trimmingWhitespace()) { return pct / 100 }
             if let fraction = Double(lower), fraction <= 1 { return fraction }
             throw ParseError("bad threshold '\(expression)': '\(text)' is not a rate; use e.g. 1% or 0.01")
         case .rps, .count, .errors:

@@ -89,7 +89,7 @@ public final class DatabaseSession: Sendable {
             configuration = .init(host: settings.host, port: settings.port, username: settings.user,
                                   password: settings.password, database: settings.database, tls: tls)
         }
-        configuration.options.connectTimeout = .nanoseconds(options.connectTimeout.nanoseconds)
+        configuration.options.connectTimeout = .milliseconds(options.connectTimeout.milliseconds)
         var startup = "-c statement_timeout=\(options.statementTimeout.milliseconds)"
             + " -c lock_timeout=\(options.lockTimeout.milliseconds)"
         if !options.allowsWrites { startup += " -c default_transaction_read_only=on" }
@@ -149,7 +149,7 @@ public final class DatabaseSession: Sendable {
     /// The server's major version number (`server_version_num / 10000`).
     public func serverMajorVersion() async throws(DatabaseError) -> Int {
         let value = try await scalar("SELECT current_setting('server_version_num')::int AS v")
-        return (value?.int ?? 0) / 10000
+        return Int((value?.int ?? 0) / 10000)
     }
 }
 

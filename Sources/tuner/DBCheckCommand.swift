@@ -3,10 +3,10 @@ import ArgumentParser
 struct DBCheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Database doctor."
+        abstract: "Database doctor: every finding with evidence and the SQL or setting that fixes it."
     )
 
     func run() async throws {
-        throw RuntimeError("'tuner check' is not built yet (issue  every finding with evidence and a fix:4)")
+        throw RuntimeError("'tuner db check' is not built yet (issue 4)")
     }
 }

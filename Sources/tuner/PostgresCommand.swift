@@ -1,9 +1,76 @@
 import ArgumentParser
+import EmbeddedPostgres
+import Foundation
 
 struct PostgresCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postgres",
         abstract: "A throwaway PostgreSQL cluster for local use and tests.",
-        subcommands: []
+        discussion: """
+            'start' runs initdb into a temporary directory (or --data-dir to keep the data), starts the server \
+            on a free port with trust authentication on 127.0.0.1 and pg_stat_statements preloaded, and prints \
+            the connection URL. The cluster runs until 'tuner postgres stop'. As root, the server runs as the \
+            'postgres' system user.
+            """,
+        subcommands: [Start.self, Stop.self, Status.self]
     )
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a cluster and print its URL; it keeps running until 'tuner postgres stop'.")
+
+        @Option(help: "Keep the data in this directory (reused if it already holds a cluster).")
+        var dataDir: String?
+
+        @Option(help: "Port to listen on (default: a free one).")
+        var port: Int?
+
+        @Option(help: "Database to create.")
+        var database = "tuner"
+
+        func run() async throws {
+            if let existing = ClusterRecord.read(), existing.isRunning {
+                throw RuntimeError("a cluster is already running at \(existing.url) — 'tuner postgres stop' first")
+            }
+            FileHandle.standardError.write(Data("starting PostgreSQL…\n".utf8))
+            let cluster = try await EmbeddedCluster.start(
+                .init(dataDirectory: dataDir, database: database, port: port, outlivesProcess: true))
+            cluster.detach()
+            try cluster.record.write()
+            FileHandle.standardError.write(Data(
+                "started in \(cluster.startupDuration.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))) — data in \(cluster.baseDirectory)\n".utf8))
+            print(cluster.url)
+        }
+    }
+
+    struct Stop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop the cluster started by 'tuner postgres start'.")
+
+        func run() async throws {
+            guard let record = ClusterRecord.read() else {
+                throw RuntimeError("no cluster was started with 'tuner postgres start'")
+            }
+            try record.stop()
+            try? FileManager.default.removeItem(atPath: ClusterRecord.defaultPath)
+            FileHandle.standardError.write(Data(
+                "stopped\(record.isTemporary ? " and removed \(record.baseDirectory)" : "; data kept in \(record.baseDirectory)")\n".utf8))
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Say whether the cluster is running, and its URL.")
+
+        func run() async throws {
+            guard let record = ClusterRecord.read() else {
+                print("not running (no cluster started with 'tuner postgres start')")
+                throw ExitCode(3)
+            }
+            if record.isRunning {
+                print("running: \(record.url) (data in \(record.baseDirectory))")
+            } else {
+                print("not running (last cluster was in \(record.baseDirectory))")
+                throw ExitCode(3)
+            }
+        }
+    }
 }
