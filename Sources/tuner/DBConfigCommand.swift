@@ -43,10 +43,10 @@ struct DBConfigCommand: AsyncParsableCommand {
     @Option(help: "Output: conf (postgresql.conf lines), sql (ALTER SYSTEM statements), json.")
     var format = "conf"
 
-    @Option(help: "Compare with this server's pg_settings (postgres://…; else DATABASE_URL, PG*).")
+    @Option(help: "Compare with this server's pg_settings (a postgres:// URL); only what differs is shown.")
     var db: String?
 
-    @Flag(help: "With --db: write the differing settings with ALTER SYSTEM and run pg_reload_conf().")
+    @Flag(help: "Write the differing settings with ALTER SYSTEM and run pg_reload_conf() (server: --db, else DATABASE_URL or PG*).")
     var apply = false
 
     func run() async throws {

@@ -31,7 +31,7 @@ struct PoolCommand: AsyncParsableCommand {
     @Option(help: "Output: text (sizing, live picture and ini), ini (only pgbouncer.ini), json.")
     var format = "text"
 
-    @Option(help: "Look at this server's connections (postgres://…; else DATABASE_URL, PG*).")
+    @Option(help: "Also show this server's live connection picture (a postgres:// URL).")
     var db: String?
 
     @Option(help: "With --db: how long to sample pg_stat_activity for the peak of active connections.")

@@ -218,5 +218,10 @@ import TunerCore
         #expect(ConfigurationRecommendation.kb(20560) == "20560kB")
         #expect(ConfigurationRecommendation.kb(2_096_128) == "2047MB")
         #expect(ConfigurationRecommendation.kb(32) == "32kB")
+        // pgtune's formatValue takes `value % unit === 0`, so zero and negative whole units render as it does.
+        #expect(ByteSize(bytes: 0).description == "0GB")
+        #expect(ByteSize.gigabytes(-1).description == "-1GB")
+        #expect(ByteSize.kilobytes(-1).description == "-1kB")
+        #expect(ByteSize(bytes: 1500).description == "1500B")
     }
 }

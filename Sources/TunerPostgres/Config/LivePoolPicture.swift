@@ -8,7 +8,7 @@ public struct LivePoolPicture: Sendable {
     public let reservedConnections: Int
     /// Client connections by state (`active`, `idle`, `idle in transaction`, …), tuner's own excluded.
     public let connectionsByState: [(state: String, count: Int)]
-    /// Sessions whose state this role may not see (other users' sessions without pg_read_all_stats / pg_monitor).
+    /// Sessions whose state this role may not see (other roles' sessions, without pg_read_all_stats / pg_monitor).
     public let invisibleSessions: Int
     /// Client connections when the sample started.
     public let clientConnections: Int
@@ -32,9 +32,12 @@ public struct LivePoolPicture: Sendable {
                    current_setting('superuser_reserved_connections')::int
                    + coalesce(current_setting('reserved_connections', true)::int, 0) AS reserved
             """)
+        // Without pg_read_all_stats, other roles' sessions show neither backend_type nor state; those in a
+        // database are counted as hidden client sessions (autovacuum workers may be among them).
         let byState = try await session.rows("""
             SELECT state, count(*)::int AS n FROM pg_stat_activity
-            WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+            WHERE (backend_type = 'client backend' OR (backend_type IS NULL AND datid IS NOT NULL))
+              AND pid <> pg_backend_pid()
             GROUP BY state ORDER BY count(*) DESC, state
             """)
         var states: [(state: String, count: Int)] = []

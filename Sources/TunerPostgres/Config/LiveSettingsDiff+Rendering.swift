@@ -9,7 +9,7 @@ extension LiveSettingsDiff {
         if !differences.isEmpty {
             let header = ["setting", "live", "recommended", "unit", "source", "restart", "reason"]
             let rows = differences.map {
-                [$0.name, $0.live, $0.recommended, $0.unit ?? "?", $0.source ?? "?",
+                [$0.name, $0.live, $0.recommended, $0.unit ?? (pgSettingsReadable ? "" : "?"), $0.source ?? "?",
                  $0.needsRestart ? "yes" : "no", $0.reason]
             }
             out += "\n" + Self.table([header] + rows)
