@@ -71,8 +71,9 @@ struct DBConfigCommand: AsyncParsableCommand {
             var applied: SettingsApplyResult?
             if apply { applied = try await SettingsApplier.apply(diff, in: session) }
             switch format {
-            case "json": print(diff.json(server: server.redactedURL, recommendation: recommendation, applied: applied),
-                               terminator: "")
+            case "json":
+                print(diff.json(server: server.redactedURL, recommendation: recommendation, applied: applied,
+                                sources: request.sources), terminator: "")
             case "sql": print(diff.alterSystemSQL(), terminator: "")
             default:
                 print(diff.text(server: server.redactedURL), terminator: "")

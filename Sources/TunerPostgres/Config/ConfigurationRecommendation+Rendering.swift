@@ -33,22 +33,26 @@ extension ConfigurationRecommendation {
 
     /// `{"inputs": {...}, "settings": {"shared_buffers": "4GB", ...}, "warnings": [...]}`, every setting a string.
     public func json(sources: InputSources = [:]) -> String {
-        var inputMembers = inputPairs.map { pair in
-            let isNumber = ["cpus", "connections", "pg_version"].contains(pair.key)
-            return "\(JSONText.string(pair.key)): \(isNumber ? pair.value : JSONText.string(pair.value))"
-        }
-        inputMembers += sources.sorted { $0.key < $1.key }.map {
-            "\(JSONText.string("\($0.key)_source")): \(JSONText.string($0.value))"
-        }
         let settingMembers = settings.map { "\(JSONText.string($0.name)): \(JSONText.string($0.value))" }
         return """
             {
-              "inputs": {\(JSONText.members(inputMembers, indent: 4))},
+              "inputs": {\(JSONText.members(inputJSONMembers(sources: sources), indent: 4))},
               "settings": {\(JSONText.members(settingMembers, indent: 4))},
               "warnings": [\(JSONText.members(warnings.map(JSONText.string), indent: 4))]
             }
 
             """
+    }
+
+    /// The inputs as JSON members: counts as numbers, the rest as strings, detected inputs with their `_source`.
+    func inputJSONMembers(sources: InputSources = [:]) -> [String] {
+        let members = inputPairs.map { pair in
+            let isNumber = ["cpus", "connections", "pg_version"].contains(pair.key)
+            return "\(JSONText.string(pair.key)): \(isNumber ? pair.value : JSONText.string(pair.value))"
+        }
+        return members + sources.sorted { $0.key < $1.key }.map {
+            "\(JSONText.string("\($0.key)_source")): \(JSONText.string($0.value))"
+        }
     }
 
     private func render(comment: String, sources: InputSources, line: (RecommendedSetting) -> String) -> String {

@@ -46,9 +46,8 @@ extension LiveSettingsDiff {
 
     /// The diff (and what `--apply` did) as JSON; every value a string as in postgresql.conf.
     public func json(server: String, recommendation: ConfigurationRecommendation,
-                     applied: SettingsApplyResult? = nil) -> String {
+                     applied: SettingsApplyResult? = nil, sources: InputSources = [:]) -> String {
         func list(_ names: [String]) -> String { "[" + names.map(JSONText.string).joined(separator: ", ") + "]" }
-        let inputs = recommendation.inputPairs.map { "\(JSONText.string($0.key)): \(JSONText.string($0.value))" }
         let rows = differences.map { d in
             "{" + [
                 "\"name\": \(JSONText.string(d.name))", "\"live\": \(JSONText.string(d.live))",
@@ -60,7 +59,7 @@ extension LiveSettingsDiff {
         }
         var members = [
             "\"server\": {\"url\": \(JSONText.string(server)), \"version\": \(JSONText.string(serverVersion))}",
-            "\"inputs\": {\(JSONText.members(inputs, indent: 4))}",
+            "\"inputs\": {\(JSONText.members(recommendation.inputJSONMembers(sources: sources), indent: 4))}",
             "\"differences\": [\(JSONText.members(rows, indent: 4))]",
             "\"matching\": \(list(matching))",
             "\"not_readable\": \(list(notReadable))",
