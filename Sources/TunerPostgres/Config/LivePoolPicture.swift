@@ -48,7 +48,7 @@ public struct LivePoolPicture: Sendable {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        let planned = max(1, Int((duration / interval).rounded(.up)))
+        let planned = Int((duration / interval).rounded(.down)) + 1
         var peakActive = 0, peakOpen = 0, totalActive = 0, samples = 0
         repeat {
             let row = try await session.rows("""
@@ -62,7 +62,7 @@ public struct LivePoolPicture: Sendable {
             samples += 1
             progress?(samples, planned)
             let next = start.advanced(by: interval * samples)
-            if next - start >= duration { break }
+            if next - start > duration { break }
             try? await Task.sleep(until: next, clock: clock)
         } while true
         let first = limits.first
