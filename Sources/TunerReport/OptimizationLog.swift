@@ -66,7 +66,7 @@ public struct OptimizationLogEntry: Sendable {
         let failed = before.result.thresholds.filter { !$0.passed }
         if let top = resolved.first {
             issue = "\(top.title) (\(top.id), \(top.severity))"
-            evidence = top.evidence.map { "\($0.name): \($0.value)" }
+            evidence = top.evidence.map { "\($0.name): \($0.displayValue)" }
             hypothesis = top.why
         } else if !failed.isEmpty {
             issue = "thresholds crossed: " + failed.map { "\($0.threshold) (measured \($0.measuredDescription))" }
@@ -75,7 +75,7 @@ public struct OptimizationLogEntry: Sendable {
             hypothesis = nil
         } else if let top = before.result.findings.max(by: { $0.severity < $1.severity }) {
             issue = "\(top.title) (\(top.id), \(top.severity))"
-            evidence = top.evidence.map { "\($0.name): \($0.value)" }
+            evidence = top.evidence.map { "\($0.name): \($0.displayValue)" }
             hypothesis = top.why
         } else {
             issue = "no finding or crossed threshold recorded in the run before the change"
@@ -91,13 +91,23 @@ public struct OptimizationLogEntry: Sendable {
         }
         self.before = Self.figures(before.result)
         self.after = Self.figures(after.result)
-        let significant = comparison.significantChanges
-        impact = significant.isEmpty
-            ? ["no change beyond run-to-run noise"]
-            : significant.map { scope, c in
-                "\(scope) \(c.name): \(c.beforeText) → \(c.afterText) (\(c.changeText), \(c.verdict.rawValue); \(c.evidence))"
-            }
+        impact = Self.impact(comparison)
         conclusion = Self.conclusion(comparison, before: before.result, after: after.result, resolved: resolved)
+    }
+
+    /// The changes beyond noise: overall figures, then one line per endpoint, then the database.
+    static func impact(_ c: RunComparison) -> [String] {
+        func detail(_ f: MetricChange) -> String {
+            "\(f.name): \(f.beforeText) → \(f.afterText) (\(f.changeText), \(f.verdict == .improved ? "better" : "worse"))"
+        }
+        var lines = c.overall.figures.filter(\.verdict.isBeyondNoise).map { "all requests " + detail($0) }
+        for endpoint in c.endpoints.dropFirst() {
+            let changed = endpoint.figures.filter(\.verdict.isBeyondNoise)
+            guard !changed.isEmpty else { continue }
+            lines.append("\(endpoint.name): " + changed.map { "\($0.name) \($0.changeText)" }.joined(separator: ", "))
+        }
+        lines += c.database.filter(\.verdict.isBeyondNoise).map(detail)
+        return lines.isEmpty ? ["no change beyond run-to-run noise"] : lines
     }
 
     /// The headline figures of a run, as the log's Before/After lines show them.
@@ -127,8 +137,9 @@ public struct OptimizationLogEntry: Sendable {
         var text: String
         switch (improved.isEmpty, regressed.isEmpty) {
         case (false, true):
-            let best = improved.min { $0.changePercent < $1.changePercent }!
-            text = "Success: \(best.name) \(best.changeText) beyond run-to-run noise, nothing regressed."
+            // The figure the guides' targets speak of first: p99, then p95, p50, p99.9.
+            let best = ["p99", "p95", "p50", "p99.9"].lazy.compactMap { name in improved.first { $0.name == name } }.first ?? improved[0]
+            text = "Success: \(best.name) \(best.beforeText) → \(best.afterText) (\(best.changeText)) beyond run-to-run noise, nothing regressed."
         case (false, false):
             text = "Mixed: latency improved (" + improved.map { "\($0.name) \($0.changeText)" }.joined(separator: ", ")
                 + ") but " + regressed.map { "\($0.name) \($0.changeText)" }.joined(separator: ", ") + " regressed."

@@ -23,7 +23,7 @@ extension LoadResult {
             .filter { $0.element.fix != nil || $0.element.severity >= .warning }
             .sorted { ($0.element.severity, -$0.offset) > ($1.element.severity, -$1.offset) }
             .map { _, f in
-                Recommendation(title: f.title, change: f.fix, evidence: f.evidence.map { "\($0.name): \($0.value)" },
+                Recommendation(title: f.title, change: f.fix, evidence: f.evidence.map { "\($0.name): \($0.displayValue)" },
                                why: f.why, severity: f.severity, findingID: f.id, object: f.object)
             }
         if generator.wasBottleneck {

@@ -115,3 +115,13 @@ extension LoadResult {
         return facts
     }
 }
+
+extension Finding.Evidence {
+    /// The value as printed, with large whole numbers grouped (`1,414,600,000`).
+    var displayValue: String {
+        if let n = number, n.isFinite, n == n.rounded(), abs(n) >= 10_000, value == String(Int64(n)) {
+            return ReportFormat.count(Int64(n))
+        }
+        return value
+    }
+}

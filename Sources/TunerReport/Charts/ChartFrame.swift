@@ -4,6 +4,10 @@ import Foundation
 enum AxisSpec: Sendable {
     case linear(min: Double, max: Double, format: @Sendable (Double) -> String)
     case log(min: Double, max: Double, format: @Sendable (Double) -> String)
+    /// Seconds of a run: exactly the run's span, ticks at round seconds.
+    case time(min: Double, max: Double)
+    /// Whole counts (connections) from zero.
+    case count(max: Double)
     /// A latency-spectrum percentile axis up to 1 − 10^−nines.
     case percentile(nines: Int)
 
@@ -11,6 +15,8 @@ enum AxisSpec: Sendable {
         switch self {
         case .linear(let lo, let hi, let format): LinearScale(min: lo, max: hi, pixels: pixels, format: format)
         case .log(let lo, let hi, let format): LogScale(min: lo, max: hi, pixels: pixels, format: format)
+        case .time(let lo, let hi): LinearScale(min: lo, max: hi, pixels: pixels, tickCount: 8, isExact: true, isInteger: true)
+        case .count(let hi): LinearScale(min: 0, max: hi, pixels: pixels, isInteger: true)
         case .percentile(let nines): PercentileScale(nines: nines, pixelLower: pixels.0, pixelUpper: pixels.1)
         }
     }

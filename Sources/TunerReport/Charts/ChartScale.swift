@@ -17,15 +17,21 @@ struct LinearScale: ChartScale {
     let pixelUpper: Double
     let format: @Sendable (Double) -> String
 
-    /// A scale over `min...max` widened to nice ticks, about `tickCount` of them.
-    init(min: Double, max: Double, pixels: (Double, Double), tickCount: Int = 5,
-         format: @escaping @Sendable (Double) -> String = { ReportFormat.number($0) }) {
+    /// A scale over `min...max` with about `tickCount` ticks at round values. The domain is widened to
+    /// the ticks unless `isExact` (a time axis ends where the run ended); `isInteger` keeps steps whole.
+    init(min: Double, max: Double, pixels: (Double, Double), tickCount: Int = 5, isExact: Bool = false,
+         isInteger: Bool = false, format: @escaping @Sendable (Double) -> String = { ReportFormat.number($0) }) {
         var lo = min.isFinite ? min : 0
         var hi = max.isFinite ? max : 1
         if hi <= lo { hi = lo + (lo == 0 ? 1 : abs(lo) * 0.1) }
-        let step = Self.niceStep((hi - lo) / Double(Swift.max(tickCount, 1)))
-        lo = (lo / step).rounded(.down) * step
-        hi = (hi / step).rounded(.up) * step
+        var step = Self.niceStep((hi - lo) / Double(Swift.max(tickCount, 1)))
+        if isInteger {
+            step = Swift.max(1, step == 2.5 ? 2 : step.rounded(.up))
+        }
+        if !isExact {
+            lo = (lo / step).rounded(.down) * step
+            hi = (hi / step).rounded(.up) * step
+        }
         self.lower = lo
         self.upper = hi
         self.step = step
@@ -41,8 +47,9 @@ struct LinearScale: ChartScale {
     var ticks: [(value: Double, label: String)] {
         var out: [(Double, String)] = []
         var i = 0.0
+        let first = (lower / step - 1e-9).rounded(.up) * step
         while true {
-            let v = lower + i * step
+            let v = first + i * step
             if v > upper + step / 1000 { break }
             // Snap the float so that 0.1 × 3 prints as 0.3.
             let snapped = (v / step).rounded() * step

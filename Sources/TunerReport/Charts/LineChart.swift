@@ -36,7 +36,7 @@ struct LineChart {
         out += "</g>"
         out += references.map(frame.reference).joined()
         out += frame.hoverColumns(Self.thinned(hover, to: 400))
-        out += markers.map(frame.marker).joined()
+        out += frame.markers(markers)
         return out + frame.close
     }
 
@@ -76,8 +76,7 @@ struct StackedAreaChart {
         let peak = Swift.max(tops.max() ?? 1, references.map(\.value).max() ?? 0,
                              overlays.flatMap { $0.points.map(\.y) }.max() ?? 0, 1)
         let frame = ChartFrame(id: id, width: width, height: height,
-                               x: .linear(min: xDomain.0, max: xDomain.1, format: { ReportFormat.number($0) }),
-                               y: .linear(min: 0, max: peak * 1.05, format: { ReportFormat.number($0) }))
+                               x: .time(min: xDomain.0, max: xDomain.1), y: .count(max: peak * 1.05))
         var out = frame.open(label: label)
         out += bands.map(frame.band).joined()
         out += frame.axes(xTitle: xTitle, yTitle: yTitle)

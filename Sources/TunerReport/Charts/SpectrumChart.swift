@@ -13,18 +13,18 @@ enum SpectrumChart {
         var lineWidth = 2.0
     }
 
-    /// The curves of a run: every endpoint, and `all` on top.
+    /// The curves of a run: `all` (drawn thickest, on top), then every endpoint.
     static func curves(of result: LoadResult) -> [Curve] {
         var curves: [Curve] = []
+        if let h = try? result.overall.latencyHistogram(), h.totalCount > 0 {
+            curves.append(Curve(name: result.requests.count > 1 ? "all requests" : (result.requests.first?.name ?? "all"),
+                                histogram: h, color: "#0f172a", lineWidth: 2.6))
+        }
         if result.requests.count > 1 {
             for (i, stats) in result.requests.enumerated() {
                 guard let h = try? stats.latencyHistogram(), h.totalCount > 0 else { continue }
                 curves.append(Curve(name: stats.name, histogram: h, color: ChartPalette.color(i + 1), lineWidth: 1.6))
             }
-        }
-        if let h = try? result.overall.latencyHistogram(), h.totalCount > 0 {
-            curves.append(Curve(name: result.requests.count > 1 ? "all requests" : (result.requests.first?.name ?? "all"),
-                                histogram: h, color: "#0f172a", lineWidth: 2.6))
         }
         return curves
     }
@@ -64,11 +64,14 @@ enum SpectrumChart {
             series.append(ChartSeries(name: curve.name, color: curve.color, points: points, isDashed: curve.isDashed,
                                       lineWidth: curve.lineWidth))
         }
-        values += markers.map(\.y)
         let positive = values.filter { $0 > 0 }
         let low = positive.min() ?? 0.01
-        let high = positive.max() ?? 1
-        let y: AxisSpec = high / low > 20
+        var high = positive.max() ?? 1
+        // Targets near the data widen the axis to show them; far ones sit on the top edge instead.
+        if let target = markers.map(\.y).filter({ $0 <= high * 1.6 }).max() { high = max(high, target) }
+        let typical = curves.map { $0.histogram.millis(atPercentile: 90) }.max() ?? high
+        // Linear, as HdrHistogram plots are, unless a far tail would flatten the rest.
+        let y: AxisSpec = typical > 0 && high / typical > 12
             ? .log(min: low, max: high, format: { ReportFormat.number($0) })
             : .linear(min: 0, max: high * 1.08, format: { ReportFormat.number($0) })
         let hoverPercentiles = (0...nines * 4).map { 100 * (1 - pow(10, -Double($0) / 4)) }
@@ -77,10 +80,12 @@ enum SpectrumChart {
                 "\($0.name) \(ReportFormat.millis($0.histogram.millis(atPercentile: p)))"
             }.joined(separator: " · "))
         }
+        // Thicker lines last, so the headline curve is drawn over the others; the legend keeps the given order.
+        let drawn = series.enumerated().sorted { ($0.element.lineWidth, $0.offset) < ($1.element.lineWidth, $1.offset) }.map(\.element)
         let chart = LineChart(id: id, label: label, width: width, height: height, x: .percentile(nines: nines), y: y,
-                              xTitle: "percentile", yTitle: "ms", series: series, markers: markers,
+                              xTitle: "percentile", yTitle: "ms", series: drawn, markers: markers,
                               hover: hover, verticalGrid: true)
-        var legend = series.reversed().map { ($0.name, $0.color, $0.isDashed) }
+        var legend = series.map { ($0.name, $0.color, $0.isDashed) }
         if case .log = y { legend.append(("log scale", "transparent", false)) }
         return RenderedChart(svg: chart.svg(), legend: ChartLegend.html(legend))
     }

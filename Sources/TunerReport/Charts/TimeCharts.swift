@@ -59,7 +59,7 @@ enum TimeCharts {
         }
         let domain = xDomain(result)
         let chart = LineChart(
-            id: "throughput", label: "Throughput over time", x: .linear(min: domain.0, max: domain.1, format: { ReportFormat.number($0) }),
+            id: "throughput", label: "Throughput over time", x: .time(min: domain.0, max: domain.1),
             y: .linear(min: 0, max: peak * 1.08, format: { ReportFormat.number($0) }), xTitle: "seconds since start",
             yTitle: "req/s", series: series, bands: warmUpBand(result).map { [$0] } ?? [], references: references,
             hover: hover)
@@ -107,7 +107,7 @@ enum TimeCharts {
         }
         let domain = xDomain(result)
         let chart = LineChart(
-            id: "latency", label: "Latency percentiles over time", x: .linear(min: domain.0, max: domain.1, format: { ReportFormat.number($0) }),
+            id: "latency", label: "Latency percentiles over time", x: .time(min: domain.0, max: domain.1),
             y: y, xTitle: "seconds since start", yTitle: "ms", series: series,
             bands: warmUpBand(result).map { [$0] } ?? [], references: references, hover: hover)
         var legend = series.map { ($0.name, $0.color, $0.isDashed) }

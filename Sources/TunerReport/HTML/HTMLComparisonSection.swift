@@ -16,21 +16,19 @@ struct HTMLComparisonSection {
         out += spectrum()
         out += endpointBars()
         out += "</div>"
-        var rows: [[String]] = []
-        for endpoint in comparison.endpoints {
+        let figures = comparison.overall.figures.map(\.name)
+        let rows = comparison.endpoints.map { endpoint -> [String] in
             let name = endpoint.name == "all" ? "all" : "<code>\(endpoint.name.htmlEscaped)</code>"
             switch endpoint.presence {
-            case .onlyBefore: rows.append([name, "—", "measured", "not in this run", "", ""])
-            case .onlyAfter: rows.append([name, "—", "not in baseline", "measured", "", ""])
-            case .both:
-                for (i, f) in endpoint.figures.enumerated() {
-                    rows.append([i == 0 ? name : "", f.name.htmlEscaped, f.beforeText, f.afterText,
-                                 Self.delta(f), Self.verdict(f)])
-                }
+            case .onlyBefore: return [name] + figures.map { _ in "<span class=\"empty\">not in this run</span>" }
+            case .onlyAfter: return [name] + figures.map { _ in "<span class=\"empty\">new in this run</span>" }
+            case .both: return [name] + endpoint.figures.map(Self.cell)
             }
         }
-        out += "<h3>Endpoints</h3>" + HTML.table(headers: ["endpoint", "figure", "before", "after", "change", "verdict"],
-                                                 numeric: [2, 3, 4], rows: rows)
+        out += "<h3>Endpoints</h3>" + HTML.table(headers: ["endpoint"] + figures, numeric: Set(1...figures.count), rows: rows,
+                                                 totalRow: 0)
+        out += "<p class=\"empty\">Green: better beyond noise · red: worse beyond noise · gray: within noise · "
+            + "italic: too little data to judge. Hover a change for the statistic.</p>"
         if !comparison.database.isEmpty {
             let db = comparison.database.map { [$0.name.htmlEscaped, $0.beforeText, $0.afterText, Self.delta($0), Self.verdict($0)] }
             out += "<h3>Database</h3>" + HTML.table(headers: ["figure", "before", "after", "change", "verdict"], numeric: [1, 2, 3], rows: db)
@@ -52,7 +50,7 @@ struct HTMLComparisonSection {
 
     /// Every step's overall spectrum on one chart (baseline dashed).
     private func spectrum() -> String {
-        let runs: [(String, LoadResult)] = steps.count >= 2 ? steps.map { ($0.label, $0.result) } : [("baseline", baseline), ("this run", result)]
+        let runs: [(String, LoadResult)] = steps.count > 2 ? steps.map { ($0.label, $0.result) } : [("baseline", baseline), ("this run", result)]
         let curves = runs.enumerated().compactMap { i, run -> SpectrumChart.Curve? in
             guard let h = try? run.1.overall.latencyHistogram(), h.totalCount > 0 else { return nil }
             let isFirst = i == 0
@@ -81,6 +79,18 @@ struct HTMLComparisonSection {
         let legend = ChartLegend.html([("before", ChartPalette.lightGray, false), ("after", ChartPalette.blue, false),
                                        ("regressed", ChartPalette.red, false)])
         return HTML.figure("p99 per endpoint", "before and after", RenderedChart(svg: chart.svg(), legend: legend))
+    }
+
+    /// One figure as `before → after` with its change colored by the verdict.
+    static func cell(_ f: MetricChange) -> String {
+        let cls = switch f.verdict {
+        case .improved: "improved"
+        case .regressed: "regressed"
+        case .withinNoise: "noise"
+        case .undecided: "undecided"
+        }
+        return "<span class=\"was\">\(f.beforeText.htmlEscaped) →</span> \(f.afterText.htmlEscaped)"
+            + "<span class=\"delta \(cls)\" title=\"\(f.verdict.rawValue): \(f.evidence.htmlEscaped)\">\(f.changeText.htmlEscaped)</span>"
     }
 
     static func delta(_ f: MetricChange) -> String {

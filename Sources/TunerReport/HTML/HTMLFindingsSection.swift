@@ -14,22 +14,20 @@ struct HTMLFindingsSection {
             let n = findings.filter { $0.severity == s }.count
             return n > 0 ? HTML.pill("\(n) \(s)", cls: s.rawValue) : nil
         }
-        return "<p>\(counts.joined(separator: " "))</p>" + findings.map(card).joined()
-    }
-
-    private func card(_ f: Finding) -> String {
-        var out = "<div class=\"finding \(f.severity.rawValue)\"><h4>\(HTML.pill(f.severity.rawValue, cls: f.severity.rawValue)) "
-        out += "\(f.title.htmlEscaped) <code class=\"object\">\(f.object.htmlEscaped)</code></h4>"
-        out += Self.evidence(f.evidence.map { ($0.name, $0.value) })
-        out += "<div>\(f.why.htmlEscaped)</div>"
-        if let fix = f.fix { out += "<pre>\(fix.htmlEscaped)</pre>" }
-        out += "<div class=\"empty\" style=\"font-size:12px;margin-top:4px\">\(f.id.htmlEscaped) · from \(f.source.htmlEscaped)</div>"
-        return out + "</div>"
+        let rows = findings.map { f in
+            [HTML.pill(f.severity.rawValue, cls: f.severity.rawValue),
+             "<b>\(f.title.htmlEscaped)</b><div class=\"empty\">\(f.why.htmlEscaped)</div>",
+             "<code>\(f.object.htmlEscaped)</code>",
+             Self.evidence(f.evidence.map { ($0.name, $0.displayValue) }),
+             "<code>\(f.id.htmlEscaped)</code><br><span class=\"empty\">\(f.source.htmlEscaped)</span>"]
+        }
+        return "<p>\(counts.joined(separator: " ")) — the fixes are under Recommended changes.</p>"
+            + HTML.table(headers: ["severity", "finding", "object", "evidence", "id"], rows: rows)
     }
 
     static func evidence(_ items: [(String, String)]) -> String {
         guard !items.isEmpty else { return "" }
-        return "<div class=\"evidence\">" + items.map { "<span><b>\($0.0.htmlEscaped)</b> \($0.1.htmlEscaped)</span>" }.joined() + "</div>"
+        return "<div class=\"evidence\" style=\"margin:0\">" + items.map { "<span><b>\($0.0.htmlEscaped)</b> \($0.1.htmlEscaped)</span>" }.joined() + "</div>"
     }
 
     /// Numbered recommendations, each with its evidence and the change to paste.

@@ -112,7 +112,7 @@ struct HTMLReport {
             if let warning = fact.warning { value += " " + HTML.pill(warning, cls: "warning") }
             return (fact.name, value)
         }
-        var out = "<dl class=\"facts\">" + facts.map { "<dt>\($0.0.htmlEscaped)</dt><dd>\($0.1)</dd>" }.joined() + "</dl>"
+        var out = "<dl class=\"facts two\">" + facts.map { "<dt>\($0.0.htmlEscaped)</dt><dd>\($0.1)</dd>" }.joined() + "</dl>"
         if !c.requests.isEmpty {
             let total = max(c.requests.reduce(0) { $0 + $1.weight }, 1)
             let rows = c.requests.map {

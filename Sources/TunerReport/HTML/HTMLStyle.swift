@@ -36,6 +36,7 @@ enum HTMLStyle {
         figcaption span{font-weight:400;color:var(--muted);font-size:12.5px;display:block}
         svg.chart{width:100%;height:auto;display:block;overflow:visible}
         svg.chart text{font-family:inherit;font-size:11px}
+        svg.chart text.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace}
         .tick{fill:#475569}.axis-title{fill:var(--muted);font-weight:600}
         .grid{stroke:#e9eef5;stroke-width:1}.axis{stroke:#94a3b8;stroke-width:1}
         .band{fill:#eef2f7}.band-label{fill:var(--muted);font-size:10.5px!important;font-style:italic}
@@ -72,6 +73,9 @@ enum HTMLStyle {
         .empty{color:var(--muted);font-style:italic}
         .facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:8px 0}
         .facts dt{color:var(--muted)}.facts dd{margin:0}
+        .facts.two{grid-template-columns:max-content 1fr max-content 1fr;column-gap:22px}
+        td .was{color:var(--muted)}td .delta{display:block;font-size:12px}td .delta.noise{color:var(--muted)}
+        td .delta.undecided{color:var(--muted);font-style:italic}
         ul.notes li{margin:3px 0}
         .log-entry{border:1px solid var(--line);border-radius:10px;padding:14px 18px;margin:12px 0}
         .log-entry h3{margin:0 0 8px}

@@ -12,19 +12,19 @@ struct MarkdownComparison {
         out += "A change is beyond noise when it is at least \(ReportFormat.percent(comparison.rule.minimumRelativeChange)) "
         out += "and significant at \(ReportFormat.percent(comparison.rule.confidence)) against each run's own second-to-second variation (Welch's t-test on the per-second "
         out += "series; sampling error of the percentile for single endpoints). See docs/report.md.\n\n"
-        var table = MarkdownTable(headers: ["endpoint", "figure", "before", "after", "change", "verdict"], rightAligned: [2, 3, 4])
+        let figures = comparison.overall.figures.map(\.name)
+        var table = MarkdownTable(headers: ["endpoint"] + figures, rightAligned: Set(1...figures.count))
         for endpoint in comparison.endpoints {
             let name = endpoint.name == "all" ? "**all**" : endpoint.name.markdownCode
             switch endpoint.presence {
-            case .onlyBefore: table.rows.append([name, "—", "measured", "not in this run", "", ""])
-            case .onlyAfter: table.rows.append([name, "—", "not in baseline", "measured", "", ""])
+            case .onlyBefore: table.rows.append([name] + figures.map { _ in "not in this run" })
+            case .onlyAfter: table.rows.append([name] + figures.map { _ in "new in this run" })
             case .both:
-                for f in endpoint.figures {
-                    table.rows.append([name, f.name, f.beforeText, f.afterText, f.changeText, Self.verdict(f)])
-                }
+                table.rows.append([name] + endpoint.figures.map { "\($0.beforeText) → \($0.afterText) (\($0.changeText) \(Self.symbol($0)))" })
             }
         }
         out += table.render()
+        out += "\n✅ better beyond noise · ❌ worse beyond noise · ≈ within noise · ? too little data to judge.\n"
         if !comparison.database.isEmpty {
             var db = MarkdownTable(headers: ["database figure", "before", "after", "change", "verdict"], rightAligned: [1, 2, 3])
             db.rows = comparison.database.map { [$0.name, $0.beforeText, $0.afterText, $0.changeText, Self.verdict($0)] }
@@ -48,6 +48,15 @@ struct MarkdownComparison {
             out += "\nStatements (top by database time in either run):\n\n" + q.render()
         }
         return out
+    }
+
+    static func symbol(_ f: MetricChange) -> String {
+        switch f.verdict {
+        case .improved: "✅"
+        case .regressed: "❌"
+        case .withinNoise: "≈"
+        case .undecided: "?"
+        }
     }
 
     static func verdict(_ f: MetricChange) -> String {

@@ -106,7 +106,7 @@ struct MarkdownReport {
         var table = MarkdownTable(headers: ["severity", "finding", "object", "evidence"])
         table.rows = findings.map { f in
             [Self.severityLabel(f.severity), f.title.markdownEscaped, f.object.markdownCode,
-             f.evidence.map { "\($0.name.markdownEscaped): \($0.value.markdownEscaped)" }.joined(separator: "; ")]
+             f.evidence.map { "\($0.name.markdownEscaped): \($0.displayValue.markdownEscaped)" }.joined(separator: "; ")]
         }
         out += table.render()
         return out
