@@ -86,6 +86,8 @@ public struct OptimizationLogEntry: Sendable {
             change = text
         } else if !resolved.compactMap(\.fix).isEmpty {
             change = resolved.compactMap(\.fix).joined(separator: "\n")
+            // No description was given: name the entry after what it resolved.
+            name = "\(resolved[0].id) on \(resolved[0].object) resolved"
         } else {
             change = "not recorded (pass --change to say what changed)"
         }

@@ -25,7 +25,7 @@ public struct PerformanceReport: Sendable {
             comparison = RunComparison(before: baseline, after: result, rule: rule)
             log = OptimizationLog(steps: [
                 OptimizationStep(label: "baseline", result: baseline),
-                OptimizationStep(label: change.map { $0.collapsingWhitespace.truncated(to: 80) } ?? "after the change",
+                OptimizationStep(label: change.map { $0.collapsingWhitespace.truncated(to: 80) } ?? "this run",
                                  change: change, result: result),
             ], rule: rule)
         }

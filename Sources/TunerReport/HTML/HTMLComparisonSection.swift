@@ -89,8 +89,8 @@ struct HTMLComparisonSection {
         case .withinNoise: "noise"
         case .undecided: "undecided"
         }
-        return "<span class=\"was\">\(f.beforeText.htmlEscaped) →</span> \(f.afterText.htmlEscaped)"
-            + "<span class=\"delta \(cls)\" title=\"\(f.verdict.rawValue): \(f.evidence.htmlEscaped)\">\(f.changeText.htmlEscaped)</span>"
+        return "<div class=\"pair\"><span class=\"was\">\(f.beforeText.htmlEscaped) →</span> \(f.afterText.htmlEscaped)"
+            + "<span class=\"delta \(cls)\" title=\"\(f.verdict.rawValue): \(f.evidence.htmlEscaped)\">\(f.changeText.htmlEscaped)</span></div>"
     }
 
     static func delta(_ f: MetricChange) -> String {

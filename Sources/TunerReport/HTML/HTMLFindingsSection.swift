@@ -16,13 +16,13 @@ struct HTMLFindingsSection {
         }
         let rows = findings.map { f in
             [HTML.pill(f.severity.rawValue, cls: f.severity.rawValue),
-             "<b>\(f.title.htmlEscaped)</b><div class=\"empty\">\(f.why.htmlEscaped)</div>",
+             "<b>\(f.title.htmlEscaped)</b><div class=\"empty\">\(f.why.htmlEscaped)</div>"
+                + "<div class=\"id\">\(f.id.htmlEscaped) · from \(f.source.htmlEscaped)</div>",
              "<code>\(f.object.htmlEscaped)</code>",
-             Self.evidence(f.evidence.map { ($0.name, $0.displayValue) }),
-             "<code>\(f.id.htmlEscaped)</code><br><span class=\"empty\">\(f.source.htmlEscaped)</span>"]
+             Self.evidence(f.evidence.map { ($0.name, $0.displayValue) })]
         }
         return "<p>\(counts.joined(separator: " ")) — the fixes are under Recommended changes.</p>"
-            + HTML.table(headers: ["severity", "finding", "object", "evidence", "id"], rows: rows)
+            + HTML.table(headers: ["severity", "finding", "object", "evidence"], rows: rows)
     }
 
     static func evidence(_ items: [(String, String)]) -> String {

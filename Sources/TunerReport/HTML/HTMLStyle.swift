@@ -71,11 +71,12 @@ enum HTMLStyle {
         pre{background:#0f172a;color:#e2e8f0;padding:10px 14px;border-radius:8px;overflow-x:auto;white-space:pre-wrap;\
         word-break:break-word;margin:8px 0 2px}
         .empty{color:var(--muted);font-style:italic}
+        .id{color:var(--muted);font-size:11.5px;margin-top:2px}
         .facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:8px 0}
         .facts dt{color:var(--muted)}.facts dd{margin:0}
         .facts.two{grid-template-columns:max-content 1fr max-content 1fr;column-gap:22px}
-        td .was{color:var(--muted)}td .delta{display:block;font-size:12px}td .delta.noise{color:var(--muted)}
-        td .delta.undecided{color:var(--muted);font-style:italic}
+        .pair .was{color:var(--muted)}.pair .delta{display:block;font-size:12px}.pair .delta.noise{color:var(--muted)}
+        .pair .delta.undecided{color:var(--muted);font-style:italic}
         ul.notes li{margin:3px 0}
         .log-entry{border:1px solid var(--line);border-radius:10px;padding:14px 18px;margin:12px 0}
         .log-entry h3{margin:0 0 8px}
