@@ -64,27 +64,26 @@ extension String {
             $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0
         })).replacingAll("|", with: "\\|")
         // A code span is delimited by a backtick run longer than any inside it.
-        var longest = 0
-        var run = 0
-        for c in flat {
-            run = c == "`" ? run + 1 : 0
-            longest = Swift.max(longest, run)
-        }
-        let fence = String(repeating: "`", count: longest + 1)
+        let fence = String(repeating: "`", count: flat.longestBacktickRun + 1)
         let pad = flat.hasPrefix("`") || flat.hasSuffix("`") ? " " : ""
         return fence + pad + flat + pad + fence
     }
 
     /// A fenced code block holding the text literally, fenced longer than any backtick run in it.
     func markdownCodeBlock(language: String = "") -> String {
-        var longest = 2
+        let fence = String(repeating: "`", count: Swift.max(longestBacktickRun, 2) + 1)
+        return "\(fence)\(language)\n\(self)\n\(fence)"
+    }
+
+    /// The length of the longest run of backticks in the text.
+    private var longestBacktickRun: Int {
+        var longest = 0
         var run = 0
         for c in self {
             run = c == "`" ? run + 1 : 0
             longest = Swift.max(longest, run)
         }
-        let fence = String(repeating: "`", count: longest + 1)
-        return "\(fence)\(language)\n\(self)\n\(fence)"
+        return longest
     }
 
     /// At most `limit` characters, with an ellipsis when cut.
