@@ -4,9 +4,28 @@ import TunerCore
 /// noise rule and of the time charts.
 struct MeasuredSeries {
     let points: [SeriesPoint]
+    /// p95 and p99.9 of each second with requests, read once from the seconds' histograms; nil when the
+    /// result has none or the run is longer than `histogramSecondsLimit`.
+    let histogramPercentiles: [Double: [Double]]?
+
+    /// Decoding a histogram costs about a millisecond; beyond this many seconds the per-second p95 and
+    /// p99.9 are left out and their noise is judged as an endpoint's is.
+    static let histogramSecondsLimit = 1800
 
     init(_ result: LoadResult) {
         points = result.series.filter { !$0.isWarmUp }
+        histogramPercentiles = Self.decodePercentiles(points.filter { $0.requests > 0 }, [95, 99.9])
+    }
+
+    /// The percentiles `qs` of every point's histogram, or nil when a point has none (or there are too many).
+    static func decodePercentiles(_ points: [SeriesPoint], _ qs: [Double]) -> [Double: [Double]]? {
+        guard !points.isEmpty, points.count <= histogramSecondsLimit else { return nil }
+        var out: [Double: [Double]] = [:]
+        for point in points {
+            guard let encoded = point.histogram, let h = try? HistogramCodec.decode(encoded) else { return nil }
+            for q in qs { out[q, default: []].append(h.millis(atPercentile: q)) }
+        }
+        return out
     }
 
     var requestsPerSecond: [Double] { points.map { Double($0.requests) } }
@@ -20,12 +39,7 @@ struct MeasuredSeries {
     func latency(atPercentile q: Double) -> [Double]? {
         if q == 50 { return p50 }
         if q == 99 { return p99 }
-        var values: [Double] = []
-        for point in points where point.requests > 0 {
-            guard let encoded = point.histogram, let h = try? HistogramCodec.decode(encoded) else { return nil }
-            values.append(h.millis(atPercentile: q))
-        }
-        return values
+        return histogramPercentiles?[q]
     }
 
     /// Relative standard error of the mean of a per-second series (sd / mean / √n), 0 when unknown.

@@ -25,9 +25,16 @@ public struct OptimizationLog: Sendable {
 
     /// Builds the entries for `steps` (the first is the baseline; one entry per later step).
     public init(steps: [OptimizationStep], rule: NoiseRule = .standard) {
+        self.init(steps: steps, rule: rule, known: nil)
+    }
+
+    /// `known` is the comparison of the last two steps when the caller already has it (it costs a
+    /// decode of every second's histogram).
+    init(steps: [OptimizationStep], rule: NoiseRule, known: RunComparison?) {
         self.steps = steps
         entries = steps.indices.dropFirst().map { i in
-            OptimizationLogEntry(number: i, before: steps[i - 1], after: steps[i], rule: rule)
+            OptimizationLogEntry(number: i, before: steps[i - 1], after: steps[i], rule: rule,
+                                 comparison: i == steps.count - 1 ? known : nil)
         }
     }
 }
@@ -53,11 +60,11 @@ public struct OptimizationLogEntry: Sendable {
     public var resolved: [Finding]
     public var comparison: RunComparison
 
-    init(number: Int, before: OptimizationStep, after: OptimizationStep, rule: NoiseRule) {
+    init(number: Int, before: OptimizationStep, after: OptimizationStep, rule: NoiseRule, comparison known: RunComparison?) {
         self.number = number
         name = after.label
         date = after.result.startedAt
-        let comparison = RunComparison(before: before.result, after: after.result, rule: rule)
+        let comparison = known ?? RunComparison(before: before.result, after: after.result, rule: rule)
         self.comparison = comparison
         let remaining = Set(after.result.findings.map { "\($0.id)|\($0.object)" })
         resolved = before.result.findings

@@ -22,12 +22,13 @@ public struct PerformanceReport: Sendable {
         self.result = result
         self.baseline = baseline
         if let baseline {
-            comparison = RunComparison(before: baseline, after: result, rule: rule)
+            let comparison = RunComparison(before: baseline, after: result, rule: rule)
+            self.comparison = comparison
             log = OptimizationLog(steps: [
                 OptimizationStep(label: "baseline", result: baseline),
                 OptimizationStep(label: change.map { $0.collapsingWhitespace.truncated(to: 80) } ?? "this run",
                                  change: change, result: result),
-            ], rule: rule)
+            ], rule: rule, known: comparison)
         }
     }
 
@@ -38,8 +39,9 @@ public struct PerformanceReport: Sendable {
         result = steps[steps.count - 1].result
         if steps.count > 1 {
             baseline = steps[0].result
-            comparison = RunComparison(before: steps[0].result, after: result, rule: rule)
-            log = OptimizationLog(steps: steps, rule: rule)
+            let comparison = RunComparison(before: steps[0].result, after: result, rule: rule)
+            self.comparison = comparison
+            log = OptimizationLog(steps: steps, rule: rule, known: steps.count == 2 ? comparison : nil)
         }
     }
 

@@ -10,8 +10,9 @@ struct AlertsCommand: AsyncParsableCommand {
         discussion: """
             Turns each latency threshold into a histogram_quantile alert over the service's request-duration
             histogram and each error-rate threshold into a ratio of its counts, then adds pool saturation rules.
-            The defaults name the metrics Hummingbird's MetricsMiddleware exports through swift-prometheus;
-            use the options for other services. Writes YAML to stdout (or --out), ready for Prometheus' rule_files.
+            The defaults follow the common Prometheus client conventions (http_request_duration_seconds by
+            route, method, status); the demo shop exports them under --metric-prefix demo_shop_. Use the options
+            for other names. Writes YAML to stdout (or --out), ready for Prometheus' rule_files.
             """
     )
 
@@ -23,6 +24,9 @@ struct AlertsCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Rate window of every expression (a Prometheus duration).", valueName: "DURATION"))
     var window: String = "5m"
+
+    @Option(help: ArgumentHelp("Put before every metric name (e.g. demo_shop_ for the demo shop).", valueName: "PREFIX"))
+    var metricPrefix: String = ""
 
     @Option(help: ArgumentHelp("The service's request-duration histogram (seconds), without _bucket.", valueName: "NAME"))
     var latencyMetric: String = AlertRules.MetricNames().requestDuration
@@ -39,7 +43,8 @@ struct AlertsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Status codes counted as errors (a regular expression).", valueName: "REGEX"))
     var errorStatus: String = AlertRules.MetricNames().errorStatus
 
-    @Option(help: ArgumentHelp("Gauge of database pool connections in use.", valueName: "NAME"))
+    @Option(help: ArgumentHelp("Gauge of database pool connections in use (a name, optionally with {label=\"value\"}).",
+                               valueName: "SELECTOR"))
     var poolInUseMetric: String = AlertRules.MetricNames().poolInUse
 
     @Option(help: ArgumentHelp("Gauge of the database pool's maximum size.", valueName: "NAME"))
@@ -53,10 +58,17 @@ struct AlertsCommand: AsyncParsableCommand {
             throw ValidationError("--window '\(window)' is not a Prometheus duration; use e.g. 1m, 5m, 1h")
         }
         let metricName = #"^[a-zA-Z_:][a-zA-Z0-9_:]*$"#
-        for (option, value) in [("--latency-metric", latencyMetric), ("--pool-in-use-metric", poolInUseMetric),
-                                ("--pool-size-metric", poolSizeMetric), ("--pool-waiting-metric", poolWaitingMetric)]
+        for (option, value) in [("--latency-metric", latencyMetric), ("--metric-prefix", metricPrefix.isEmpty ? "x" : metricPrefix)]
         where value.range(of: metricName, options: .regularExpression) == nil {
             throw ValidationError("\(option) '\(value)' is not a Prometheus metric name")
+        }
+        // A gauge may carry a simple label selector: `name{label="value",…}`.
+        let matcher = #"[a-zA-Z_][a-zA-Z0-9_]*(=|!=|=~|!~)"[^"\\]*""#
+        let selector = #"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{"# + matcher + "(," + matcher + #")*\})?$"#
+        for (option, value) in [("--pool-in-use-metric", poolInUseMetric), ("--pool-size-metric", poolSizeMetric),
+                                ("--pool-waiting-metric", poolWaitingMetric)]
+        where value.range(of: selector, options: .regularExpression) == nil {
+            throw ValidationError("\(option) '\(value)' is not a Prometheus metric name or selector")
         }
         let labelName = #"^[a-zA-Z_][a-zA-Z0-9_]*$"#
         for (option, value) in [("--route-label", routeLabel), ("--status-label", statusLabel)]
@@ -70,6 +82,7 @@ struct AlertsCommand: AsyncParsableCommand {
 
     func run() async throws {
         var names = AlertRules.MetricNames()
+        names.prefix = metricPrefix
         names.requestDuration = latencyMetric
         names.routeLabel = routeLabel
         names.methodLabel = methodLabel.isEmpty ? nil : methodLabel

@@ -37,18 +37,18 @@ import Yams
         let rules = try rules(yaml)
         let byName = Dictionary(uniqueKeysWithValues: rules.map { ($0["alert"] as! String, $0) })
         #expect(byName["ListProductsLatencyP95High"]?["expr"] as? String
-            == #"histogram_quantile(0.95, sum by (le) (rate(http_server_request_duration_bucket{http_route=~"/products",http_request_method="GET"}[5m]))) > 0.1"#)
+            == #"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{route=~"/products",method="GET"}[5m]))) > 0.1"#)
         #expect(byName["ListProductsLatencyP99High"]?["expr"] as? String
-            == #"histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_bucket{http_route=~"/products",http_request_method="GET"}[5m]))) > 0.3"#)
+            == #"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{route=~"/products",method="GET"}[5m]))) > 0.3"#)
         #expect(byName["ProductMeanLatencyHigh"]?["expr"] as? String
-            == #"sum(rate(http_server_request_duration_sum{http_route=~"/products/[^/]+",http_request_method="GET"}[5m])) / sum(rate(http_server_request_duration_count{http_route=~"/products/[^/]+",http_request_method="GET"}[5m])) > 0.02"#)
+            == #"sum(rate(http_request_duration_seconds_sum{route=~"/products/[^/]+",method="GET"}[5m])) / sum(rate(http_request_duration_seconds_count{route=~"/products/[^/]+",method="GET"}[5m])) > 0.02"#)
         #expect(byName["OrderErrorRateHigh"]?["expr"] as? String
-            == #"sum(rate(http_server_request_duration_count{http_route=~"/orders",http_request_method="POST",http_response_status_code=~"5.."}[5m])) / sum(rate(http_server_request_duration_count{http_route=~"/orders",http_request_method="POST"}[5m])) > 0.005"#)
+            == #"sum(rate(http_request_duration_seconds_count{route=~"/orders",method="POST",status=~"5.."}[5m])) / sum(rate(http_request_duration_seconds_count{route=~"/orders",method="POST"}[5m])) > 0.005"#)
         #expect(byName["ErrorRateHigh"]?["expr"] as? String
-            == #"sum(rate(http_server_request_duration_count{http_response_status_code=~"5.."}[5m])) / sum(rate(http_server_request_duration_count[5m])) > 0.01"#)
+            == #"sum(rate(http_request_duration_seconds_count{status=~"5.."}[5m])) / sum(rate(http_request_duration_seconds_count[5m])) > 0.01"#)
         #expect((byName["ErrorRateHigh"]?["labels"] as? [String: Any])?["severity"] as? String == "critical")
         #expect(byName["ErrorRateHigh"]?["for"] as? String == "1m")
-        #expect(byName["DatabasePoolSaturated"]?["expr"] as? String == "max(db_pool_connections_in_use) / max(db_pool_connections_max) > 0.8")
+        #expect(byName["DatabasePoolSaturated"]?["expr"] as? String == #"max(db_pool_connections{state="in_use"}) / max(db_pool_max_connections) > 0.8"#)
         #expect(byName["DatabasePoolWaiters"] != nil)
         #expect(byName["PostgresConnectionsNearMax"] != nil)
         #expect(rules.count == 8)
@@ -62,14 +62,17 @@ import Yams
 
     @Test func metricNamesAndWindowCanBeChanged() throws {
         var names = AlertRules.MetricNames()
-        names.requestDuration = "http_request_duration_seconds"
+        names.prefix = "shop_"
+        names.requestDuration = "latency_seconds"
         names.routeLabel = "handler"
         names.methodLabel = nil
         let scenario = try AlertScenario.parse("thresholds: { list: [\"p99 < 250ms\"] }\nrequests: [{ name: list, path: /v1.0/items }]",
                                                name: "x")
         let rules = try rules(AlertRules(scenario: scenario, metrics: names, window: "1m").yaml())
         #expect(rules.first?["expr"] as? String
-            == #"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{handler=~"/v1\\.0/items"}[1m]))) > 0.25"#)
+            == #"histogram_quantile(0.99, sum by (le) (rate(shop_latency_seconds_bucket{handler=~"/v1\\.0/items"}[1m]))) > 0.25"#)
+        #expect(rules.last?["expr"] as? String == "sum(pg_stat_activity_count) / max(pg_settings_max_connections) > 0.8")
+        #expect(rules.contains { $0["expr"] as? String == "max(shop_db_pool_waiting) > 0" })
     }
 
     @Test func routePatternsMatchTheRouteOfAPath() {

@@ -5,23 +5,28 @@ import Yams
 /// Prometheus alerting rules from a scenario's thresholds (latency through `histogram_quantile` over
 /// the service's request-duration histogram, error rate from its counts) plus connection-pool saturation.
 public struct AlertRules: Sendable {
-    /// The metric and label names of the service being watched; defaults are what Hummingbird's
-    /// `MetricsMiddleware` exports through swift-prometheus (the demo shop).
+    /// The metric and label names of the service being watched. The defaults are the common
+    /// Prometheus client conventions, which the demo shop follows under its `demo_shop_` prefix.
     public struct MetricNames: Sendable {
+        /// Put before every metric name (`demo_shop_`).
+        public var prefix = ""
         /// Request-duration histogram in seconds, without the `_bucket`/`_count`/`_sum` suffix.
-        public var requestDuration = "http_server_request_duration"
-        public var routeLabel = "http_route"
+        public var requestDuration = "http_request_duration_seconds"
+        public var routeLabel = "route"
         /// Nil leaves the method out of the matchers.
-        public var methodLabel: String? = "http_request_method"
-        public var statusLabel = "http_response_status_code"
+        public var methodLabel: String? = "method"
+        public var statusLabel = "status"
         /// Status codes counted as errors (a regular expression).
         public var errorStatus = "5.."
-        /// Gauges of the service's database pool.
-        public var poolInUse = "db_pool_connections_in_use"
-        public var poolSize = "db_pool_connections_max"
-        public var poolWaiting = "db_pool_waiting_requests"
+        /// The service's database pool: connections in use, its maximum, requests waiting for one
+        /// (a metric name, optionally with a label selector).
+        public var poolInUse = #"db_pool_connections{state="in_use"}"#
+        public var poolSize = "db_pool_max_connections"
+        public var poolWaiting = "db_pool_waiting"
 
         public init() {}
+
+        var duration: String { prefix + requestDuration }
     }
 
     public var scenario: AlertScenario
@@ -80,6 +85,15 @@ public struct AlertRules: Sendable {
                 if let label = metrics.methodLabel { matchers.append("\(label)=\(Self.quoted(route.method))") }
             }
             let scopeText = threshold.scope == "all" ? "all requests" : threshold.scope
+            switch threshold.metric {
+            case .max, .min:
+                skipped.append("\(threshold): a histogram cannot give the exact \(threshold.metric); use a high percentile instead")
+                continue
+            case .rps, .count, .errors:
+                skipped.append("\(threshold): a load-test target, not a production alert condition")
+                continue
+            default: break
+            }
             guard threshold.comparison == .less || threshold.comparison == .lessOrEqual else {
                 skipped.append("\(threshold): only upper limits ('<', '<=') become alerts")
                 continue
@@ -87,29 +101,25 @@ public struct AlertRules: Sendable {
             let rule: Rule
             switch threshold.metric {
             case .percentile(let p):
-                let expr = "histogram_quantile(\(Self.number(p / 100)), sum by (le) (rate(\(metrics.requestDuration)_bucket\(Self.selector(matchers))[\(window)]))) > \(Self.number(threshold.limit / 1000))"
+                let expr = "histogram_quantile(\(Self.number(p / 100)), sum by (le) (rate(\(metrics.duration)_bucket\(Self.selector(matchers))[\(window)]))) > \(Self.number(threshold.limit / 1000))"
                 rule = Rule(alert: "\(scopeName)Latency\(Self.camelCase(threshold.metric.description))High", expr: expr, for: "2m",
                             labels: .init(severity: "warning"),
                             annotations: .init(summary: "\(threshold.metric) latency of \(scopeText) above \(ReportFormat.millis(threshold.limit))",
                                                description: "\(threshold.metric) latency of \(scopeText) is {{ $value | humanizeDuration }} over the last \(window); the load-test target is \(threshold.expression)."))
             case .mean:
                 let s = Self.selector(matchers)
-                let expr = "sum(rate(\(metrics.requestDuration)_sum\(s)[\(window)])) / sum(rate(\(metrics.requestDuration)_count\(s)[\(window)])) > \(Self.number(threshold.limit / 1000))"
+                let expr = "sum(rate(\(metrics.duration)_sum\(s)[\(window)])) / sum(rate(\(metrics.duration)_count\(s)[\(window)])) > \(Self.number(threshold.limit / 1000))"
                 rule = Rule(alert: "\(scopeName)MeanLatencyHigh", expr: expr, for: "2m", labels: .init(severity: "warning"),
                             annotations: .init(summary: "mean latency of \(scopeText) above \(ReportFormat.millis(threshold.limit))",
                                                description: "Mean latency of \(scopeText) is {{ $value | humanizeDuration }} over the last \(window); the load-test target is \(threshold.expression)."))
             case .errorRate:
                 let errors = Self.selector(matchers + ["\(metrics.statusLabel)=~\(Self.quoted(metrics.errorStatus))"])
-                let expr = "sum(rate(\(metrics.requestDuration)_count\(errors)[\(window)])) / sum(rate(\(metrics.requestDuration)_count\(Self.selector(matchers))[\(window)])) > \(Self.number(threshold.limit))"
+                let expr = "sum(rate(\(metrics.duration)_count\(errors)[\(window)])) / sum(rate(\(metrics.duration)_count\(Self.selector(matchers))[\(window)])) > \(Self.number(threshold.limit))"
                 rule = Rule(alert: "\(scopeName)ErrorRateHigh", expr: expr, for: "1m", labels: .init(severity: "critical"),
                             annotations: .init(summary: "error rate of \(scopeText) above \(ReportFormat.percent(threshold.limit))",
                                                description: "{{ $value | humanizePercentage }} of \(scopeText) answered with status \(metrics.errorStatus) over the last \(window); the load-test target is \(threshold.expression)."))
-            case .max, .min:
-                skipped.append("\(threshold): a histogram cannot give the exact \(threshold.metric); use a high percentile instead")
-                continue
-            case .rps, .count, .errors:
-                skipped.append("\(threshold): a load-test target, not a production alert condition")
-                continue
+            case .max, .min, .rps, .count, .errors:
+                continue  // skipped above
             }
             var unique = rule
             var n = 2
@@ -127,11 +137,11 @@ public struct AlertRules: Sendable {
     private func poolRules() -> [Rule] {
         [
             Rule(alert: "DatabasePoolSaturated",
-                 expr: "max(\(metrics.poolInUse)) / max(\(metrics.poolSize)) > 0.8", for: "5m", labels: .init(severity: "warning"),
+                 expr: "max(\(metrics.prefix)\(metrics.poolInUse)) / max(\(metrics.prefix)\(metrics.poolSize)) > 0.8", for: "5m", labels: .init(severity: "warning"),
                  annotations: .init(summary: "database connection pool above 80% in use",
                                     description: "{{ $value | humanizePercentage }} of the service's database pool is in use; increase the pool (see `tuner pool`) or reduce time per query.")),
             Rule(alert: "DatabasePoolWaiters",
-                 expr: "max(\(metrics.poolWaiting)) > 0", for: "2m", labels: .init(severity: "warning"),
+                 expr: "max(\(metrics.prefix)\(metrics.poolWaiting)) > 0", for: "2m", labels: .init(severity: "warning"),
                  annotations: .init(summary: "requests are waiting for a database connection",
                                     description: "{{ $value }} requests are queued for a pool connection: the pool is the bottleneck.")),
             Rule(alert: "PostgresConnectionsNearMax",
@@ -156,7 +166,7 @@ public struct AlertRules: Sendable {
         }
         var header = "# Prometheus alerting rules written by tuner \(TunerVersion.current) from the thresholds of '\(scenario.name)'"
         if let target = scenario.target { header += " (target \(target))" }
-        header += ".\n# Latency alerts read the histogram \(metrics.requestDuration) (seconds) by \(metrics.routeLabel); "
+        header += ".\n# Latency alerts read the histogram \(metrics.duration) (seconds) by \(metrics.routeLabel); "
         header += "load with: rule_files: [\"this-file.yaml\"].\n"
         header += "# PostgresConnectionsNearMax needs postgres_exporter; the pool rules need the service's pool gauges.\n"
         for reason in skipped { header += "# not an alert: \(reason.replacingOccurrences(of: "\n", with: " "))\n" }

@@ -102,3 +102,26 @@ enum ChartLegend {
         html(series.map { ($0.name, $0.color, $0.isDashed) })
     }
 }
+
+extension Array where Element == ChartPoint {
+    /// At most `limit` points for long runs: each run of consecutive points becomes one, at the first
+    /// point's x, with `combine` of their y values (mean for levels, max for tails and spikes).
+    func downsampled(to limit: Int = 900, by combine: ([Double]) -> Double) -> [ChartPoint] {
+        guard count > limit, limit > 0 else { return self }
+        let size = (count + limit - 1) / limit
+        return stride(from: 0, to: count, by: size).map { start in
+            let bucket = self[start..<Swift.min(start + size, count)]
+            return ChartPoint(x: bucket.first!.x, y: combine(bucket.map(\.y)))
+        }
+    }
+}
+
+/// How downsampling combines the values of a bucket.
+enum Combine {
+    static func mean(_ values: [Double]) -> Double {
+        let finite = values.filter(\.isFinite)
+        return finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count)
+    }
+
+    static func max(_ values: [Double]) -> Double { values.filter(\.isFinite).max() ?? .nan }
+}

@@ -34,17 +34,17 @@ enum TimeCharts {
         guard result.series.count >= 2 else { return nil }
         let points = result.series
         var series = [ChartSeries(name: "completed requests/s", color: ChartPalette.blue,
-                                  points: points.map { ChartPoint(x: Double($0.second), y: Double($0.requests)) },
+                                  points: points.map { ChartPoint(x: Double($0.second), y: Double($0.requests)) }.downsampled(by: Combine.mean),
                                   fillOpacity: 0.10)]
         if points.contains(where: { $0.errors > 0 }) {
             series.append(ChartSeries(name: "errors/s", color: ChartPalette.red,
-                                      points: points.map { ChartPoint(x: Double($0.second), y: Double($0.errors)) },
+                                      points: points.map { ChartPoint(x: Double($0.second), y: Double($0.errors)) }.downsampled(by: Combine.max),
                                       fillOpacity: 0.15))
         }
         let isOpen = result.configuration.model == "open"
         if isOpen, points.contains(where: { $0.target != nil }) {
             series.append(ChartSeries(name: "target rate", color: ChartPalette.gray,
-                                      points: points.map { ChartPoint(x: Double($0.second), y: $0.target ?? .nan) },
+                                      points: points.map { ChartPoint(x: Double($0.second), y: $0.target ?? .nan) }.downsampled(by: Combine.mean),
                                       isDashed: true, lineWidth: 1.5))
         }
         let references = Self.references(result) { $0 == .rps }
@@ -70,22 +70,15 @@ enum TimeCharts {
     static func latency(_ result: LoadResult) -> RenderedChart? {
         let points = result.series.filter { $0.requests > 0 }
         guard points.count >= 2 else { return nil }
-        let p95: [Double]? = {
-            var values: [Double] = []
-            for p in points {
-                guard let text = p.histogram, let h = try? HistogramCodec.decode(text) else { return nil }
-                values.append(h.millis(atPercentile: 95))
-            }
-            return values
-        }()
+        let p95 = MeasuredSeries.decodePercentiles(points, [95])?[95]
         var series = [ChartSeries(name: "p50", color: ChartPalette.blue,
-                                  points: points.map { ChartPoint(x: Double($0.second), y: $0.p50) })]
+                                  points: points.map { ChartPoint(x: Double($0.second), y: $0.p50) }.downsampled(by: Combine.mean))]
         if let p95 {
             series.append(ChartSeries(name: "p95", color: ChartPalette.purple,
-                                      points: zip(points, p95).map { ChartPoint(x: Double($0.second), y: $1) }))
+                                      points: zip(points, p95).map { ChartPoint(x: Double($0.second), y: $1) }.downsampled(by: Combine.max)))
         }
         series.append(ChartSeries(name: "p99", color: ChartPalette.orange,
-                                  points: points.map { ChartPoint(x: Double($0.second), y: $0.p99) }))
+                                  points: points.map { ChartPoint(x: Double($0.second), y: $0.p99) }.downsampled(by: Combine.max)))
         let plotted: Set<Double> = p95 == nil ? [50, 99] : [50, 95, 99]
         let references = Self.references(result) {
             if case .percentile(let q) = $0 { return plotted.contains(q) }
@@ -129,10 +122,10 @@ enum TimeCharts {
         let pool = db.pool.sorted { $0.second < $1.second }
         if pool.count >= 2 {
             overlays.append(ChartSeries(name: "service pool in use", color: ChartPalette.purple,
-                                        points: pool.map { ChartPoint(x: Double($0.second) + 0.5, y: Double($0.inUse)) }))
+                                        points: pool.map { ChartPoint(x: Double($0.second) + 0.5, y: Double($0.inUse)) }.downsampled(by: Combine.max)))
             if pool.contains(where: { $0.waiting > 0 }) {
                 overlays.append(ChartSeries(name: "service pool waiters", color: ChartPalette.pink,
-                                            points: pool.map { ChartPoint(x: Double($0.second) + 0.5, y: Double($0.waiting)) },
+                                            points: pool.map { ChartPoint(x: Double($0.second) + 0.5, y: Double($0.waiting)) }.downsampled(by: Combine.max),
                                             isDashed: true))
             }
         }
