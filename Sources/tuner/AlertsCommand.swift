@@ -8,11 +8,12 @@ struct AlertsCommand: AsyncParsableCommand {
         commandName: "alerts",
         abstract: "Prometheus alerting rules from a scenario's thresholds.",
         discussion: """
-            Turns each latency threshold into a histogram_quantile alert over the service's request-duration
+            Turns each latency threshold into a histogram_quantile alert over the service's request-duration \
             histogram and each error-rate threshold into a ratio of its counts, then adds pool saturation rules.
-            The defaults follow the common Prometheus client conventions (http_request_duration_seconds by
-            route, method, status); the demo shop exports them under --metric-prefix demo_shop_. Use the options
-            for other names. Writes YAML to stdout (or --out), ready for Prometheus' rule_files.
+
+            The defaults follow the common Prometheus client conventions (http_request_duration_seconds by \
+            route, method, status); the demo shop exports them under --metric-prefix demo_shop_. Writes YAML \
+            to stdout (or --out), ready for Prometheus' rule_files.
             """
     )
 

@@ -9,12 +9,14 @@ struct ReportCommand: AsyncParsableCommand {
         commandName: "report",
         abstract: "Markdown, HTML and JUnit reports from a result JSON.",
         discussion: """
-            Writes report.md, report.html (one self-contained file with SVG charts) and junit.xml (one test case
-            per threshold) into --out, with a copy of the result as result.json.
-            With --baseline, the report adds before/after for every endpoint and the database figures, says whether
-            each change is beyond run-to-run noise, and fills an optimization log entry.
-            Exit codes: 0 when the files were written (whatever the thresholds say), 99 with --check when a threshold
-            in the result was crossed, 1 when a file cannot be read or written.
+            Writes report.md, report.html (one self-contained file with SVG charts) and junit.xml (one test \
+            case per threshold) into --out, with a copy of the result as result.json.
+
+            With --baseline, the report adds before/after for every endpoint and the database figures, says \
+            whether each change is beyond run-to-run noise, and fills an optimization log entry.
+
+            Exit codes: 0 when the files were written (whatever the thresholds say), 99 with --check when a \
+            threshold in the result was crossed, 1 when a file cannot be read or written.
             """
     )
 
