@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TunerCore
 
 /// Watches the database while a load runs: snapshots before and after, pg_stat_activity every second.
@@ -17,41 +18,56 @@ public enum RunObserver {
     }
 
     /// Runs `body` (the load) while observing the database through `session`.
+    ///
+    /// The "before" snapshot is taken when the warm-up ends, so that warm-up traffic is left out of the
+    /// deltas just as it is left out of the latency figures; activity is sampled for the whole load, on
+    /// a clock that starts with it (the same seconds as the load's series).
     public static func observe<T: Sendable>(
-        _ session: DatabaseSession, interval: Duration = .seconds(1),
-        during body: @Sendable () async throws -> T
+        _ session: DatabaseSession, warmUp: Duration = .zero, interval: Duration = .seconds(1),
+        during body: @escaping @Sendable () async throws -> T
     ) async throws -> (T, Observation) {
-        let before = try await StatsSnapshot.take(session)
+        // Without a warm-up the baseline must precede the first request.
+        var before: StatsSnapshot? = warmUp <= .zero ? try await StatsSnapshot.take(session) : nil
         let started = ContinuousClock.now
-        let sampler = Task {
-            var samples: [ActivitySample] = []
-            var failures: [String] = []
-            while !Task.isCancelled {
-                let second = (ContinuousClock.now - started).seconds
-                do {
-                    samples.append(try await ActivitySample.take(session, second: second))
-                } catch {
-                    if failures.count < 3 { failures.append("activity sample at \(Int(second))s failed: \(error)") }
-                }
-                try? await Task.sleep(for: interval)
-            }
-            return (samples, failures)
+        let finished = Mutex(false)
+        let load = Task {
+            defer { finished.withLock { $0 = true } }
+            return try await body()
         }
-        let result: T
+        var samples: [ActivitySample] = []
+        var notes: [String] = []
         do {
-            result = try await body()
+            try await withTaskCancellationHandler {
+                while !finished.withLock({ $0 }) {
+                    let elapsed = ContinuousClock.now - started
+                    if before == nil && elapsed >= warmUp { before = try await StatsSnapshot.take(session) }
+                    do {
+                        samples.append(try await ActivitySample.take(session, second: elapsed.seconds))
+                    } catch {
+                        if notes.count < 3 { notes.append("activity sample at \(Int(elapsed.seconds))s failed: \(error)") }
+                    }
+                    let next = started + interval * (Int((ContinuousClock.now - started) / interval) + 1)
+                    // Sleep in short slices so that the end of the load is noticed quickly.
+                    while !finished.withLock({ $0 }) && ContinuousClock.now < next {
+                        try? await Task.sleep(for: min(.milliseconds(50), next - ContinuousClock.now))
+                    }
+                }
+            } onCancel: {
+                load.cancel()
+            }
         } catch {
-            sampler.cancel()
-            _ = await sampler.value
+            load.cancel()
+            _ = try? await load.value
             throw error
         }
-        sampler.cancel()
-        let (samples, failures) = await sampler.value
+        let result = try await load.value
+        // A load shorter than its warm-up still gets a baseline (the deltas are then empty, not wrong).
+        let baseline: StatsSnapshot
+        if let before { baseline = before } else { baseline = try await StatsSnapshot.take(session) }
         let after = try await StatsSnapshot.take(session)
-        var notes = failures
         if let missing = after.statementsUnavailable {
             notes.append("pg_stat_statements could not be read (\(missing)); query figures are missing")
         }
-        return (result, Observation(before: before, after: after, samples: samples, notes: notes))
+        return (result, Observation(before: baseline, after: after, samples: samples, notes: notes))
     }
 }
