@@ -41,7 +41,6 @@ struct JSONResponder: Sendable {
                 headers[.contentEncoding] = "gzip"
             }
         }
-        headers[.contentLength] = String(body.readableBytes)
         return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 

@@ -114,8 +114,7 @@ struct DemoShopMain: AsyncParsableCommand {
             let summary = try await ShopSeeder.seed(url: url, scale: scale) { progress in
                 FileHandle.standardError.write(Data("seed: \(progress.description)\n".utf8))
             }
-            let rows = summary.rows.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            FileHandle.standardError.write(Data("seeded in \(summary.duration): \(rows)\n".utf8))
+            FileHandle.standardError.write(Data("\(summary)\n".utf8))
         } catch {
             FileHandle.standardError.write(Data("demo-shop: \(error)\n".utf8))
             throw ExitCode(1)

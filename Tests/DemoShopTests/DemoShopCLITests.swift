@@ -82,7 +82,7 @@ import Glibc
         let result = try Self.run(["--db", url, "--seed-only", "--scale", "1"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr.contains("seeded in"))
+        #expect(result.stderr.contains("seeded scale 1 in"))
         #expect(try await ShopTest.integer("SELECT count(*) FROM products", in: url) == 50)
     }
 

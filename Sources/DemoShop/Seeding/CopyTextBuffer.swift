@@ -50,13 +50,20 @@ struct CopyTextBuffer {
     }
 
     /// Words joined by spaces (generated text: no character needs escaping).
-    mutating func append(words: some Sequence<StaticString>) {
+    mutating func append(words: StaticString...) {
         separate()
-        var first = true
-        for word in words {
-            if !first { buffer.writeInteger(UInt8(ascii: " ")) }
-            first = false
+        for (index, word) in words.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: " ")) }
             buffer.writeStaticString(word)
+        }
+    }
+
+    /// `count` words drawn from `vocabulary`, joined by spaces, without building an array per row.
+    mutating func append(randomWords count: Int, from vocabulary: [StaticString], using random: inout SplitMix64) {
+        separate()
+        for index in 0..<count {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: " ")) }
+            buffer.writeStaticString(random.pick(vocabulary))
         }
     }
 

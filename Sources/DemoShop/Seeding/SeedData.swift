@@ -43,7 +43,7 @@ struct SeedData: Sendable {
     func writeCustomer(_ id: Int, to out: inout CopyTextBuffer) {
         var random = SplitMix64(table: 1, id: id)
         out.append(id)
-        out.append(words: [random.pick(Self.firstNames), random.pick(Self.lastNames)])
+        out.append(words: random.pick(Self.firstNames), random.pick(Self.lastNames))
         out.append("customer\(id)@example.com")
         out.append(timestamp: anchor - random.below(3 * 365 * 86_400))
         out.endRow()
@@ -53,9 +53,9 @@ struct SeedData: Sendable {
         var random = SplitMix64(table: 2, id: id)
         out.append(id)
         out.append(1 + random.below(scale.tenants))
-        out.append(words: CollectionOfOne(random.pick(Self.categories)))
-        out.append(words: [random.pick(Self.words), random.pick(Self.words), random.pick(Self.words)])
-        out.append(words: random.words(from: Self.words, count: 30 + random.below(60)))
+        out.append(words: random.pick(Self.categories))
+        out.append(randomWords: 3, from: Self.words, using: &random)
+        out.append(randomWords: 30 + random.below(60), from: Self.words, using: &random)
         out.append(Self.priceCents(ofProduct: id))
         out.append(100 + random.below(5000))
         out.append(timestamp: anchor - random.below(2 * 365 * 86_400))
@@ -72,7 +72,7 @@ struct SeedData: Sendable {
         forEachLine(ofOrder: &random) { product, quantity in total += quantity * Self.priceCents(ofProduct: product) }
         out.append(id)
         out.append(customer)
-        out.append(words: CollectionOfOne(status))
+        out.append(words: status)
         out.append(total)
         out.append(timestamp: createdAt)
         out.endRow()
@@ -103,7 +103,7 @@ struct SeedData: Sendable {
         out.append(random.skewed(upTo: scale.products))
         out.append(1 + random.below(scale.customers))
         out.append(max(1, 5 - random.below(5) * random.below(2)))
-        out.append(words: random.words(from: Self.words, count: 8 + random.below(22)))
+        out.append(randomWords: 8 + random.below(22), from: Self.words, using: &random)
         out.append(timestamp: anchor - random.below(365 * 86_400))
         out.endRow()
     }
@@ -158,7 +158,4 @@ struct SplitMix64 {
 
     mutating func pick<T>(_ values: [T]) -> T { values[below(values.count)] }
 
-    mutating func words(from values: [StaticString], count: Int) -> [StaticString] {
-        (0..<count).map { _ in pick(values) }
-    }
 }

@@ -59,9 +59,15 @@ public struct SeedProgress: Sendable {
 }
 
 /// What the seeder loaded and how long it took.
-public struct SeedSummary: Sendable {
+public struct SeedSummary: Sendable, CustomStringConvertible {
     public var scale: SeedScale
     /// Rows per table.
     public var rows: [String: Int]
     public var duration: Duration
+
+    /// `seeded scale 2000 in 21.4s: customers 40000, products 100000, …` (tables in schema order).
+    public var description: String {
+        let counts = ShopSchema.tableNames.compactMap { table in rows[table].map { "\(table) \($0)" } }
+        return "seeded scale \(scale.factor) in \(duration.shortDescription): " + counts.joined(separator: ", ")
+    }
 }
