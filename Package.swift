@@ -69,7 +69,7 @@ let package = Package(
         ),
         .target(
             name: "TunerReport",
-            dependencies: ["TunerCore"],
+            dependencies: ["TunerCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -135,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TunerReportTests",
-            dependencies: ["TunerReport", "TunerCore"],
+            dependencies: ["TunerReport", "TunerCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
