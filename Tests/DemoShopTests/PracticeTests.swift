@@ -185,7 +185,9 @@ import Testing
 
     @Test(arguments: ShopMode.allCases) func poolIsPrewarmedBoundedAndMeasured(mode: ShopMode) async throws {
         let url = try await ShopTest.seededDatabase()
-        let openConnections = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'demo-shop'"
+        let openConnections = """
+            SELECT count(*) FROM pg_stat_activity WHERE application_name = 'demo-shop' AND datname = current_database()
+            """
         let size = mode == .tuned ? 4 : ShopConfiguration.naivePoolSize
         try await ShopTest.withShop(ShopTest.configuration(mode, url: url)) { client in
             #expect(try await ShopTest.integer(openConnections, in: url) == (mode == .tuned ? 4 : 0))
