@@ -75,6 +75,7 @@ let package = Package(
         .target(
             name: "DemoShop",
             dependencies: [
+                "TunerCore", "TunerPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
