@@ -42,10 +42,16 @@ import TunerCore
             #expect(!run.connections.isEmpty)
             #expect(run.cacheHitRatio != nil)
 
-            let findings = RunAnalysis.findings(run, load: .init(httpRequests: UInt64(requests), seconds: 1))
+            // Many more HTTP requests than list queries: only the parent/child signature can find it.
+            let load = RunAnalysis.Load(httpRequests: UInt64(requests * 40),
+                                        requestsByName: ["list": UInt64(requests), "other": UInt64(requests * 39)],
+                                        seconds: 1)
+            let findings = RunAnalysis.findings(run, load: load)
             let nPlusOne = try #require(findings.first { $0.id == "n-plus-one" })
             #expect(nPlusOne.object == "queryid \(children.queryID)")
-            #expect(nPlusOne.evidence(named: "calls per request")?.number == 10)
+            #expect(nPlusOne.evidence(named: "calls per parent call")?.number == 10)
+            #expect(nPlusOne.evidence(named: "endpoint")?.value == "list (\(requests) requests)")
+            #expect(nPlusOne.evidence(named: "parent statement")?.value.contains("FROM parents") == true)
             #expect(nPlusOne.fix?.contains("parent_id = ANY($1)") == true)
             let scan = try #require(findings.first { $0.id == "seq-scan-during-load" && $0.object == "public.children" })
             #expect(scan.evidence(named: "rows per scan")?.number == 4_000)

@@ -5,7 +5,8 @@ import TunerCore
 public enum RunAnalysis {
     /// The limits the run findings use; named so that reports and `--help` can quote them.
     public struct Thresholds: Sendable {
-        /// A statement run at least this many times per HTTP request (over all requests) is an N+1 shape.
+        /// A statement run at least this many times per call of a list statement whose rows it follows
+        /// (or, failing that, per HTTP request over all requests) is an N+1 shape …
         public var nPlusOneCallsPerRequest = 1.5
         /// … provided one call is cheap (mean at most this many milliseconds) …
         public var nPlusOneMaxMeanMilliseconds = 5.0
@@ -34,12 +35,16 @@ public enum RunAnalysis {
     /// The facts about the load that the analysis weighs the database against.
     public struct Load: Sendable {
         public var httpRequests: UInt64
+        /// Completed requests per request name, to name the endpoint behind an N+1.
+        public var requestsByName: [String: UInt64]
         public var seconds: Double
         public var tempFiles: Int64
         public var tempBytes: Int64
 
-        public init(httpRequests: UInt64, seconds: Double, tempFiles: Int64 = 0, tempBytes: Int64 = 0) {
+        public init(httpRequests: UInt64, requestsByName: [String: UInt64] = [:], seconds: Double,
+                    tempFiles: Int64 = 0, tempBytes: Int64 = 0) {
             self.httpRequests = httpRequests
+            self.requestsByName = requestsByName
             self.seconds = seconds
             self.tempFiles = tempFiles
             self.tempBytes = tempBytes
@@ -89,26 +94,54 @@ public enum RunAnalysis {
     }
 
     static func nPlusOne(_ run: DatabaseRun, _ load: Load, _ t: Thresholds) -> [Finding] {
-        guard load.httpRequests > 0 else { return [] }
-        return run.queries.compactMap { q in
-            let perRequest = Double(q.calls) / Double(load.httpRequests)
-            let rowsPerCall = q.calls > 0 ? Double(q.rows) / Double(q.calls) : 0
+        run.queries.compactMap { q in
             let lower = q.query.lowercased()
-            guard perRequest >= t.nPlusOneCallsPerRequest, q.meanMilliseconds <= t.nPlusOneMaxMeanMilliseconds,
+            let rowsPerCall = q.calls > 0 ? Double(q.rows) / Double(q.calls) : 0
+            guard q.calls >= 10, q.meanMilliseconds <= t.nPlusOneMaxMeanMilliseconds,
                   rowsPerCall <= t.nPlusOneMaxRowsPerCall, lower.hasPrefix("select") || lower.hasPrefix("with"),
                   let parameter = equalityParameter(in: q.query)
             else { return nil }
+            // The classic signature: one call per row of a list statement (the parent), so the child's calls
+            // match the parent's rows while the parent returns several rows per call.
+            let parent = run.queries
+                .filter { p in
+                    p.queryID != q.queryID && p.calls > 0 && Double(p.rows) / Double(p.calls) >= 1.5
+                        && Double(q.calls) >= Double(p.calls) * t.nPlusOneCallsPerRequest
+                        && abs(Double(p.rows) - Double(q.calls)) <= 0.1 * Double(q.calls)
+                }
+                .min { abs(Double($0.rows) - Double(q.calls)) < abs(Double($1.rows) - Double(q.calls)) }
+            let perRequest = load.httpRequests > 0 ? Double(q.calls) / Double(load.httpRequests) : 0
+            guard parent != nil || perRequest >= t.nPlusOneCallsPerRequest else { return nil }
+            // Name the endpoint whose request count matches the parent's calls, when one does.
+            let endpoint = parent.flatMap { p in
+                load.requestsByName.filter { abs(Double($0.value) - Double(p.calls)) <= 0.05 * Double(p.calls) + 1 }
+                    .min { abs(Double($0.value) - Double(p.calls)) < abs(Double($1.value) - Double(p.calls)) }
+            }
+            let perParentCall = parent.map { Double(q.calls) / Double($0.calls) } ?? perRequest
             let batched = q.query.replacingOccurrences(
                 of: "= \\\(parameter)(?![0-9])", with: "= ANY(\\\(parameter))", options: .regularExpression)
+            var evidence: [Finding.Evidence] = [
+                .init("calls", Double(q.calls)), .init("mean", q.meanMilliseconds, unit: "ms"),
+                .init("rows per call", (rowsPerCall * 10).rounded() / 10),
+                .init("database time", q.totalMilliseconds, unit: "ms"),
+            ]
+            if let parent {
+                evidence += [
+                    .init("parent statement", oneLine(parent.query, 120)),
+                    .init("parent calls", Double(parent.calls)), .init("parent rows", Double(parent.rows)),
+                    .init("calls per parent call", (perParentCall * 100).rounded() / 100),
+                ]
+            }
+            if let endpoint {
+                evidence.append(.init("endpoint", "\(endpoint.key) (\(endpoint.value) requests)"))
+            }
+            evidence.append(.init("HTTP requests", Double(load.httpRequests)))
+            let whereText = endpoint.map { " in \($0.key)" } ?? ""
             return Finding(
-                id: "n-plus-one", severity: perRequest >= 5 ? .critical : .warning, object: "queryid \(q.queryID)",
-                title: "N+1: \(oneLine(q.query, 80)) ran \(formatted(perRequest))× per HTTP request",
-                evidence: [
-                    .init("calls", Double(q.calls)), .init("HTTP requests", Double(load.httpRequests)),
-                    .init("calls per request", (perRequest * 100).rounded() / 100),
-                    .init("mean", q.meanMilliseconds, unit: "ms"), .init("rows per call", (rowsPerCall * 10).rounded() / 10),
-                    .init("database time", q.totalMilliseconds, unit: "ms"),
-                ],
+                id: "n-plus-one", severity: perParentCall >= 5 ? .critical : .warning, object: "queryid \(q.queryID)",
+                title: "N+1\(whereText): \(oneLine(q.query, 80)) ran \(formatted(perParentCall))× per "
+                    + (parent == nil ? "HTTP request" : "list query, once per row"),
+                evidence: evidence,
                 why: "A cheap query issued once per row of a parent list costs a round trip each time; the round trips, not the query, dominate the latency.",
                 fix: "-- load the rows for all parents in one statement (pass an array of ids):\n\(batched)\n-- or JOIN the child table in the parent query",
                 source: "run")
