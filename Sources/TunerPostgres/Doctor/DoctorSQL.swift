@@ -1,0 +1,80 @@
+import TunerCore
+
+/// SQL fragments and value formatting shared by the checks.
+enum DoctorSQL {
+    /// Prefixed to every doctor statement so that the query checks can leave Tuner's own statements
+    /// out of pg_stat_statements' figures.
+    static let marker = "/* tuner doctor */"
+
+    /// Schemas that belong to PostgreSQL itself, as a SQL list.
+    static let systemSchemas = "('pg_catalog', 'information_schema', 'pg_toast')"
+
+    /// `schema.name` quoted only where needed, as `format('%I.%I')` does.
+    static func qualified(_ schema: String, _ name: String) -> String {
+        "format('%I.%I', \(schema), \(name))"
+    }
+
+    /// The on-disk size of relation `oid`, without waiting behind an ACCESS EXCLUSIVE lock:
+    /// `pg_relation_size` needs an ACCESS SHARE lock, so a relation that is locked (or queued to be) by a
+    /// migration falls back to `relpages` (as of its last VACUUM, ANALYZE or CREATE INDEX).
+    static func relationSize(oid: String, relpages: String) -> String {
+        """
+        CASE WHEN \(oid) IN (SELECT relation FROM pg_locks WHERE locktype = 'relation' \
+        AND mode = 'AccessExclusiveLock' AND relation IS NOT NULL) \
+        THEN \(relpages)::bigint * current_setting('block_size')::bigint \
+        ELSE pg_relation_size(\(oid)) END
+        """
+    }
+
+    /// A string literal for pasting into SQL.
+    static func literal(_ text: String) -> String { "'\(text.replacingOccurrences(of: "'", with: "''"))'" }
+}
+
+/// Evidence values printed consistently across checks.
+enum Measure {
+    static func bytes(_ name: String, _ bytes: Int64) -> Finding.Evidence {
+        Finding.Evidence(name, ByteSize(bytes: max(0, bytes)).humanDescription, number: Double(bytes))
+    }
+
+    static func count(_ name: String, _ value: Int64) -> Finding.Evidence {
+        Finding.Evidence(name, Double(value))
+    }
+
+    static func percent(_ name: String, _ fraction: Double) -> Finding.Evidence {
+        Finding.Evidence(name, "\(Finding.Evidence("", (fraction * 1000).rounded() / 10).value)%", number: fraction)
+    }
+
+    static func seconds(_ name: String, _ seconds: Double) -> Finding.Evidence {
+        Finding.Evidence(name, Duration.seconds(seconds).shortDescription, number: seconds)
+    }
+
+    static func milliseconds(_ name: String, _ milliseconds: Double) -> Finding.Evidence {
+        Finding.Evidence(name, "\(Finding.Evidence("", milliseconds).value) ms", number: milliseconds)
+    }
+
+    static func text(_ name: String, _ value: String) -> Finding.Evidence { Finding.Evidence(name, value) }
+
+    /// A statement's text for evidence: whitespace collapsed, cut at `limit` characters.
+    static func statement(_ name: String, _ sql: String, limit: Int = 300) -> Finding.Evidence {
+        let collapsed = sql.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        let cut = collapsed.count > limit ? String(collapsed.prefix(limit)) + "…" : collapsed
+        return Finding.Evidence(name, cut)
+    }
+
+    /// A size to suggest in a fix, rounded down to whole megabytes (at least 1MB): `64MB`, `2GB`.
+    static func suggestedSize(_ bytes: Double) -> String {
+        let megabytes = max(1, Int64(min(bytes, 1e15) / Double(1 << 20)))
+        return ByteSize(bytes: megabytes << 20).description
+    }
+}
+
+extension Finding {
+    /// A finding from `tuner db check` (source `check`).
+    static func check(
+        _ id: String, _ severity: Severity, object: String, title: String, evidence: [Evidence], why: String,
+        fix: String?
+    ) -> Finding {
+        Finding(id: id, severity: severity, object: object, title: title, evidence: evidence, why: why, fix: fix,
+                source: "check")
+    }
+}

@@ -1,0 +1,149 @@
+import TunerCore
+
+/// Every index and foreign key of the user's schemas, read once and shared by the index checks
+/// (each check is then plain Swift over these rows, so 30,000 indexes cost one query, not 30,000).
+struct IndexCatalog: Sendable {
+    struct Index: Sendable, Hashable {
+        var oid: Int64
+        var tableOID: Int64
+        /// `schema.index`, quoted where needed.
+        var name: String
+        var table: String
+        var method: String
+        /// Table column numbers, key columns first then INCLUDE columns; 0 for an expression.
+        var columns: [Int]
+        var keyCount: Int
+        var operatorClasses: [Int]
+        var collations: [Int]
+        var options: [Int]
+        var expressions: String?
+        var predicate: String?
+        var isUnique: Bool
+        var isPrimary: Bool
+        var isValid: Bool
+        /// `p`, `u` or `x` when the index backs a primary key, unique or exclusion constraint.
+        var constraintName: String?
+        var scans: Int64
+        var bytes: Int64
+        var definition: String
+
+        var keyColumns: ArraySlice<Int> { columns.prefix(keyCount) }
+        var backsConstraint: Bool { constraintName != nil }
+    }
+
+    struct ForeignKey: Sendable, Hashable {
+        var name: String
+        var tableOID: Int64
+        var table: String
+        var referencedTable: String
+        /// Column numbers in the constraint's order.
+        var columns: [Int]
+        /// Column names for display and for the fix, quoted where needed.
+        var columnNames: String
+        var tableRows: Int64
+        var referencedRows: Int64
+        var tableBytes: Int64
+    }
+
+    var indexes: [Index]
+    var foreignKeys: [ForeignKey]
+
+    /// True when `index` can serve the lookups a foreign key needs: its leading key columns are exactly
+    /// the constraint's columns (in any order), it is valid, and it is not partial.
+    static func supports(_ index: Index, _ key: ForeignKey) -> Bool {
+        guard index.tableOID == key.tableOID, index.isValid, index.predicate == nil,
+              index.keyCount >= key.columns.count
+        else { return false }
+        switch index.method {
+        case "btree": break
+        case "hash": guard key.columns.count == 1 else { return false }
+        default: return false
+        }
+        return Set(index.keyColumns.prefix(key.columns.count)) == Set(key.columns)
+    }
+
+    static func load(_ context: DoctorContext) async throws(DatabaseError) -> IndexCatalog {
+        let indexRows = try await context.rows(
+            """
+            SELECT i.indexrelid::bigint AS oid, i.indrelid::bigint AS table_oid,
+              \(DoctorSQL.qualified("n.nspname", "ic.relname")) AS index_name,
+              \(DoctorSQL.qualified("tn.nspname", "t.relname")) AS table_name,
+              am.amname::text AS method, i.indkey::text AS keys, i.indnkeyatts::int AS key_count,
+              i.indclass::text AS opclasses, i.indcollation::text AS collations, i.indoption::text AS options,
+              pg_get_expr(i.indexprs, i.indrelid) AS expressions, pg_get_expr(i.indpred, i.indrelid) AS predicate,
+              i.indisunique AS is_unique, i.indisprimary AS is_primary, i.indisvalid AS is_valid,
+              con.conname::text AS constraint_name,
+              pg_stat_get_numscans(i.indexrelid) AS scans,
+              \(DoctorSQL.relationSize(oid: "i.indexrelid", relpages: "ic.relpages")) AS bytes,
+              pg_get_indexdef(i.indexrelid) AS definition
+            FROM pg_index i
+            JOIN pg_class ic ON ic.oid = i.indexrelid
+            JOIN pg_namespace n ON n.oid = ic.relnamespace
+            JOIN pg_class t ON t.oid = i.indrelid
+            JOIN pg_namespace tn ON tn.oid = t.relnamespace
+            JOIN pg_am am ON am.oid = ic.relam
+            LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')
+            WHERE tn.nspname NOT IN \(DoctorSQL.systemSchemas) AND tn.nspname NOT LIKE 'pg\\_toast%'
+              AND tn.nspname NOT LIKE 'pg\\_temp%'
+            """)
+        let keyRows = try await context.rows(
+            """
+            SELECT con.conname::text AS name, con.conrelid::bigint AS table_oid,
+              \(DoctorSQL.qualified("tn.nspname", "t.relname")) AS table_name,
+              \(DoctorSQL.qualified("rn.nspname", "r.relname")) AS referenced_table,
+              array_to_string(con.conkey, ' ') AS keys,
+              (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord)
+                 FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS column_names,
+              greatest(t.reltuples, pg_stat_get_live_tuples(t.oid), 0)::bigint AS table_rows,
+              greatest(r.reltuples, pg_stat_get_live_tuples(r.oid), 0)::bigint AS referenced_rows,
+              \(DoctorSQL.relationSize(oid: "t.oid", relpages: "t.relpages")) AS table_bytes
+            FROM pg_constraint con
+            JOIN pg_class t ON t.oid = con.conrelid
+            JOIN pg_namespace tn ON tn.oid = t.relnamespace
+            JOIN pg_class r ON r.oid = con.confrelid
+            JOIN pg_namespace rn ON rn.oid = r.relnamespace
+            WHERE con.contype = 'f' AND con.conparentid = 0
+              AND tn.nspname NOT IN \(DoctorSQL.systemSchemas) AND tn.nspname NOT LIKE 'pg\\_temp%'
+            """)
+        let indexes = indexRows.map { row in
+            Index(
+                oid: row.int("oid") ?? 0, tableOID: row.int("table_oid") ?? 0,
+                name: row.string("index_name") ?? "?", table: row.string("table_name") ?? "?",
+                method: row.string("method") ?? "?", columns: numbers(row.string("keys")),
+                keyCount: Int(row.int("key_count") ?? 0), operatorClasses: numbers(row.string("opclasses")),
+                collations: numbers(row.string("collations")), options: numbers(row.string("options")),
+                expressions: row.string("expressions"), predicate: row.string("predicate"),
+                isUnique: row.bool("is_unique") ?? false, isPrimary: row.bool("is_primary") ?? false,
+                isValid: row.bool("is_valid") ?? true, constraintName: row.string("constraint_name"),
+                scans: row.int("scans") ?? 0, bytes: row.int("bytes") ?? 0,
+                definition: row.string("definition") ?? "")
+        }
+        let keys = keyRows.map { row in
+            ForeignKey(
+                name: row.string("name") ?? "?", tableOID: row.int("table_oid") ?? 0,
+                table: row.string("table_name") ?? "?", referencedTable: row.string("referenced_table") ?? "?",
+                columns: numbers(row.string("keys")), columnNames: row.string("column_names") ?? "?",
+                tableRows: row.int("table_rows") ?? 0, referencedRows: row.int("referenced_rows") ?? 0,
+                tableBytes: row.int("table_bytes") ?? 0)
+        }
+        return IndexCatalog(indexes: indexes, foreignKeys: keys)
+    }
+
+    /// Parses PostgreSQL's space-separated vectors (`int2vector`, `oidvector`): `"1 3 0"`.
+    static func numbers(_ text: String?) -> [Int] {
+        (text ?? "").split(separator: " ").compactMap { Int($0) }
+    }
+}
+
+/// Probe results read once per examination and shared between checks.
+actor DoctorCache {
+    private var indexCatalog: IndexCatalog?
+
+    func indexes(_ context: DoctorContext) async throws(DatabaseError) -> IndexCatalog {
+        if let indexCatalog { return indexCatalog }
+        let loaded = try await IndexCatalog.load(context)
+        indexCatalog = loaded
+        return loaded
+    }
+}
