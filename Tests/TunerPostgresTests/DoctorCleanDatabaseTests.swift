@@ -24,8 +24,11 @@ struct DoctorCleanDatabaseTests {
             CREATE INDEX orders_customer_id ON orders (customer_id);
             INSERT INTO customers (email) SELECT 'c' || g || '@example.com' FROM generate_series(1, 200) g;
             INSERT INTO orders (customer_id, total) SELECT 1 + g % 200, g FROM generate_series(1, 2000) g;
-            VACUUM ANALYZE;
             """)
+        // Analyze once the inserting session's counters are in, as autovacuum would.
+        try await DoctorCluster.waitUntil(
+            "SELECT n_mod_since_analyze = 2000 FROM pg_stat_user_tables WHERE relname = 'orders'", database: database)
+        try await DoctorCluster.cluster.psql("VACUUM ANALYZE", database: database)
         let report = try await DoctorCluster.check(database, thresholds: [
             "idle-in-transaction": "0s", "long-running-query": "0s", "blocked-query": "0s",
             "prepared-transaction-age": "0s",

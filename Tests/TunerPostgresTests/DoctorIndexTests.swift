@@ -132,7 +132,9 @@ struct DoctorIndexTests {
         let report = try await DoctorCluster.check(database, thresholds: ["seq-scan-min-rows": "1000"])
         let finding = try report.finding("seq-scan-heavy", object: "public.logs")
         #expect(try finding.number("live rows") == 5000)
-        #expect(try finding.number("rows per sequential scan") >= 5000)
+        // Parallel workers count their own scans, so the average per scan may be below the table's size.
+        #expect(try finding.number("rows read by sequential scans") >= 15000)
+        #expect(try finding.number("rows per sequential scan") >= 1000)
         #expect(try finding.number("index scans") == 0)
         let defaults = try await DoctorCluster.check(database)
         #expect(defaults.findings(withID: "seq-scan-heavy").isEmpty, "5,000 rows is below the default 10,000")

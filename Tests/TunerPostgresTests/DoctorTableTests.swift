@@ -63,9 +63,13 @@ struct DoctorTableTests {
         let database = try await DoctorCluster.database(planting: """
             CREATE TABLE moving (id int PRIMARY KEY, v int) WITH (autovacuum_enabled = false);
             INSERT INTO moving SELECT g, 0 FROM generate_series(1, 2000) g;
-            ANALYZE moving;
-            UPDATE moving SET v = 1;
             """)
+        // Separate sessions: each flushes its counters on exit, so ANALYZE resets after the INSERT is counted.
+        let cluster = try DoctorCluster.cluster
+        try await DoctorCluster.waitUntil(
+            "SELECT n_mod_since_analyze = 2000 FROM pg_stat_user_tables WHERE relname = 'moving'", database: database)
+        try await cluster.psql("ANALYZE moving", database: database)
+        try await cluster.psql("UPDATE moving SET v = 1", database: database)
         try await DoctorCluster.waitUntil(
             "SELECT n_mod_since_analyze = 2000 FROM pg_stat_user_tables WHERE relname = 'moving'", database: database)
         let report = try await DoctorCluster.check(database)

@@ -23,11 +23,13 @@ enum ActivityChecks {
         if !ages.isEmpty {
             overview.append(Measure.seconds("average connection age", ages.reduce(0, +) / Double(ages.count)))
         }
-        let hidden = others.filter { $0.state == nil }.count
+        // Without pg_read_all_stats, other roles' processes show neither their type nor their state.
+        let hidden = all.filter { $0.backendType == nil && !$0.isSelf }.count
         return CheckOutcome(
             findings: findings, overview: overview,
             limitation: hidden > 0 && !context.privileges.readsAllStats
-                ? "\(hidden) sessions of other roles show no state or query — \(context.privileges.grantHint)" : nil)
+                ? "\(hidden) server processes of other roles show no type, state or query, so their sessions are not judged — \(context.privileges.grantHint)"
+                : nil)
     }
 
     static func connections(_ clients: [SessionActivity], _ context: DoctorContext) -> [Finding] {
