@@ -25,7 +25,7 @@ public struct FindingsTextRenderer: Sendable {
         for severity in Severity.allCases.reversed() {
             let group = findings.filter { $0.severity == severity }
             guard !group.isEmpty else { continue }
-            out.append("")
+            if out.last != "" { out.append("") }
             out.append(heading(severity, count: group.count))
             var shown: [String: Int] = [:]
             var omitted: [String: Int] = [:]
@@ -44,11 +44,11 @@ public struct FindingsTextRenderer: Sendable {
         }
         if findings.isEmpty { out.append(""); out.append("No findings.") }
         if !notes.isEmpty {
-            out.append("")
+            if out.last != "" { out.append("") }
             out.append(bold("Not checked, or checked in part:"))
             out += notes.map { "  - \(Self.oneLine($0))" }
         }
-        out.append("")
+        if out.last != "" { out.append("") }
         out.append(FindingsSummary(findings).sentence)
         return out.joined(separator: "\n") + "\n"
     }

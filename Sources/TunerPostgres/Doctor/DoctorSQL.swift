@@ -61,9 +61,12 @@ enum Measure {
         return Finding.Evidence(name, cut)
     }
 
-    /// A size to suggest in a fix, rounded down to whole megabytes (at least 1MB): `64MB`, `2GB`.
+    /// A size to suggest in a fix, rounded down to whole gigabytes from 2 GB and to whole megabytes below
+    /// (at least 1MB): `64MB`, `1536MB`, `5GB`.
     static func suggestedSize(_ bytes: Double) -> String {
-        let megabytes = max(1, Int64(min(bytes, 1e15) / Double(1 << 20)))
+        let capped = min(bytes, 1e15)
+        if capped >= Double(2 << 30) { return ByteSize(bytes: Int64(capped / Double(1 << 30)) << 30).description }
+        let megabytes = max(1, Int64(capped / Double(1 << 20)))
         return ByteSize(bytes: megabytes << 20).description
     }
 }

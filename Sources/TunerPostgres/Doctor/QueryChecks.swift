@@ -146,10 +146,18 @@ enum QueryChecks {
         return out
     }
 
-    static func explain(_ query: String) -> String {
+    /// `EXPLAIN (ANALYZE, BUFFERS)` for statements EXPLAIN accepts; `nil` for utility statements (ANALYZE, COPY…).
+    static func explain(_ query: String) -> String? {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
+        let verb = trimmed.prefix { $0.isLetter }.uppercased()
+        guard ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "MERGE", "VALUES", "TABLE"].contains(verb) else {
+            return nil
+        }
         let body = trimmed.hasSuffix(";") ? String(trimmed.dropLast()) : trimmed
         let note = body.contains("$1") ? "\n-- replace $1, $2, … with real values first" : ""
-        return "EXPLAIN (ANALYZE, BUFFERS) \(body);\(note)"
+        // EXPLAIN ANALYZE runs the statement: a write is explained inside a transaction that is rolled back.
+        let writes = verb != "SELECT" && verb != "VALUES" && verb != "TABLE"
+        let explain = "EXPLAIN (ANALYZE, BUFFERS) \(body);"
+        return (writes ? "BEGIN;\n\(explain)\nROLLBACK;" : explain) + note
     }
 }

@@ -57,6 +57,7 @@ public struct ServerSettings: Sendable {
 
         /// The value as a user writes it in postgresql.conf: `128MB`, `4min`, `on`, `0.9`.
         public var display: String {
+            if value == "-1" || value == "0" { return value }
             if let bytes { return ByteSize(bytes: bytes).description }
             if let unit, let number = Double(value), number >= 0, !["ms", "s", "min"].contains(unit) {
                 return "\(value) \(unit)"
