@@ -140,3 +140,22 @@ struct DoctorIndexTests {
         #expect(defaults.findings(withID: "seq-scan-heavy").isEmpty, "5,000 rows is below the default 10,000")
     }
 }
+
+/// Partitioned tables: their indexes have no scans of their own and cannot be dropped one by one.
+@Suite(.serialized, .doctorCluster())
+struct DoctorPartitionIndexTests {
+    @Test func partitionIndexesAreNotReportedUnusedOrDuplicate() async throws {
+        let database = try await DoctorCluster.database(planting: """
+            CREATE TABLE measurements (at date NOT NULL, sensor int, value float8) PARTITION BY RANGE (at);
+            CREATE TABLE measurements_2026 PARTITION OF measurements FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+            CREATE TABLE measurements_2027 PARTITION OF measurements FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+            CREATE INDEX measurements_sensor ON measurements (sensor);
+            CREATE TABLE plain (id int PRIMARY KEY, sensor int);
+            CREATE INDEX plain_sensor ON plain (sensor);
+            """)
+        let report = try await DoctorCluster.check(database)
+        let unused = report.findings(withID: "unused-index").map(\.object)
+        #expect(unused == ["public.plain_sensor"])
+        #expect(report.findings(withID: "duplicate-index").isEmpty)
+    }
+}

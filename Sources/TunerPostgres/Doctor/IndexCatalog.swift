@@ -26,6 +26,10 @@ struct IndexCatalog: Sendable {
         var scans: Int64
         var bytes: Int64
         var definition: String
+        /// An index on a partitioned table (`relkind` `I`): it has no scans of its own.
+        var isPartitioned: Bool
+        /// An index attached to a partitioned table's index: it is dropped with its parent, not alone.
+        var isPartition: Bool
 
         var keyColumns: ArraySlice<Int> { columns.prefix(keyCount) }
         var backsConstraint: Bool { constraintName != nil }
@@ -75,7 +79,9 @@ struct IndexCatalog: Sendable {
               con.conname::text AS constraint_name,
               pg_stat_get_numscans(i.indexrelid) AS scans,
               \(DoctorSQL.relationSize(oid: "i.indexrelid", relpages: "ic.relpages")) AS bytes,
-              pg_get_indexdef(i.indexrelid) AS definition
+              pg_get_indexdef(i.indexrelid) AS definition,
+              ic.relkind = 'I' AS is_partitioned,
+              EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) AS is_partition
             FROM pg_index i
             JOIN pg_class ic ON ic.oid = i.indexrelid
             JOIN pg_namespace n ON n.oid = ic.relnamespace
@@ -117,7 +123,8 @@ struct IndexCatalog: Sendable {
                 isUnique: row.bool("is_unique") ?? false, isPrimary: row.bool("is_primary") ?? false,
                 isValid: row.bool("is_valid") ?? true, constraintName: row.string("constraint_name"),
                 scans: row.int("scans") ?? 0, bytes: row.int("bytes") ?? 0,
-                definition: row.string("definition") ?? "")
+                definition: row.string("definition") ?? "",
+                isPartitioned: row.bool("is_partitioned") ?? false, isPartition: row.bool("is_partition") ?? false)
         }
         let keys = keyRows.map { row in
             ForeignKey(

@@ -39,7 +39,9 @@ enum IndexChecks {
         let warningSize = Int64(context.thresholds[DoctorThresholds.unusedIndexWarningSize])
         let young = context.statisticsAreYoung
         let findings = catalog.indexes.filter { index in
-            guard index.scans == 0, index.isValid, !index.isUnique, !index.backsConstraint else { return false }
+            guard index.scans == 0, index.isValid, !index.isUnique, !index.backsConstraint,
+                  !index.isPartitioned, !index.isPartition
+            else { return false }
             // The only index able to serve a foreign key's lookups is needed even when the counters show no
             // scans (the checks on DELETE of the referenced row do not always show up as index scans).
             let servesKey = (keysByTable[index.tableOID] ?? []).contains { key in

@@ -11,7 +11,7 @@ enum IndexRedundancyChecks {
     static func redundant(_ context: DoctorContext) async throws -> CheckOutcome {
         let catalog = try await context.cache.indexes(context)
         var findings: [Finding] = []
-        for (_, indexes) in Dictionary(grouping: catalog.indexes.filter(\.isValid), by: \.tableOID)
+        for (_, indexes) in Dictionary(grouping: catalog.indexes.filter { $0.isValid && !$0.isPartition }, by: \.tableOID)
         where indexes.count > 1 {
             let sorted = indexes.sorted { $0.oid < $1.oid }
             var flagged = Set<Int64>()
@@ -61,7 +61,7 @@ enum IndexRedundancyChecks {
     static func duplicate(_ index: IndexCatalog.Index, keeper: IndexCatalog.Index) -> Finding {
         let fix = index.backsConstraint
             ? "ALTER TABLE \(index.table) DROP CONSTRAINT \(constraintName(index));  -- \(keeper.name) enforces the same"
-            : "DROP INDEX CONCURRENTLY \(index.name);"
+            : "DROP INDEX \(index.isPartitioned ? "" : "CONCURRENTLY ")\(index.name);"
         return .check(
             "duplicate-index", .warning, object: index.name,
             title: "Index \(index.name) duplicates \(keeper.name)",
@@ -82,7 +82,7 @@ enum IndexRedundancyChecks {
                        Measure.statement("definition", index.definition),
                        Measure.statement("wider definition", wider.definition)],
             why: "A B-tree index on (a, b) serves every lookup on (a) too, so the narrower index mostly costs writes and cache.",
-            fix: "DROP INDEX CONCURRENTLY \(index.name);  -- after checking that \(wider.name) is not much larger for the hot queries")
+            fix: "DROP INDEX \(index.isPartitioned ? "" : "CONCURRENTLY ")\(index.name);  -- after checking that \(wider.name) is not much larger for the hot queries")
     }
 
     private static func constraintName(_ index: IndexCatalog.Index) -> String {
