@@ -14,18 +14,6 @@ enum DoctorSQL {
         "format('%I.%I', \(schema), \(name))"
     }
 
-    /// The on-disk size of relation `oid`, without waiting behind an ACCESS EXCLUSIVE lock:
-    /// `pg_relation_size` needs an ACCESS SHARE lock, so a relation that is locked (or queued to be) by a
-    /// migration falls back to `relpages` (as of its last VACUUM, ANALYZE or CREATE INDEX).
-    static func relationSize(oid: String, relpages: String) -> String {
-        """
-        CASE WHEN \(oid) IN (SELECT relation FROM pg_locks WHERE locktype = 'relation' \
-        AND mode = 'AccessExclusiveLock' AND relation IS NOT NULL) \
-        THEN \(relpages)::bigint * current_setting('block_size')::bigint \
-        ELSE pg_relation_size(\(oid)) END
-        """
-    }
-
     /// A string literal for pasting into SQL.
     static func literal(_ text: String) -> String { "'\(text.replacingOccurrences(of: "'", with: "''"))'" }
 }

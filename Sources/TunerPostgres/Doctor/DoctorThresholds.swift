@@ -218,8 +218,21 @@ extension DoctorThresholds {
         maxConnectionsHigh,
     ]
 
-    /// The list as `--help` shows it: `name (default): summary`, one per line.
+    /// The list as `--help` shows it: `name=default:` then the summary, indented and wrapped before 80 columns
+    /// (the argument parser would wrap long lines without the indentation).
     public static var helpText: String {
-        all.map { "  \($0.name)=\($0.defaultText): \($0.summary)" }.joined(separator: "\n")
+        all.map { definition in
+            var lines = ["  \(definition.name)=\(definition.defaultText):"]
+            var line = "     "
+            for word in definition.summary.split(separator: " ") {
+                if line.count + word.count + 1 > 78 {
+                    lines.append(line)
+                    line = "     "
+                }
+                line += " " + word
+            }
+            lines.append(line)
+            return lines.joined(separator: "\n")
+        }.joined(separator: "\n")
     }
 }

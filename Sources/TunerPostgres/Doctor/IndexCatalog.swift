@@ -24,8 +24,9 @@ struct IndexCatalog: Sendable {
         /// `p`, `u` or `x` when the index backs a primary key, unique or exclusion constraint.
         var constraintName: String?
         var scans: Int64
+        /// `relpages × block_size`: exact after CREATE INDEX, VACUUM or ANALYZE, and free to read
+        /// (`pg_relation_size` opens every index, seconds for tens of thousands, and waits behind locks).
         var bytes: Int64
-        var definition: String
         /// An index on a partitioned table (`relkind` `I`): it has no scans of its own.
         var isPartitioned: Bool
         /// An index attached to a partitioned table's index: it is dropped with its parent, not alone.
@@ -78,8 +79,7 @@ struct IndexCatalog: Sendable {
               i.indisunique AS is_unique, i.indisprimary AS is_primary, i.indisvalid AS is_valid,
               con.conname::text AS constraint_name,
               pg_stat_get_numscans(i.indexrelid) AS scans,
-              \(DoctorSQL.relationSize(oid: "i.indexrelid", relpages: "ic.relpages")) AS bytes,
-              pg_get_indexdef(i.indexrelid) AS definition,
+              ic.relpages::bigint * current_setting('block_size')::bigint AS bytes,
               ic.relkind = 'I' AS is_partitioned,
               EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) AS is_partition
             FROM pg_index i
@@ -103,7 +103,7 @@ struct IndexCatalog: Sendable {
                  JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS column_names,
               greatest(t.reltuples, pg_stat_get_live_tuples(t.oid), 0)::bigint AS table_rows,
               greatest(r.reltuples, pg_stat_get_live_tuples(r.oid), 0)::bigint AS referenced_rows,
-              \(DoctorSQL.relationSize(oid: "t.oid", relpages: "t.relpages")) AS table_bytes
+              t.relpages::bigint * current_setting('block_size')::bigint AS table_bytes
             FROM pg_constraint con
             JOIN pg_class t ON t.oid = con.conrelid
             JOIN pg_namespace tn ON tn.oid = t.relnamespace
@@ -123,7 +123,6 @@ struct IndexCatalog: Sendable {
                 isUnique: row.bool("is_unique") ?? false, isPrimary: row.bool("is_primary") ?? false,
                 isValid: row.bool("is_valid") ?? true, constraintName: row.string("constraint_name"),
                 scans: row.int("scans") ?? 0, bytes: row.int("bytes") ?? 0,
-                definition: row.string("definition") ?? "",
                 isPartitioned: row.bool("is_partitioned") ?? false, isPartition: row.bool("is_partition") ?? false)
         }
         let keys = keyRows.map { row in
@@ -136,6 +135,24 @@ struct IndexCatalog: Sendable {
         }
         return IndexCatalog(indexes: indexes, foreignKeys: keys)
     }
+
+    /// The definitions (`CREATE INDEX …`) of at most `definitionLimit` indexes: `pg_get_indexdef` opens each
+    /// index, so it is asked only for the ones a finding shows.
+    static func definitions(_ oids: [Int64], _ context: DoctorContext) async throws(DatabaseError) -> [Int64: String] {
+        let wanted = oids.prefix(definitionLimit)
+        guard !wanted.isEmpty else { return [:] }
+        let list = wanted.map(String.init).joined(separator: ",")
+        let rows = try await context.rows(
+            "SELECT indexrelid::bigint AS oid, pg_get_indexdef(indexrelid) AS definition FROM pg_index WHERE indexrelid = ANY('{\(list)}'::oid[])")
+        var out: [Int64: String] = [:]
+        for row in rows {
+            if let oid = row.int("oid"), let definition = row.string("definition") { out[oid] = definition }
+        }
+        return out
+    }
+
+    /// Findings beyond this many (largest first) go without the definition.
+    static let definitionLimit = 200
 
     /// Parses PostgreSQL's space-separated vectors (`int2vector`, `oidvector`): `"1 3 0"`.
     static func numbers(_ text: String?) -> [Int] {

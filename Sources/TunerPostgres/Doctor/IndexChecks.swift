@@ -38,7 +38,7 @@ enum IndexChecks {
         let keysByTable = Dictionary(grouping: catalog.foreignKeys, by: \.tableOID)
         let warningSize = Int64(context.thresholds[DoctorThresholds.unusedIndexWarningSize])
         let young = context.statisticsAreYoung
-        let findings = catalog.indexes.filter { index in
+        let unused = catalog.indexes.filter { index in
             guard index.scans == 0, index.isValid, !index.isUnique, !index.backsConstraint,
                   !index.isPartitioned, !index.isPartition
             else { return false }
@@ -49,19 +49,20 @@ enum IndexChecks {
                     && (byTable[index.tableOID] ?? []).filter { IndexCatalog.supports($0, key) }.count == 1
             }
             return !servesKey
-        }.sorted { $0.bytes > $1.bytes }.map { index in
+        }.sorted { $0.bytes > $1.bytes }
+        let definitions = try await IndexCatalog.definitions(unused.map(\.oid), context)
+        return CheckOutcome(findings: unused.map { index in
             var evidence = [Measure.count("index scans", index.scans), Measure.bytes("size", index.bytes),
                             Measure.text("table", index.table)]
             if let age = context.statisticsAgeSeconds { evidence.append(Measure.seconds("statistics age", age)) }
-            evidence.append(Measure.statement("definition", index.definition))
+            if let definition = definitions[index.oid] { evidence.append(Measure.statement("definition", definition)) }
             return Finding.check(
                 "unused-index", index.bytes >= warningSize && !young ? .warning : .info, object: index.name,
                 title: "Index \(index.name) has never been scanned (\(ByteSize(bytes: index.bytes).humanDescription))",
                 evidence: evidence,
                 why: "An unused index costs disk, cache and time on every INSERT and UPDATE of \(index.table) while no query reads it (check replicas first: their scans are not counted here).",
                 fix: "DROP INDEX CONCURRENTLY \(index.name);")
-        }
-        return CheckOutcome(findings: findings)
+        })
     }
 
     static func invalid(_ context: DoctorContext) async throws -> CheckOutcome {
@@ -71,14 +72,17 @@ enum IndexChecks {
         // An index being built CONCURRENTLY is invalid until the build ends: leave those alone.
         let progress = try await context.rows("SELECT index_relid::bigint AS oid FROM pg_stat_progress_create_index")
         let building = Set(progress.compactMap { $0.int("oid") })
-        let findings = candidates.filter { !building.contains($0.oid) }.map { index in
-            Finding.check(
+        let invalid = candidates.filter { !building.contains($0.oid) }
+        let definitions = try await IndexCatalog.definitions(invalid.map(\.oid), context)
+        let findings = invalid.map { index in
+            let definition = definitions[index.oid] ?? ""
+            return Finding.check(
                 "invalid-index", .warning, object: index.name,
                 title: "Index \(index.name) is invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX)",
                 evidence: [Measure.text("table", index.table), Measure.bytes("size", index.bytes),
-                           Measure.text("valid", "no"), Measure.statement("definition", index.definition)],
+                           Measure.text("valid", "no"), Measure.statement("definition", definition)],
                 why: "The planner never uses an invalid index, yet every write to \(index.table) still maintains it; a failed unique index also does not enforce uniqueness.",
-                fix: "DROP INDEX CONCURRENTLY \(index.name);\n\(concurrently(index.definition));  -- rebuild; for a UNIQUE index remove the duplicate rows first")
+                fix: "DROP INDEX CONCURRENTLY \(index.name);\n\(concurrently(definition));  -- rebuild; for a UNIQUE index remove the duplicate rows first")
         }
         return CheckOutcome(findings: findings)
     }

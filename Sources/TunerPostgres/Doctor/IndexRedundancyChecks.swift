@@ -10,7 +10,8 @@ enum IndexRedundancyChecks {
 
     static func redundant(_ context: DoctorContext) async throws -> CheckOutcome {
         let catalog = try await context.cache.indexes(context)
-        var findings: [Finding] = []
+        var duplicates: [(index: IndexCatalog.Index, keeper: IndexCatalog.Index)] = []
+        var prefixes: [(index: IndexCatalog.Index, wider: IndexCatalog.Index)] = []
         for (_, indexes) in Dictionary(grouping: catalog.indexes.filter { $0.isValid && !$0.isPartition }, by: \.tableOID)
         where indexes.count > 1 {
             let sorted = indexes.sorted { $0.oid < $1.oid }
@@ -20,13 +21,17 @@ enum IndexRedundancyChecks {
                     $0.oid != candidate.oid && !flagged.contains($0.oid) && isDuplicate(candidate, of: $0)
                 }) {
                     flagged.insert(candidate.oid)
-                    findings.append(duplicate(candidate, keeper: keeper))
+                    duplicates.append((candidate, keeper))
                 } else if let wider = sorted.first(where: { $0.oid != candidate.oid && isPrefix(candidate, of: $0) }) {
                     flagged.insert(candidate.oid)
-                    findings.append(prefix(candidate, wider: wider))
+                    prefixes.append((candidate, wider))
                 }
             }
         }
+        let shown = duplicates.flatMap { [$0.index.oid, $0.keeper.oid] } + prefixes.flatMap { [$0.index.oid, $0.wider.oid] }
+        let definitions = try await IndexCatalog.definitions(shown, context)
+        let findings = duplicates.map { duplicate($0.index, keeper: $0.keeper, definitions) }
+            + prefixes.map { prefix($0.index, wider: $0.wider, definitions) }
         return CheckOutcome(findings: findings.sorted { $0.object < $1.object })
     }
 
@@ -58,7 +63,9 @@ enum IndexRedundancyChecks {
             && a.collations == Array(b.collations.prefix(n)) && a.options == Array(b.options.prefix(n))
     }
 
-    static func duplicate(_ index: IndexCatalog.Index, keeper: IndexCatalog.Index) -> Finding {
+    static func duplicate(_ index: IndexCatalog.Index, keeper: IndexCatalog.Index, _ definitions: [Int64: String])
+        -> Finding
+    {
         let fix = index.backsConstraint
             ? "ALTER TABLE \(index.table) DROP CONSTRAINT \(constraintName(index));  -- \(keeper.name) enforces the same"
             : "DROP INDEX \(index.isPartitioned ? "" : "CONCURRENTLY ")\(index.name);"
@@ -67,20 +74,22 @@ enum IndexRedundancyChecks {
             title: "Index \(index.name) duplicates \(keeper.name)",
             evidence: [Measure.text("duplicate of", keeper.name), Measure.text("table", index.table),
                        Measure.bytes("size", index.bytes), Measure.count("index scans", index.scans),
-                       Measure.statement("definition", index.definition),
-                       Measure.statement("kept definition", keeper.definition)],
+                       Measure.statement("definition", definitions[index.oid] ?? ""),
+                       Measure.statement("kept definition", definitions[keeper.oid] ?? "")],
             why: "Two identical indexes double the write cost and the cache used for \(index.table) while the planner only ever needs one.",
             fix: fix)
     }
 
-    static func prefix(_ index: IndexCatalog.Index, wider: IndexCatalog.Index) -> Finding {
+    static func prefix(_ index: IndexCatalog.Index, wider: IndexCatalog.Index, _ definitions: [Int64: String])
+        -> Finding
+    {
         .check(
             "redundant-index", .info, object: index.name,
             title: "Index \(index.name) is a leading prefix of \(wider.name)",
             evidence: [Measure.text("covered by", wider.name), Measure.text("table", index.table),
                        Measure.bytes("size", index.bytes), Measure.count("index scans", index.scans),
-                       Measure.statement("definition", index.definition),
-                       Measure.statement("wider definition", wider.definition)],
+                       Measure.statement("definition", definitions[index.oid] ?? ""),
+                       Measure.statement("wider definition", definitions[wider.oid] ?? "")],
             why: "A B-tree index on (a, b) serves every lookup on (a) too, so the narrower index mostly costs writes and cache.",
             fix: "DROP INDEX \(index.isPartitioned ? "" : "CONCURRENTLY ")\(index.name);  -- after checking that \(wider.name) is not much larger for the hot queries")
     }

@@ -15,14 +15,17 @@ enum QueryChecks {
             return CheckOutcome(findings: [missing(availability)],
                                 overview: [Measure.text("pg_stat_statements", "not available")])
         }
-        let (statements, hidden) = try await StatementStatisticsReader.read(session: context.session, schema: schema)
+        let leaders = try await StatementStatisticsReader.readLeaders(
+            session: context.session, schema: schema, top: Int(context.thresholds[DoctorThresholds.topQueries]),
+            minimumCalls: Int64(context.thresholds[DoctorThresholds.slowQueryMinCalls]))
+        let (statements, total, hidden) = (leaders.statements, leaders.totalMilliseconds, leaders.hiddenStatements)
         let limitation = hidden > 0
             ? "\(hidden) pg_stat_statements entries of other roles are hidden — \(context.privileges.grantHint)" : nil
-        let findings = slow(statements, context) + dominant(statements, context) + spilling(statements, context)
-        let total = statements.reduce(0) { $0 + $1.stats.totalMilliseconds }
+        let findings = slow(statements, context) + dominant(statements, total: total, context)
+            + spilling(statements, context)
         return CheckOutcome(
             findings: findings,
-            overview: [Measure.count("statements tracked", Int64(statements.count)),
+            overview: [Measure.count("statements tracked", Int64(leaders.count)),
                        Measure.milliseconds("statement time tracked", total.rounded())],
             limitation: limitation)
     }
@@ -69,8 +72,7 @@ enum QueryChecks {
             }
     }
 
-    static func dominant(_ statements: [StatementStatistics], _ context: DoctorContext) -> [Finding] {
-        let total = statements.reduce(0) { $0 + $1.stats.totalMilliseconds }
+    static func dominant(_ statements: [StatementStatistics], total: Double, _ context: DoctorContext) -> [Finding] {
         guard total > 0 else { return [] }
         let share = context.thresholds[DoctorThresholds.topQueryShare]
         let top = Int(context.thresholds[DoctorThresholds.topQueries])

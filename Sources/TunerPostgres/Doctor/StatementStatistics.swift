@@ -66,43 +66,93 @@ public enum StatementStatisticsReader {
     public static func read(session: DatabaseSession, schema: String = "public") async throws(DatabaseError)
         -> (statements: [StatementStatistics], hiddenStatements: Int)
     {
-        let version = try await session.serverMajorVersion()
-        let time = version >= 13 ? "exec_time" : "time"
-        let topLevel = version >= 14 ? "AND toplevel" : ""
-        let rows = try await session.rows(
-            """
-            \(DoctorSQL.marker) SELECT queryid::text AS queryid, min(query) AS query, sum(calls)::bigint AS calls,
-              sum(total_\(time))::float8 AS total_ms,
-              (sum(total_\(time)) / nullif(sum(calls), 0))::float8 AS mean_ms,
-              sqrt(greatest(sum(calls * (stddev_\(time) ^ 2 + mean_\(time) ^ 2)) / nullif(sum(calls), 0)
-                   - (sum(total_\(time)) / nullif(sum(calls), 0)) ^ 2, 0))::float8 AS stddev_ms,
-              max(max_\(time))::float8 AS max_ms, sum(rows)::bigint AS rows,
-              sum(shared_blks_hit)::bigint AS hit, sum(shared_blks_read)::bigint AS read,
-              sum(temp_blks_written)::bigint AS temp_written, sum(temp_blks_read)::bigint AS temp_read,
-              bool_or(queryid IS NULL) AS hidden, count(*) AS entries
-            FROM \(quoted(schema)).pg_stat_statements
-            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \(topLevel)
-              AND (query IS NULL OR query NOT LIKE '\(DoctorSQL.marker)%')
-            GROUP BY queryid
-            """)
+        let sql = aggregateSQL(version: try await session.serverMajorVersion(), schema: schema)
+        let rows = try await session.rows("\(DoctorSQL.marker) \(sql) SELECT * FROM statements")
         var statements: [StatementStatistics] = []
         var hidden = 0
         for row in rows {
-            guard row.bool("hidden") != true, let id = row.string("queryid") else {
+            guard let statement = decode(row) else {
                 hidden += Int(row.int("entries") ?? 0)
                 continue
             }
-            let stats = QueryStats(
-                queryID: id, query: row.string("query") ?? "", calls: row.int("calls") ?? 0,
-                totalMilliseconds: row.double("total_ms") ?? 0, meanMilliseconds: row.double("mean_ms") ?? 0,
-                rows: row.int("rows") ?? 0, sharedBlocksHit: row.int("hit") ?? 0,
-                sharedBlocksRead: row.int("read") ?? 0, tempBlocksWritten: row.int("temp_written") ?? 0)
-            statements.append(StatementStatistics(
-                stats: stats, stddevMilliseconds: row.double("stddev_ms") ?? 0, maxMilliseconds: row.double("max_ms") ?? 0,
-                tempBlocksRead: row.int("temp_read") ?? 0))
+            statements.append(statement)
         }
         statements.sort { $0.stats.totalMilliseconds > $1.stats.totalMilliseconds }
         return (statements, hidden)
+    }
+
+    /// Only the statements the doctor judges: the `top` largest by total time, by mean time (among those
+    /// called at least `minimumCalls` times) and by temp blocks written, with the totals over all statements.
+    /// Done in SQL so that a pg_stat_statements full of long texts costs one small result.
+    static func readLeaders(session: DatabaseSession, schema: String, top: Int, minimumCalls: Int64)
+        async throws(DatabaseError)
+        -> (statements: [StatementStatistics], count: Int, totalMilliseconds: Double, hiddenStatements: Int)
+    {
+        let sql = aggregateSQL(version: try await session.serverMajorVersion(), schema: schema)
+        let rows = try await session.rows(
+            """
+            \(DoctorSQL.marker) \(sql), ranked AS (
+              SELECT *, count(*) OVER () AS all_count, sum(total_ms) OVER () AS all_total,
+                row_number() OVER (ORDER BY total_ms DESC) AS by_total,
+                row_number() OVER (ORDER BY CASE WHEN calls >= $2 THEN mean_ms END DESC NULLS LAST) AS by_mean,
+                row_number() OVER (ORDER BY temp_written DESC) AS by_temp
+              FROM statements WHERE NOT hidden
+            )
+            SELECT *, (SELECT coalesce(sum(entries), 0) FROM statements WHERE hidden) AS hidden_entries
+            FROM ranked WHERE by_total <= $1 OR by_mean <= $1 OR (by_temp <= $1 AND temp_written > 0)
+            UNION ALL
+            SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, NULL,
+              (SELECT count(*) FROM statements WHERE NOT hidden), (SELECT sum(total_ms) FROM statements WHERE NOT hidden),
+              NULL, NULL, NULL, (SELECT coalesce(sum(entries), 0) FROM statements WHERE hidden)
+            """, [Int64(top), minimumCalls])
+        var statements: [StatementStatistics] = []
+        var count = 0
+        var total = 0.0
+        var hidden = 0
+        for row in rows {
+            count = Int(row.int("all_count") ?? Int64(count))
+            total = row.double("all_total") ?? total
+            hidden = Int(row.int("hidden_entries") ?? 0)
+            if let statement = decode(row) { statements.append(statement) }
+        }
+        statements.sort { $0.stats.totalMilliseconds > $1.stats.totalMilliseconds }
+        return (statements, count, total, hidden)
+    }
+
+    /// `WITH statements AS (…)`: pg_stat_statements summed per queryid in the current database.
+    static func aggregateSQL(version: Int, schema: String) -> String {
+        let time = version >= 13 ? "exec_time" : "time"
+        let topLevel = version >= 14 ? "AND toplevel" : ""
+        return """
+            WITH statements AS (
+              SELECT queryid::text AS queryid, min(query) AS query, sum(calls)::bigint AS calls,
+                sum(total_\(time))::float8 AS total_ms,
+                (sum(total_\(time)) / nullif(sum(calls), 0))::float8 AS mean_ms,
+                sqrt(greatest(sum(calls * (stddev_\(time) ^ 2 + mean_\(time) ^ 2)) / nullif(sum(calls), 0)
+                     - (sum(total_\(time)) / nullif(sum(calls), 0)) ^ 2, 0))::float8 AS stddev_ms,
+                max(max_\(time))::float8 AS max_ms, sum(rows)::bigint AS rows,
+                sum(shared_blks_hit)::bigint AS hit, sum(shared_blks_read)::bigint AS read,
+                sum(temp_blks_written)::bigint AS temp_written, sum(temp_blks_read)::bigint AS temp_read,
+                bool_or(queryid IS NULL) AS hidden, count(*) AS entries
+              FROM \(quoted(schema)).pg_stat_statements
+              WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \(topLevel)
+                AND (query IS NULL OR query NOT LIKE '\(DoctorSQL.marker)%')
+              GROUP BY queryid
+            )
+            """
+    }
+
+    /// One aggregated row as figures; `nil` for the hidden group and for summary rows.
+    static func decode(_ row: DatabaseRow) -> StatementStatistics? {
+        guard row.bool("hidden") != true, let id = row.string("queryid") else { return nil }
+        let stats = QueryStats(
+            queryID: id, query: row.string("query") ?? "", calls: row.int("calls") ?? 0,
+            totalMilliseconds: row.double("total_ms") ?? 0, meanMilliseconds: row.double("mean_ms") ?? 0,
+            rows: row.int("rows") ?? 0, sharedBlocksHit: row.int("hit") ?? 0,
+            sharedBlocksRead: row.int("read") ?? 0, tempBlocksWritten: row.int("temp_written") ?? 0)
+        return StatementStatistics(
+            stats: stats, stddevMilliseconds: row.double("stddev_ms") ?? 0, maxMilliseconds: row.double("max_ms") ?? 0,
+            tempBlocksRead: row.int("temp_read") ?? 0)
     }
 
     /// The cumulative figures of every visible statement, largest total time first: take two and subtract
