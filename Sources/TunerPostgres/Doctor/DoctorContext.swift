@@ -61,6 +61,13 @@ struct DoctorContext: Sendable {
         try await session.rows("\(DoctorSQL.marker) \(sql)", bindings)
     }
 
+    /// Runs a doctor statement and decodes its rows as `T` (see `DatabaseSession.decoded`).
+    func decoded<T: Decodable>(_ type: T.Type, _ sql: String, _ bindings: [any PostgresEncodable & Sendable] = [])
+        async throws(DatabaseError) -> [T]
+    {
+        try await session.decoded(type, sql, bindings)
+    }
+
     /// Reads the facts every check shares.
     static func load(session: DatabaseSession, thresholds: DoctorThresholds, environment: DoctorEnvironment)
         async throws(DatabaseError) -> DoctorContext

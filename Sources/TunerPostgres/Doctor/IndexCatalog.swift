@@ -3,7 +3,7 @@ import TunerCore
 /// Every index and foreign key of the user's schemas, read once and shared by the index checks
 /// (each check is then plain Swift over these rows, so 30,000 indexes cost one query, not 30,000).
 struct IndexCatalog: Sendable {
-    struct Index: Sendable, Hashable {
+    struct Index: Sendable, Hashable, Decodable {
         var oid: Int64
         var tableOID: Int64
         /// `schema.index`, quoted where needed.
@@ -36,7 +36,7 @@ struct IndexCatalog: Sendable {
         var backsConstraint: Bool { constraintName != nil }
     }
 
-    struct ForeignKey: Sendable, Hashable {
+    struct ForeignKey: Sendable, Hashable, Decodable {
         var name: String
         var tableOID: Int64
         var table: String
@@ -68,20 +68,23 @@ struct IndexCatalog: Sendable {
     }
 
     static func load(_ context: DoctorContext) async throws(DatabaseError) -> IndexCatalog {
-        let indexRows = try await context.rows(
+        let indexes = try await context.decoded(
+            Index.self,
             """
-            SELECT i.indexrelid::bigint AS oid, i.indrelid::bigint AS table_oid,
-              \(DoctorSQL.qualified("n.nspname", "ic.relname")) AS index_name,
-              \(DoctorSQL.qualified("tn.nspname", "t.relname")) AS table_name,
-              am.amname::text AS method, i.indkey::text AS keys, i.indnkeyatts::int AS key_count,
-              i.indclass::text AS opclasses, i.indcollation::text AS collations, i.indoption::text AS options,
+            SELECT i.indexrelid::bigint AS oid, i.indrelid::bigint AS "tableOID",
+              \(DoctorSQL.qualified("n.nspname", "ic.relname")) AS name,
+              \(DoctorSQL.qualified("tn.nspname", "t.relname")) AS "table",
+              am.amname::text AS method, string_to_array(i.indkey::text, ' ')::int[] AS columns,
+              i.indnkeyatts::int AS "keyCount", string_to_array(i.indclass::text, ' ')::bigint[] AS "operatorClasses",
+              string_to_array(i.indcollation::text, ' ')::bigint[] AS collations,
+              string_to_array(i.indoption::text, ' ')::int[] AS options,
               pg_get_expr(i.indexprs, i.indrelid) AS expressions, pg_get_expr(i.indpred, i.indrelid) AS predicate,
-              i.indisunique AS is_unique, i.indisprimary AS is_primary, i.indisvalid AS is_valid,
-              con.conname::text AS constraint_name,
+              i.indisunique AS "isUnique", i.indisprimary AS "isPrimary", i.indisvalid AS "isValid",
+              con.conname::text AS "constraintName",
               pg_stat_get_numscans(i.indexrelid) AS scans,
               ic.relpages::bigint * current_setting('block_size')::bigint AS bytes,
-              ic.relkind = 'I' AS is_partitioned,
-              EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) AS is_partition
+              ic.relkind = 'I' AS "isPartitioned",
+              EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) AS "isPartition"
             FROM pg_index i
             JOIN pg_class ic ON ic.oid = i.indexrelid
             JOIN pg_namespace n ON n.oid = ic.relnamespace
@@ -92,18 +95,19 @@ struct IndexCatalog: Sendable {
             WHERE tn.nspname NOT IN \(DoctorSQL.systemSchemas) AND tn.nspname NOT LIKE 'pg\\_toast%'
               AND tn.nspname NOT LIKE 'pg\\_temp%'
             """)
-        let keyRows = try await context.rows(
+        let keys = try await context.decoded(
+            ForeignKey.self,
             """
-            SELECT con.conname::text AS name, con.conrelid::bigint AS table_oid,
-              \(DoctorSQL.qualified("tn.nspname", "t.relname")) AS table_name,
-              \(DoctorSQL.qualified("rn.nspname", "r.relname")) AS referenced_table,
-              array_to_string(con.conkey, ' ') AS keys,
+            SELECT con.conname::text AS name, con.conrelid::bigint AS "tableOID",
+              \(DoctorSQL.qualified("tn.nspname", "t.relname")) AS "table",
+              \(DoctorSQL.qualified("rn.nspname", "r.relname")) AS "referencedTable",
+              con.conkey::int[] AS columns,
               (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord)
                  FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-                 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS column_names,
-              greatest(t.reltuples, pg_stat_get_live_tuples(t.oid), 0)::bigint AS table_rows,
-              greatest(r.reltuples, pg_stat_get_live_tuples(r.oid), 0)::bigint AS referenced_rows,
-              t.relpages::bigint * current_setting('block_size')::bigint AS table_bytes
+                 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS "columnNames",
+              greatest(t.reltuples, pg_stat_get_live_tuples(t.oid), 0)::bigint AS "tableRows",
+              greatest(r.reltuples, pg_stat_get_live_tuples(r.oid), 0)::bigint AS "referencedRows",
+              t.relpages::bigint * current_setting('block_size')::bigint AS "tableBytes"
             FROM pg_constraint con
             JOIN pg_class t ON t.oid = con.conrelid
             JOIN pg_namespace tn ON tn.oid = t.relnamespace
@@ -112,27 +116,6 @@ struct IndexCatalog: Sendable {
             WHERE con.contype = 'f' AND con.conparentid = 0
               AND tn.nspname NOT IN \(DoctorSQL.systemSchemas) AND tn.nspname NOT LIKE 'pg\\_temp%'
             """)
-        let indexes = indexRows.map { row in
-            Index(
-                oid: row.int("oid") ?? 0, tableOID: row.int("table_oid") ?? 0,
-                name: row.string("index_name") ?? "?", table: row.string("table_name") ?? "?",
-                method: row.string("method") ?? "?", columns: numbers(row.string("keys")),
-                keyCount: Int(row.int("key_count") ?? 0), operatorClasses: numbers(row.string("opclasses")),
-                collations: numbers(row.string("collations")), options: numbers(row.string("options")),
-                expressions: row.string("expressions"), predicate: row.string("predicate"),
-                isUnique: row.bool("is_unique") ?? false, isPrimary: row.bool("is_primary") ?? false,
-                isValid: row.bool("is_valid") ?? true, constraintName: row.string("constraint_name"),
-                scans: row.int("scans") ?? 0, bytes: row.int("bytes") ?? 0,
-                isPartitioned: row.bool("is_partitioned") ?? false, isPartition: row.bool("is_partition") ?? false)
-        }
-        let keys = keyRows.map { row in
-            ForeignKey(
-                name: row.string("name") ?? "?", tableOID: row.int("table_oid") ?? 0,
-                table: row.string("table_name") ?? "?", referencedTable: row.string("referenced_table") ?? "?",
-                columns: numbers(row.string("keys")), columnNames: row.string("column_names") ?? "?",
-                tableRows: row.int("table_rows") ?? 0, referencedRows: row.int("referenced_rows") ?? 0,
-                tableBytes: row.int("table_bytes") ?? 0)
-        }
         return IndexCatalog(indexes: indexes, foreignKeys: keys)
     }
 

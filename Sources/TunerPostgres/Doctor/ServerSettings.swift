@@ -7,7 +7,7 @@ import TunerCore
 /// so every accessor returns an optional and checks say "unknown" instead of guessing.
 public struct ServerSettings: Sendable {
     /// One row of `pg_settings`.
-    public struct Setting: Sendable, Hashable {
+    public struct Setting: Sendable, Hashable, Decodable {
         public var name: String
         /// The value in the setting's own unit (`16384` for shared_buffers with unit `8kB`).
         public var value: String
@@ -77,12 +77,7 @@ public struct ServerSettings: Sendable {
 
     /// Reads every setting this role can see.
     static func load(from session: DatabaseSession) async throws(DatabaseError) -> ServerSettings {
-        let rows = try await session.rows(
-            "\(DoctorSQL.marker) SELECT name, setting, unit, source, context FROM pg_settings")
-        return ServerSettings(rows.compactMap { row in
-            guard let name = row.string("name"), let value = row.string("setting") else { return nil }
-            return Setting(name: name, value: value, unit: row.string("unit"), source: row.string("source"),
-                           context: row.string("context"))
-        })
+        ServerSettings(try await session.decoded(
+            Setting.self, "SELECT name, setting AS value, unit, source, context FROM pg_settings WHERE setting IS NOT NULL"))
     }
 }
