@@ -64,9 +64,10 @@ print("  slowest checks (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in slowest))
 PY
 done
 
-echo "== pgbench -i -s 10, then 20 s of pgbench -c 4, then tuner db check"
-"$TUNER" postgres stop > /dev/null 2>&1 || true
-URL=$("$TUNER" postgres start --database pgbench)
-"$BIN/pgbench" -q -i -s 10 "$URL" 2>&1 | tail -1
+echo "== pgbench -i -s 10 --foreign-keys, then 20 s of pgbench -c 4, then tuner db check"
+$PSQL "$BASE/postgres" -c "DROP DATABASE bench" -c "CREATE DATABASE pgbench"
+$PSQL "$BASE/pgbench" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+URL="$BASE/pgbench"
+"$BIN/pgbench" -q -i -s 10 --foreign-keys "$URL" 2>&1 | tail -1
 "$BIN/pgbench" -c 4 -j 2 -T 20 "$URL" 2>&1 | grep -E "^(tps|number of transactions actually)" || true
 "$TUNER" db check --db "$URL" --format text --all 2> /dev/null || true

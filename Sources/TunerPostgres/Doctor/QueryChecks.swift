@@ -104,14 +104,20 @@ enum QueryChecks {
                 var suggested = Double(1 << 20)
                 while suggested < perCall * 2 && suggested < Double(1 << 30) { suggested *= 2 }
                 var evidence = [Measure.bytes("temp written", Int64(written)), Measure.bytes("temp per call", Int64(perCall))]
-                if let workMem { evidence.append(Measure.bytes("work_mem", workMem)) }
+                // Index builds and other maintenance sort within maintenance_work_mem, not work_mem.
+                let verb = s.query.trimmingCharacters(in: .whitespacesAndNewlines).prefix { $0.isLetter }.uppercased()
+                let setting = ["CREATE", "ALTER", "REINDEX", "CLUSTER", "VACUUM"].contains(verb)
+                    ? "maintenance_work_mem" : "work_mem"
+                if let current = context.settings[setting]?.bytes ?? (setting == "work_mem" ? workMem : nil) {
+                    evidence.append(Measure.bytes(setting, current))
+                }
                 evidence += Self.evidence(statement, context)
                 return .check(
                     "query-temp-spill", .warning, object: "query \(s.queryID)",
                     title: "Statement spills \(ByteSize(bytes: Int64(perCall)).humanDescription) per call to temporary files",
                     evidence: evidence,
-                    why: "Sorts and hashes larger than work_mem go to disk, which is many times slower than memory.",
-                    fix: "SET work_mem = '\(Measure.suggestedSize(suggested))';  -- in the session (or ALTER ROLE … SET) that runs this statement; raising it server-wide multiplies by connections")
+                    why: "Sorts and hashes larger than \(setting) go to disk, which is many times slower than memory.",
+                    fix: "SET \(setting) = '\(Measure.suggestedSize(suggested))';  -- in the session (or ALTER ROLE … SET) that runs this statement\(setting == "work_mem" ? "; raising it server-wide multiplies by connections" : "")")
             }
     }
 

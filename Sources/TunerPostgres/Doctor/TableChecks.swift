@@ -37,6 +37,7 @@ enum TableChecks {
         let settings = context.settings
         let autovacuumOn = settings["autovacuum"]?.isOn ?? true
         let lag = thresholds[DoctorThresholds.autovacuumLagFactor]
+        let naptime = settings["autovacuum_naptime"]?.seconds ?? 60
         var findings: [Finding] = []
         for row in rows {
             let table = row.string("table_name") ?? "?"
@@ -89,7 +90,9 @@ enum TableChecks {
                                Measure.text("autovacuum for table", tableAutovacuum ? "on" : "off")],
                     why: "Without statistics the planner guesses row counts and value distributions, and picks bad plans.",
                     fix: "ANALYZE \(table);"))
-            } else if analyzeAge != nil && modified >= max(minimumRows, analyze.point(rows: rowsForTrigger) * lag) {
+            } else if let analyzeAge, modified >= max(minimumRows, analyze.point(rows: rowsForTrigger) * lag),
+                      disabled || analyzeAge >= 2 * naptime {
+                // With autovacuum on, a table past its trigger point is analyzed within a naptime or two.
                 findings.append(.check(
                     "stale-statistics", .warning, object: table,
                     title: "\(table) changed \(Int64(modified)) rows since its last analyze",
