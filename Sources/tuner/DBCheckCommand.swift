@@ -112,6 +112,9 @@ struct DBCheckCommand: AsyncParsableCommand {
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
+        if report.checksRun.isEmpty, let first = report.skipped.first {
+            throw RuntimeError("no check could run: \(first.reason)")
+        }
         Self.note("done in \(Duration.seconds(report.seconds).shortDescription): \(FindingsSummary(report.findings).sentence)")
         if let failOn, FindingsSummary.crosses(report.findings, level: failOn.severity) {
             throw ExitCode.thresholdsCrossed

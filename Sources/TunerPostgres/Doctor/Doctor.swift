@@ -25,7 +25,8 @@ public enum Doctor {
         do {
             context = try await DoctorContext.load(session: session, thresholds: thresholds, environment: environment)
         } catch {
-            report.skipped = checks.map { SkippedCheck(check: $0.name, reason: "\(error)") }
+            let reason = "cannot read the server's settings: \(Self.message(of: error))"
+            report.skipped = checks.map { SkippedCheck(check: $0.name, reason: reason) }
             report.seconds = (clock.now - began).seconds
             return report
         }
@@ -87,10 +88,18 @@ public enum Doctor {
 
     private static func reason(for error: any Error, context: DoctorContext) -> String {
         guard let error = error as? DatabaseError else { return "\(error)" }
-        if error.isPermissionDenied { return "\(error.description) — \(context.privileges.grantHint)" }
-        if error.sqlState == "57014" { return "\(error.description) (statement_timeout)" }
-        if error.sqlState == "55P03" { return "\(error.description) (lock_timeout: an object was locked)" }
-        return error.description
+        let message = Self.message(of: error)
+        if error.isPermissionDenied { return "\(message) — \(context.privileges.grantHint)" }
+        if error.sqlState == "57014" { return "\(message) (statement_timeout; raise --statement-timeout)" }
+        if error.sqlState == "55P03" { return "\(message) (lock_timeout: an object was locked)" }
+        return message
+    }
+
+    /// The server's message without the statement's first line that `DatabaseError` puts in front.
+    private static func message(of error: any Error) -> String {
+        let text = "\(error)"
+        guard text.hasPrefix("query failed ("), let end = text.range(of: "): ") else { return text }
+        return String(text[end.upperBound...])
     }
 
     private static func privilegeNote(_ privileges: DoctorContext.Privileges) -> String {
