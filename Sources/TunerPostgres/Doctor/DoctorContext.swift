@@ -93,7 +93,7 @@ struct DoctorContext: Sendable {
         var memory = environment.memory
         var rotational: Bool?
         if environment.isServerLocal {
-            if memory == nil { memory = MachineFacts.totalMemory() }
+            if memory == nil { memory = MachineDetection().detectMemory()?.size }
             if let directory = settings["data_directory"]?.value {
                 rotational = MachineFacts.isRotational(path: directory)
             }

@@ -5,19 +5,9 @@ import TunerCore
 import Glibc
 #endif
 
-/// Facts about this machine that PostgreSQL cannot report: total memory and whether a disk spins.
+/// Whether a disk spins, which PostgreSQL cannot report (the machine's memory comes from `MachineDetection`).
 /// Used only when the server runs here (a unix socket or a loopback address).
 enum MachineFacts {
-    /// `MemTotal` from /proc/meminfo.
-    static func totalMemory() -> ByteSize? {
-        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("MemTotal:") {
-            let parts = line.split(separator: " ")
-            if parts.count >= 2, let kilobytes = Int64(parts[1]) { return ByteSize(bytes: kilobytes * 1024) }
-        }
-        return nil
-    }
-
     /// Whether the block device holding `path` is rotational, from /sys; `nil` when it cannot be told
     /// (a virtual file system, a container overlay, a path this process cannot stat).
     static func isRotational(path: String) -> Bool? {
