@@ -136,7 +136,7 @@ public enum StatementStatisticsReader {
                 bool_or(queryid IS NULL) AS hidden, count(*) AS entries
               FROM \(quoted(schema)).pg_stat_statements
               WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \(topLevel)
-                AND (query IS NULL OR query NOT LIKE '\(DoctorSQL.marker)%')
+                AND (query IS NULL OR query NOT LIKE '\(DatabaseSession.marker.trimmingCharacters(in: .whitespaces))%')
               GROUP BY queryid
             )
             """
@@ -161,7 +161,11 @@ public enum StatementStatisticsReader {
         guard let schema = try await availability(session: session).schema else {
             throw DatabaseError("pg_stat_statements is not installed in this database (CREATE EXTENSION pg_stat_statements)")
         }
-        return try await read(session: session, schema: schema).statements.map(\.stats)
+        return try await read(session: session, schema: schema).statements.map { statement in
+            var stats = statement.stats
+            stats.stddevMilliseconds = statement.stddevMilliseconds
+            return stats
+        }
     }
 
     static func quoted(_ identifier: String) -> String {

@@ -4,7 +4,7 @@ extension RunObserver.Observation {
     /// The observation as the result file carries it: per-statement, per-index and per-table deltas,
     /// connections per second, and the cache hit ratio over the run.
     public func databaseRun(maxConnections: Int?, pool: [PoolSample] = []) -> DatabaseRun {
-        let queries = StatementStatistics.delta(before: before.statements, after: after.statements)
+        let queries = StatementDeltas.delta(before: before.statements, after: after.statements)
         let indexes = after.indexes.values.map { now -> IndexUsage in
             let then = before.indexes[now.name]
             let (schema, index) = Self.split(now.name)

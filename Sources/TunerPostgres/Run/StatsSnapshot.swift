@@ -81,7 +81,7 @@ public struct StatsSnapshot: Sendable {
         var statements: [String: QueryStats] = [:]
         var unavailable: String?
         do {
-            for stats in try await StatementStatistics.read(session) { statements[stats.queryID] = stats }
+            for stats in try await StatementStatisticsReader.snapshot(session: session) { statements[stats.queryID] = stats }
         } catch {
             unavailable = error.description
         }
