@@ -104,6 +104,33 @@ struct ResponseFramer {
             case .untilClose:
                 bodyBytes += UInt64(count - i)
                 i = count
+            case .reason:
+                fallthrough
+            case .value where current == 0:
+                // Fast path: nothing in the reason phrase or an uninteresting header value matters
+                // up to the line end (or, in a value, a control character), so skip to it.
+                let isValue = state == .value
+                var j = i
+                while j < count {
+                    let byte = bytes[j]
+                    if byte == 13 || byte == 10 || (isValue && ((byte < 32 && byte != 9) || byte == 127)) { break }
+                    j += 1
+                }
+                headerBytes += j - i
+                if headerBytes > Self.maxHeaderBytes {
+                    state = .failed
+                    totalBytes += UInt64(j)
+                    return (j, .malformed(.headersTooLarge))
+                }
+                i = j
+                if i < count {
+                    if let problem = step(bytes[i]) {
+                        state = .failed
+                        totalBytes += UInt64(i + 1)
+                        return (i + 1, .malformed(problem))
+                    }
+                    i += 1
+                }
             case .done:
                 totalBytes += UInt64(i)
                 return (i, .complete)
