@@ -120,8 +120,8 @@ requests_of() {
     esac
 }
 
-rate() { python3 -c "print(round($1 / $2))"; }
-ratio() { python3 -c "print(f'{$1 / $2:.2f}×')"; }
+rate() { python3 -c "print(round(${1:-0} / ${2:-0}) if float(${2:-0} or 0) > 0 else 0)"; }
+ratio() { python3 -c "print(f'{${1:-0} / ${2:-0}:.2f}×' if float(${2:-0} or 0) > 0 else 'n/a')"; }
 
 echo "## Load engine vs wrk, ab, hey (\`benchmarks/loadgen.sh\`) — issue 2"
 echo
@@ -144,7 +144,7 @@ for round in $(seq 1 "$ROUNDS"); do
             tuner-random) run tuner-random "$TUNER" load "${URL}p/\${random:1..100000}" -c "$CONNECTIONS" \
                 --duration "${DURATION}s" --quiet --json "$WORK/tuner-random.json" ;;
             hey) run hey hey -z "${DURATION}s" -c "$CONNECTIONS" "$URL" ;;
-            ab) run ab ab -k -q -c "$CONNECTIONS" -t "$DURATION" -n 1000000000 "$URL" ;;
+            ab) run ab ab -k -q -c "$CONNECTIONS" -t "$DURATION" -n 5000000 "$URL" ;;
         esac
         r=$(rate "$REQUESTS" "$WALL")
         c=$(rate "$REQUESTS" "$CPU")
