@@ -131,6 +131,25 @@ struct ResponseFramer {
                     }
                     i += 1
                 }
+            case .headerName where candidates == 0:
+                // Fast path: a header the framer does not care about; skip its name up to the colon.
+                var j = i
+                while j < count && Self.isTokenCharacter(bytes[j]) { j += 1 }
+                headerBytes += j - i
+                if headerBytes > Self.maxHeaderBytes {
+                    state = .failed
+                    totalBytes += UInt64(j)
+                    return (j, .malformed(.headersTooLarge))
+                }
+                i = j
+                if i < count {
+                    if let problem = step(bytes[i]) {
+                        state = .failed
+                        totalBytes += UInt64(i + 1)
+                        return (i + 1, .malformed(problem))
+                    }
+                    i += 1
+                }
             case .done:
                 totalBytes += UInt64(i)
                 return (i, .complete)
@@ -478,11 +497,12 @@ struct ResponseFramer {
         }
     }
 
-    private func isTokenCharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 48...57, 65...90, 97...122: true
-        case 33, 35, 36, 37, 38, 39, 42, 43, 45, 46, 94, 95, 96, 124, 126: true
-        default: false
-        }
+    /// RFC 9110 `tchar` (`!#$%&'*+-.^_`|~`, digits, letters) as two 64-bit masks over ASCII.
+    @inline(__always)
+    private static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        byte < 64 ? (0x03ff_6cfa_0000_0000 as UInt64) >> byte & 1 == 1
+            : byte < 128 ? (0x57ff_ffff_c7ff_fffe as UInt64) >> (byte - 64) & 1 == 1 : false
     }
+
+    private func isTokenCharacter(_ byte: UInt8) -> Bool { Self.isTokenCharacter(byte) }
 }

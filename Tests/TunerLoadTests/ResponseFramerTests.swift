@@ -108,6 +108,14 @@ import Testing
         #expect(outcome == .malformed(.headersTooLarge))
     }
 
+    @Test func endlessHeaderNameIsRejected() {
+        var framer = ResponseFramer()
+        var (_, outcome) = Array("HTTP/1.1 200 OK\r\nX-".utf8).withUnsafeBytes { framer.parse($0) }
+        let block = [UInt8](repeating: 0x61, count: 4096)
+        for _ in 0..<20 where outcome == .needMoreData { (_, outcome) = block.withUnsafeBytes { framer.parse($0) } }
+        #expect(outcome == .malformed(.headersTooLarge))
+    }
+
     @Test func bodyBytesAreCountedNotKept() {
         var framer = ResponseFramer()
         let head = Array("HTTP/1.1 200 OK\r\nContent-Length: 10000000000\r\n\r\n".utf8)
