@@ -69,12 +69,13 @@ let package = Package(
         ),
         .target(
             name: "TunerReport",
-            dependencies: ["TunerCore"],
+            dependencies: ["TunerCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "DemoShop",
             dependencies: [
+                "TunerCore", "TunerPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -134,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TunerReportTests",
-            dependencies: ["TunerReport", "TunerCore"],
+            dependencies: ["TunerReport", "TunerCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

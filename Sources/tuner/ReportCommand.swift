@@ -1,12 +1,88 @@
 import ArgumentParser
+import Foundation
+import TunerCore
+import TunerReport
 
+/// `tuner report`: the report files from a result JSON, optionally compared with a baseline.
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Markdown, HTML and JUnit reports from a result JSON."
+        abstract: "Markdown, HTML and JUnit reports from a result JSON.",
+        discussion: """
+            Writes report.md, report.html (one self-contained file with SVG charts) and junit.xml (one test \
+            case per threshold) into --out, with a copy of the result as result.json.
+
+            With --baseline, the report adds before/after for every endpoint and the database figures, says \
+            whether each change is beyond run-to-run noise, and fills an optimization log entry.
+
+            Exit codes: 0 when the files were written (whatever the thresholds say), 99 with --check when a \
+            threshold in the result was crossed, 1 when a file cannot be read or written.
+            """
     )
 
+    @Argument(help: "The result JSON of a run (tuner load --json, tuner run).")
+    var result: String
+
+    @Option(help: ArgumentHelp("An earlier result to compare against (before the change).", valueName: "OLD.json"))
+    var baseline: String?
+
+    @Option(help: ArgumentHelp("Directory to write the report into (created if missing).", valueName: "DIR"))
+    var out: String = "tuner-report"
+
+    @Option(help: ArgumentHelp("What changed between --baseline and this run (SQL, a setting); goes into the optimization log.",
+                               valueName: "TEXT"))
+    var change: String?
+
+    @Flag(help: "Exit with 99 when a threshold in the result was crossed (for CI).")
+    var check = false
+
+    func validate() throws {
+        if change != nil && baseline == nil { throw ValidationError("--change describes a comparison: pass --baseline too") }
+    }
+
     func run() async throws {
-        throw RuntimeError("'tuner report' is not built yet (issue 6)")
+        let current: LoadResult
+        let before: LoadResult?
+        do {
+            current = try ResultFile.read(result)
+            if let baseline { before = try ResultFile.read(baseline) } else { before = nil }
+        } catch {
+            throw RuntimeError(String(describing: error))
+        }
+        let report = PerformanceReport(result: current, baseline: before, change: change)
+        let outputResult = URL(fileURLWithPath: out).appendingPathComponent("result.json").standardizedFileURL.path
+        let isSameFile = outputResult == URL(fileURLWithPath: result).standardizedFileURL.path
+        let files: PerformanceReport.Files
+        do {
+            files = try report.write(to: out, includeResult: !isSameFile)
+        } catch {
+            throw RuntimeError(String(describing: error))
+        }
+        var written = [files.markdown, files.html, files.junit]
+        if let json = files.result { written.insert(json, at: 0) }
+        let stderr = FileHandle.standardError
+        stderr.write(Data("wrote \(written.joined(separator: ", "))\n".utf8))
+        stderr.write(Data("\(Self.verdict(current))\n".utf8))
+        if let comparison = report.comparison {
+            let changes = comparison.significantChanges
+            let text = changes.isEmpty ? "no change beyond run-to-run noise"
+                : changes.prefix(6).map { "\($0.scope) \($0.change.name) \(Self.percent($0.change.changePercent)) (\($0.change.verdict.rawValue))" }
+                    .joined(separator: ", ")
+            stderr.write(Data("against the baseline: \(text)\n".utf8))
+        }
+        if check && !current.thresholdsPassed { throw ExitCode.thresholdsCrossed }
+    }
+
+    private static func verdict(_ r: LoadResult) -> String {
+        if r.thresholds.isEmpty { return "no thresholds in the result" }
+        let failed = r.thresholds.filter { !$0.passed }
+        if failed.isEmpty { return "all \(r.thresholds.count) thresholds held" }
+        return "\(failed.count) of \(r.thresholds.count) thresholds crossed: "
+            + failed.map { "\($0.threshold) (measured \($0.measuredDescription))" }.joined(separator: "; ")
+    }
+
+    private static func percent(_ v: Double) -> String {
+        guard v.isFinite else { return "from 0" }
+        return (v >= 0 ? "+" : "") + String(format: "%.1f%%", v)
     }
 }

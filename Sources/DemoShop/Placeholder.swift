@@ -1,2 +1,0 @@
-/// The demo shop; see issue 3.
-public enum DemoShopPlaceholder {}

@@ -1,0 +1,171 @@
+import TunerCore
+
+/// report.html: one self-contained page (inline CSS and SVG; no script, no external request).
+///
+/// Everything that came from the database or the target goes through `htmlEscaped`; the page also
+/// carries a Content-Security-Policy that forbids scripts and remote loads, as a second line of defence.
+struct HTMLReport {
+    let report: PerformanceReport
+    var result: LoadResult { report.result }
+
+    func render() -> String {
+        var sections: [(id: String, title: String, body: String)] = [
+            ("summary", "Summary", summary()),
+            ("parameters", "Test parameters", parameters()),
+            ("endpoints", "Endpoints", endpoints()),
+            ("database", "Database during the run", HTMLDatabaseSection(result: result).render()),
+            ("findings", "Findings", HTMLFindingsSection(findings: result.findingsBySeverity, observedDatabase: result.database != nil).render()),
+        ]
+        let recommendations = HTMLFindingsSection.recommendations(result.recommendations)
+        if !recommendations.isEmpty { sections.append(("recommendations", "Recommended changes", recommendations)) }
+        if let comparison = report.comparison, let baseline = report.baseline {
+            sections.append(("comparison", "Before and after",
+                             HTMLComparisonSection(comparison: comparison, baseline: baseline, result: result,
+                                                   steps: report.log?.steps ?? []).render()))
+        }
+        if let log = report.log { sections.append(("log", "Optimization log", HTMLComparisonSection.log(log))) }
+        if !result.notes.isEmpty {
+            sections.append(("notes", "Notes", "<ul class=\"notes\">" + result.notes.map { "<li>\($0.htmlEscaped)</li>" }.joined() + "</ul>"))
+        }
+        let nav = sections.map { "<a href=\"#\($0.id)\">\($0.title.htmlEscaped)</a>" }.joined()
+        let body = sections.map { "<section id=\"\($0.id)\"><h2>\($0.title.htmlEscaped)</h2>\($0.body)</section>" }.joined(separator: "\n")
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+            <title>Performance report — \(result.configuration.target.htmlEscaped)</title>
+            <style>\(HTMLStyle.css)</style></head>
+            <body><main>
+            \(header())
+            <nav>\(nav)</nav>
+            \(body)
+            <footer>Written by \(result.tool.htmlEscaped) from a result of schema \(result.schemaVersion). \
+            Latency from HDR histograms (1 µs – 60 s, 3 significant digits); warm-up excluded from every statistic.</footer>
+            </main></body></html>
+
+            """
+    }
+
+    private func header() -> String {
+        let (cls, text) = result.thresholds.isEmpty ? ("none", "NO THRESHOLDS") : (result.thresholdsPassed ? ("pass", "PASS") : ("fail", "FAIL"))
+        return """
+            <header class="top"><div class="verdict \(cls)">\(text)</div><div><h1>Performance baseline report</h1>\
+            <p class="sub"><code>\(result.configuration.target.htmlEscaped)</code> · \(result.verdictDescription.htmlEscaped) · \
+            \(ReportFormat.timestamp(result.startedAt).htmlEscaped) · \(ReportFormat.seconds(result.configuration.durationSeconds)) \
+            \(result.configuration.model.htmlEscaped) model</p></div></header>
+            """
+    }
+
+    private func summary() -> String {
+        let o = result.overall
+        let overall = report.comparison?.overall
+        func kpi(_ label: String, _ value: String, figure: String, metric: (Threshold.Metric) -> Bool) -> String {
+            let outcomes = result.thresholds.filter { $0.threshold.scope == "all" && metric($0.threshold.metric) }
+            var cls = ""
+            var notes: [String] = []
+            if !outcomes.isEmpty {
+                cls = outcomes.allSatisfy(\.passed) ? " good" : " bad"
+                notes += outcomes.map { "target \($0.threshold.limitDescription) \($0.passed ? "✓" : "✗")".htmlEscaped }
+            }
+            if let change = overall?.figure(figure) {
+                let beyond = change.verdict.isBeyondNoise
+                notes.append("<span class=\"delta \(beyond ? change.verdict.rawValue : "")\">\(change.changeText.htmlEscaped)</span>"
+                             + (beyond ? " vs baseline" : " (noise)"))
+            }
+            return "<div class=\"kpi\(cls)\"><div class=\"label\">\(label)</div><div class=\"value\">\(value.htmlEscaped)</div>"
+                + "<div class=\"note\">\(notes.joined(separator: " · "))</div></div>"
+        }
+        var out = "<p class=\"lead\">\(ReportFormat.count(o.count)) requests in \(ReportFormat.seconds(o.durationSeconds)) measured"
+        out += result.configuration.warmUpSeconds > 0 ? " after \(ReportFormat.seconds(result.configuration.warmUpSeconds)) of warm-up.</p>" : ".</p>"
+        out += "<div class=\"kpis\">"
+        out += kpi("Throughput", ReportFormat.rate(o.rps), figure: "rps") { $0 == .rps }
+        out += kpi("p50", ReportFormat.millis(o.latency.p50), figure: "p50") { $0 == .percentile(50) }
+        out += kpi("p95", ReportFormat.millis(o.latency.p95), figure: "p95") { $0 == .percentile(95) }
+        out += kpi("p99", ReportFormat.millis(o.latency.p99), figure: "p99") { $0 == .percentile(99) }
+        out += kpi("p99.9", ReportFormat.millis(o.latency.p999), figure: "p99.9") { $0 == .percentile(99.9) }
+        out += kpi("Errors", ReportFormat.percent(o.errorRate), figure: "error rate") { $0 == .errorRate || $0 == .errors }
+        out += "</div>"
+        if result.thresholds.isEmpty {
+            out += "<p class=\"empty\">No thresholds were set: add <code>thresholds:</code> to the scenario to turn the targets into checks.</p>"
+        } else {
+            let rows = result.thresholds.map { t -> [String] in
+                var measured = t.measuredDescription.htmlEscaped
+                if let note = t.note { measured += " <span class=\"empty\">(\(note.htmlEscaped))</span>" }
+                return ["<code>\(t.threshold.scope.htmlEscaped)</code>", t.threshold.expression.htmlEscaped, measured,
+                        HTML.pill(t.passed ? "pass" : "fail", cls: t.passed ? "pass" : "fail")]
+            }
+            out += "<h3>Targets</h3>" + HTML.table(headers: ["scope", "target", "measured", "result"], numeric: [2], rows: rows)
+        }
+        let charts = [
+            TimeCharts.throughput(result).map { HTML.figure("Throughput over time", "completed requests per second; shaded: warm-up", $0) },
+            TimeCharts.latency(result).map { HTML.figure("Latency percentiles over time", "per second, from the intended start", $0) },
+        ].compactMap { $0 }
+        if !charts.isEmpty { out += "<div class=\"grid2\" style=\"margin-top:18px\">\(charts.joined())</div>" }
+        return out
+    }
+
+    private func parameters() -> String {
+        let c = result.configuration
+        let facts = result.parameterFacts.map { fact -> (String, String) in
+            var value = fact.isCode ? "<code>\(fact.value.htmlEscaped)</code>" : fact.value.htmlEscaped
+            if let warning = fact.warning { value += " " + HTML.pill(warning, cls: "warning") }
+            return (fact.name, value)
+        }
+        var out = "<dl class=\"facts two\">" + facts.map { "<dt>\($0.0.htmlEscaped)</dt><dd>\($0.1)</dd>" }.joined() + "</dl>"
+        if !c.requests.isEmpty {
+            let total = max(c.requests.reduce(0) { $0 + $1.weight }, 1)
+            let rows = c.requests.map {
+                ["<code>\($0.name.htmlEscaped)</code>", $0.method.htmlEscaped, "<code>\($0.path.htmlEscaped)</code>",
+                 "\($0.weight) (\(ReportFormat.percent(Double($0.weight) / Double(total))))"]
+            }
+            out += "<h3>Request mix</h3>" + HTML.table(headers: ["request", "method", "path", "weight"], numeric: [3], rows: rows)
+        }
+        return out
+    }
+
+    private func endpoints() -> String {
+        func row(_ s: RequestStats, isTotal: Bool) -> [String] {
+            let errors = s.errorCount == 0 ? "0" : "\(ReportFormat.count(s.errorCount)) (\(ReportFormat.percent(s.errorRate)))"
+            return [isTotal ? "all" : "<code>\(s.name.htmlEscaped)</code>", ReportFormat.count(s.count), ReportFormat.number(s.rps),
+                    ReportFormat.millis(s.latency.p50), ReportFormat.millis(s.latency.p95), ReportFormat.millis(s.latency.p99),
+                    ReportFormat.millis(s.latency.p999), ReportFormat.millis(s.latency.max), errors]
+        }
+        var out = "<p class=\"lead\">Latency from each request's intended start (open model) or its send (closed model).</p>"
+        out += HTML.table(headers: ["endpoint", "requests", "rps", "p50", "p95", "p99", "p99.9", "max", "errors"],
+                          numeric: Set(1...8), rows: result.requests.map { row($0, isTotal: false) } + [row(result.overall, isTotal: true)],
+                          totalRow: result.requests.count)
+        let errors = result.errorBreakdown
+        if !errors.isEmpty {
+            out += "<p>Errors by kind: " + errors.map { "<code>\($0.kind.htmlEscaped)</code> \(ReportFormat.count($0.count))" }.joined(separator: ", ") + "</p>"
+        }
+        if let chart = SpectrumChart.render(id: "spectrum", label: "Latency percentile spectrum",
+                                            curves: SpectrumChart.curves(of: result), markers: SpectrumChart.markers(result),
+                                            width: 1120, height: 340) {
+            out += "<div style=\"margin-top:16px\">" + HTML.figure("Latency percentile spectrum",
+                "latency at every percentile from the HDR histograms; the x axis spreads the tail (90%, 99%, 99.9%…) evenly; diamonds: latency targets", chart) + "</div>"
+        }
+        return out
+    }
+}
+
+/// Small HTML building blocks; arguments are already-escaped HTML.
+enum HTML {
+    static func pill(_ text: String, cls: String) -> String { "<span class=\"pill \(cls)\">\(text.htmlEscaped)</span>" }
+
+    static func table(headers: [String], numeric: Set<Int> = [], rows: [[String]], totalRow: Int? = nil) -> String {
+        var out = "<table><thead><tr>"
+        for (i, h) in headers.enumerated() { out += "<th\(numeric.contains(i) ? " class=\"num\"" : "")>\(h.htmlEscaped)</th>" }
+        out += "</tr></thead><tbody>"
+        for (r, row) in rows.enumerated() {
+            out += r == totalRow ? "<tr class=\"total\">" : "<tr>"
+            for (i, cell) in row.enumerated() { out += "<td\(numeric.contains(i) ? " class=\"num\"" : "")>\(cell)</td>" }
+            out += "</tr>"
+        }
+        return out + "</tbody></table>"
+    }
+
+    static func figure(_ title: String, _ subtitle: String, _ chart: RenderedChart) -> String {
+        "<figure><figcaption>\(title.htmlEscaped)<span>\(subtitle.htmlEscaped)</span></figcaption>\(chart.svg)\(chart.legend)</figure>"
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import TunerCore
+
+/// One labelled run of a tuning loop: the baseline, or the run after one change.
+public struct OptimizationStep: Sendable {
+    /// A short name: `baseline`, `index on orders(customer_id)`.
+    public var label: String
+    /// What was changed before this run (SQL, a setting); nil for the baseline. When nil for a later
+    /// step, the log names the fixes of the findings that disappeared.
+    public var change: String?
+    public var result: LoadResult
+
+    public init(label: String, change: String? = nil, result: LoadResult) {
+        self.label = label
+        self.change = change
+        self.result = result
+    }
+}
+
+/// The guides' optimization log, filled: one entry per change (issue, evidence, change, before, after,
+/// impact, conclusion), each judged by the noise rule against the step before it.
+public struct OptimizationLog: Sendable {
+    public var steps: [OptimizationStep]
+    public var entries: [OptimizationLogEntry]
+
+    /// Builds the entries for `steps` (the first is the baseline; one entry per later step).
+    public init(steps: [OptimizationStep], rule: NoiseRule = .standard) {
+        self.init(steps: steps, rule: rule, known: nil)
+    }
+
+    /// `known` is the comparison of the last two steps when the caller already has it (it costs a
+    /// decode of every second's histogram).
+    init(steps: [OptimizationStep], rule: NoiseRule, known: RunComparison?) {
+        self.steps = steps
+        entries = steps.indices.dropFirst().map { i in
+            OptimizationLogEntry(number: i, before: steps[i - 1], after: steps[i], rule: rule,
+                                 comparison: i == steps.count - 1 ? known : nil)
+        }
+    }
+}
+
+/// One filled "Optimization #N" entry.
+public struct OptimizationLogEntry: Sendable {
+    public var number: Int
+    public var name: String
+    public var date: Date
+    /// The bottleneck the change addressed.
+    public var issue: String
+    /// The numbers that showed it, from the run before the change.
+    public var evidence: [String]
+    /// Why the change should help (the finding's reasoning), if known.
+    public var hypothesis: String?
+    public var change: String
+    public var before: [String]
+    public var after: [String]
+    /// The changes beyond noise, or a statement that there were none.
+    public var impact: [String]
+    public var conclusion: String
+    /// Findings of the before run that the after run no longer has.
+    public var resolved: [Finding]
+    public var comparison: RunComparison
+
+    init(number: Int, before: OptimizationStep, after: OptimizationStep, rule: NoiseRule, comparison known: RunComparison?) {
+        self.number = number
+        name = after.label
+        date = after.result.startedAt
+        let comparison = known ?? RunComparison(before: before.result, after: after.result, rule: rule)
+        self.comparison = comparison
+        let remaining = Set(after.result.findings.map { "\($0.id)|\($0.object)" })
+        resolved = before.result.findings
+            .filter { !remaining.contains("\($0.id)|\($0.object)") }
+            .sorted { $0.severity > $1.severity }
+        let failed = before.result.thresholds.filter { !$0.passed }
+        if let top = resolved.first {
+            issue = "\(top.title) (\(top.id), \(top.severity))"
+            evidence = top.evidence.map { "\($0.name): \($0.displayValue)" }
+            hypothesis = top.why
+        } else if !failed.isEmpty {
+            issue = "thresholds crossed: " + failed.map { "\($0.threshold) (measured \($0.measuredDescription))" }
+                .joined(separator: "; ")
+            evidence = failed.map { "\($0.threshold): \($0.measuredDescription)" }
+            hypothesis = nil
+        } else if let top = before.result.findings.max(by: { $0.severity < $1.severity }) {
+            issue = "\(top.title) (\(top.id), \(top.severity))"
+            evidence = top.evidence.map { "\($0.name): \($0.displayValue)" }
+            hypothesis = top.why
+        } else {
+            issue = "no finding or crossed threshold recorded in the run before the change"
+            evidence = []
+            hypothesis = nil
+        }
+        if let text = after.change, !text.isEmpty {
+            change = text
+        } else if !resolved.compactMap(\.fix).isEmpty {
+            change = resolved.compactMap(\.fix).joined(separator: "\n")
+            // No description was given: name the entry after what it resolved.
+            name = "\(resolved[0].id) on \(resolved[0].object) resolved"
+        } else {
+            change = "not recorded (pass --change to say what changed)"
+        }
+        self.before = Self.figures(before.result)
+        self.after = Self.figures(after.result)
+        impact = Self.impact(comparison)
+        conclusion = Self.conclusion(comparison, before: before.result, after: after.result, resolved: resolved)
+    }
+
+    /// The changes beyond noise: overall figures, then one line per endpoint, then the database.
+    static func impact(_ c: RunComparison) -> [String] {
+        func detail(_ f: MetricChange) -> String {
+            "\(f.name): \(f.beforeText) → \(f.afterText) (\(f.changeText), \(f.verdict == .improved ? "better" : "worse"))"
+        }
+        var lines = c.overall.figures.filter(\.verdict.isBeyondNoise).map { "all requests " + detail($0) }
+        for endpoint in c.endpoints.dropFirst() {
+            let changed = endpoint.figures.filter(\.verdict.isBeyondNoise)
+            guard !changed.isEmpty else { continue }
+            lines.append("\(endpoint.name): " + changed.map { "\($0.name) \($0.changeText)" }.joined(separator: ", "))
+        }
+        lines += c.database.filter(\.verdict.isBeyondNoise).map(detail)
+        return lines.isEmpty ? ["no change beyond run-to-run noise"] : lines
+    }
+
+    /// The headline figures of a run, as the log's Before/After lines show them.
+    static func figures(_ r: LoadResult) -> [String] {
+        var out = [
+            "throughput \(ReportFormat.rate(r.overall.rps))",
+            "p50 \(ReportFormat.millis(r.overall.latency.p50)), p95 \(ReportFormat.millis(r.overall.latency.p95)), p99 \(ReportFormat.millis(r.overall.latency.p99))",
+            "errors \(ReportFormat.percent(r.overall.errorRate))",
+        ]
+        if let db = r.database, !db.queries.isEmpty, r.overall.count > 0 {
+            out.append("database time \(ReportFormat.millis(db.totalQueryMilliseconds / Double(r.overall.count)))/request")
+        }
+        if !r.thresholds.isEmpty {
+            let passed = r.thresholds.filter(\.passed).count
+            out.append("thresholds \(passed)/\(r.thresholds.count) passed")
+        }
+        return out
+    }
+
+    private static func conclusion(_ c: RunComparison, before: LoadResult, after: LoadResult, resolved: [Finding])
+        -> String
+    {
+        let overall = c.overall.figures
+        let latency = overall.filter { $0.unit == .milliseconds }
+        let improved = latency.filter { $0.verdict == .improved }
+        let regressed = overall.filter { $0.verdict == .regressed }
+        var text: String
+        switch (improved.isEmpty, regressed.isEmpty) {
+        case (false, true):
+            // The figure the guides' targets speak of first: p99, then p95, p50, p99.9.
+            let best = ["p99", "p95", "p50", "p99.9"].lazy.compactMap { name in improved.first { $0.name == name } }.first ?? improved[0]
+            text = "Success: \(best.name) \(best.beforeText) → \(best.afterText) (\(best.changeText)) beyond run-to-run noise, nothing regressed."
+        case (false, false):
+            text = "Mixed: latency improved (" + improved.map { "\($0.name) \($0.changeText)" }.joined(separator: ", ")
+                + ") but " + regressed.map { "\($0.name) \($0.changeText)" }.joined(separator: ", ") + " regressed."
+        case (true, false):
+            text = "Regression: " + regressed.map { "\($0.name) \($0.changeText)" }.joined(separator: ", ")
+                + " beyond noise; revert or investigate."
+        case (true, true):
+            let rps = overall.first { $0.name == "rps" }
+            text = rps?.verdict == .improved
+                ? "Success: throughput \(rps!.changeText) beyond noise at unchanged latency."
+                : "No measurable effect on the HTTP figures beyond run-to-run noise."
+        }
+        if !before.thresholds.isEmpty {
+            if !before.thresholdsPassed && after.thresholdsPassed && !after.thresholds.isEmpty {
+                text += " Every threshold now holds."
+            } else if before.thresholdsPassed && !after.thresholdsPassed {
+                text += " Thresholds that held before are now crossed."
+            }
+        }
+        if !resolved.isEmpty {
+            text += " Resolved: " + resolved.map { "\($0.id) on \($0.object)" }.joined(separator: ", ") + "."
+        }
+        return text
+    }
+}

@@ -1,2 +1,0 @@
-/// Reports; see issue 6.
-public enum TunerReportPlaceholder {}

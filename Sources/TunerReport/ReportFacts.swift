@@ -1,0 +1,127 @@
+import TunerCore
+
+/// Figures several sections of the report derive from a result.
+extension LoadResult {
+    /// Human name of the load model.
+    var modelDescription: String {
+        switch configuration.model {
+        case "open": "open (arrival rate: latency from each request's intended start)"
+        case "closed": "closed (connections send back to back)"
+        default: configuration.model
+        }
+    }
+
+    /// The stages as `30s → 200 req/s, 2m → 1,000 req/s`.
+    var stagesDescription: String {
+        let unit = configuration.model == "open" ? "req/s" : "connections"
+        return configuration.stages.map { "\(ReportFormat.seconds($0.durationSeconds)) → \(ReportFormat.number($0.target)) \(unit)" }
+            .joined(separator: ", ")
+    }
+
+    /// `2 of 5 thresholds crossed` / `all 5 thresholds held` / `no thresholds set`.
+    var verdictDescription: String {
+        if thresholds.isEmpty { return "no thresholds set" }
+        let failed = thresholds.filter { !$0.passed }.count
+        return failed == 0 ? "all \(thresholds.count) thresholds held" : "\(failed) of \(thresholds.count) thresholds crossed"
+    }
+
+    /// Errors of every kind, most frequent first.
+    var errorBreakdown: [(kind: String, count: UInt64)] {
+        overall.errors.filter { $0.value > 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { ($0.key, $0.value) }
+    }
+
+    /// The findings, most severe first, keeping the producers' order within a severity.
+    var findingsBySeverity: [Finding] {
+        findings.enumerated().sorted { ($0.element.severity, -$0.offset) > ($1.element.severity, -$1.offset) }.map(\.element)
+    }
+}
+
+extension DatabaseRun {
+    /// Statements sorted by database time, largest first.
+    var queriesByTime: [QueryStats] { queries.sorted { $0.totalMilliseconds > $1.totalMilliseconds } }
+
+    /// The connection samples inside the measured window of `result` (all when the series is empty).
+    func measuredConnections(of result: LoadResult) -> [ConnectionSample] {
+        let window = Set(result.series.filter { !$0.isWarmUp }.map(\.second))
+        return window.isEmpty ? connections : connections.filter { window.contains($0.second) }
+    }
+
+    func measuredPool(of result: LoadResult) -> [PoolSample] {
+        let window = Set(result.series.filter { !$0.isWarmUp }.map(\.second))
+        return window.isEmpty ? pool : pool.filter { window.contains($0.second) }
+    }
+}
+
+extension IndexUsage {
+    /// Rows fetched per index entry read: low when the index finds many entries whose rows are then discarded.
+    var efficiency: Double? { tuplesRead > 0 ? Double(tuplesFetched) / Double(tuplesRead) : nil }
+    var qualifiedTable: String { schema == "public" ? table : "\(schema).\(table)" }
+}
+
+extension TableActivity {
+    var qualifiedName: String { schema == "public" ? table : "\(schema).\(table)" }
+}
+
+extension Threshold {
+    /// The comparison and the limit in the metric's unit: `< 100 ms`, `< 1%`, `> 500 req/s`.
+    var limitDescription: String {
+        let value: String
+        switch metric {
+        case .percentile, .mean, .min, .max: value = ReportFormat.millis(limit)
+        case .errorRate: value = ReportFormat.percent(limit)
+        case .rps: value = ReportFormat.rate(limit)
+        case .count, .errors: value = ReportFormat.number(limit)
+        }
+        return "\(comparison.rawValue) \(value)"
+    }
+}
+
+/// One line of the test parameters, as plain text; each format escapes and styles it.
+struct ParameterFact {
+    var name: String
+    var value: String
+    var isCode = false
+    /// Shown flagged beside the value: the reader must know before trusting the numbers.
+    var warning: String?
+}
+
+extension LoadResult {
+    /// The run's parameters in the order a baseline report lists them.
+    var parameterFacts: [ParameterFact] {
+        let c = configuration
+        var facts = [ParameterFact(name: "target", value: c.target, isCode: true),
+                     ParameterFact(name: "model", value: modelDescription)]
+        if let profile = c.profile { facts.append(.init(name: "profile", value: profile)) }
+        if !c.stages.isEmpty { facts.append(.init(name: "stages", value: stagesDescription)) }
+        facts.append(.init(name: "duration", value: "\(ReportFormat.seconds(c.durationSeconds)) (warm-up \(ReportFormat.seconds(c.warmUpSeconds)) excluded from the statistics)"))
+        if let rate = c.rate { facts.append(.init(name: "peak rate", value: ReportFormat.rate(rate))) }
+        facts.append(.init(name: c.model == "open" ? "connection pool" : "connections", value: String(c.connections)))
+        if let cap = c.maxInFlight { facts.append(.init(name: "in-flight cap", value: String(cap))) }
+        facts.append(.init(name: "timeouts", value: "connect \(ReportFormat.seconds(c.connectTimeoutSeconds)), request \(ReportFormat.seconds(c.requestTimeoutSeconds))"))
+        facts.append(.init(name: "event loops", value: String(c.eventLoops)))
+        let g = generator
+        var cpu = "CPU mean \(ReportFormat.percent(g.cpuPercentMean / 100)), max \(ReportFormat.percent(g.cpuPercentMax / 100)) of \(g.cores) cores"
+        if let rss = g.maxResidentBytes { cpu += ", peak memory \(ReportFormat.bytes(rss))" }
+        facts.append(.init(name: "load generator", value: cpu, warning: g.wasBottleneck ? "the generator was the bottleneck" : nil))
+        if let s = schedule {
+            let lateShare = s.planned > 0 ? Double(s.late + s.dropped) / Double(s.planned) : 0
+            facts.append(.init(
+                name: "schedule",
+                value: "target \(ReportFormat.rate(s.targetRate)), achieved \(ReportFormat.rate(s.achievedRate)); planned \(ReportFormat.count(s.planned)), sent \(ReportFormat.count(s.sent)), late \(ReportFormat.count(s.late)), dropped \(ReportFormat.count(s.dropped))",
+                warning: lateShare > 0.01 ? "\(ReportFormat.percent(lateShare)) late or dropped" : nil))
+        }
+        if shards > 1 { facts.append(.init(name: "shards", value: "\(shards) merged")) }
+        facts.append(.init(name: "run", value: "\(ReportFormat.timestamp(startedAt)) → \(ReportFormat.timestamp(finishedAt)), \(tool)"))
+        return facts
+    }
+}
+
+extension Finding.Evidence {
+    /// The value as printed, with large whole numbers grouped (`1,414,600,000`).
+    var displayValue: String {
+        if let n = number, n.isFinite, n == n.rounded(), abs(n) >= 10_000, value == String(Int64(n)) {
+            return ReportFormat.count(Int64(n))
+        }
+        return value
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+@Suite struct AlertsCommandTests {
+    static let scenario = """
+        target: http://127.0.0.1:8080
+        requests:
+          - { name: list, path: "/products?page=1" }
+        thresholds:
+          list: ["p95 < 100ms"]
+          all: ["error_rate < 1%"]
+        """
+
+    @Test func printsRulesForTheThresholds() throws {
+        let dir = try ReportCLIFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data(Self.scenario.utf8).write(to: URL(fileURLWithPath: dir + "/shop.yaml"))
+        let output = try ReportCLIFixture.run(["alerts", dir + "/shop.yaml", "--window", "2m"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("groups:"))
+        #expect(output.stdout.contains("name: tuner-shop"))
+        #expect(output.stdout.contains(#"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{route=~"/products",method="GET"}[2m]))) > 0.1"#))
+        #expect(output.stdout.contains("alert: ErrorRateHigh"))
+        #expect(output.stdout.contains("alert: DatabasePoolSaturated"))
+        let shop = try ReportCLIFixture.run(["alerts", dir + "/shop.yaml", "--metric-prefix", "demo_shop_",
+                                             "--pool-in-use-metric", #"pool{state="busy"}"#])
+        #expect(shop.status == 0, "\(shop.stderr)")
+        #expect(shop.stdout.contains("rate(demo_shop_http_request_duration_seconds_bucket{"))
+        #expect(shop.stdout.contains(#"max(demo_shop_pool{state="busy"}) / max(demo_shop_db_pool_max_connections) > 0.8"#))
+        let badSelector = try ReportCLIFixture.run(["alerts", dir + "/shop.yaml", "--pool-in-use-metric", "pool{oops"])
+        #expect(badSelector.status == 64)
+        let written = try ReportCLIFixture.run(["alerts", dir + "/shop.yaml", "--window", "2m", "--out", dir + "/rules.yaml"])
+        #expect(written.status == 0)
+        #expect(try String(contentsOfFile: dir + "/rules.yaml", encoding: .utf8) == output.stdout)
+    }
+
+    @Test func badInputIsOneLineAndTheRightExitCode() throws {
+        let dir = try ReportCLIFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data("thresholds: [unclosed".utf8).write(to: URL(fileURLWithPath: dir + "/bad.yaml"))
+        let bad = try ReportCLIFixture.run(["alerts", dir + "/bad.yaml"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("is not valid YAML"))
+        #expect(bad.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1)
+        let missing = try ReportCLIFixture.run(["alerts", dir + "/missing.yaml"])
+        #expect(missing.status == 1)
+        let window = try ReportCLIFixture.run(["alerts", dir + "/bad.yaml", "--window", "five minutes"])
+        #expect(window.status == 64)
+    }
+}

@@ -1,0 +1,77 @@
+import EmbeddedPostgres
+import Foundation
+import Testing
+import TunerCore
+
+@testable import TunerPostgres
+
+/// The run observation against a real cluster: plant an N+1 workload with full scans, observe it,
+/// and check that the deltas and the run findings carry that workload's own numbers.
+@Suite(.serialized) struct RunObserverTests {
+    @Test func observesPlantedNPlusOneAndSequentialScans() async throws {
+        try await EmbeddedCluster.withCluster { cluster in
+            let url = try await cluster.createDatabase("observed")
+            try await cluster.psql("""
+                CREATE TABLE parents (id int PRIMARY KEY, name text);
+                CREATE TABLE children (id int PRIMARY KEY, parent_id int REFERENCES parents, payload text);
+                INSERT INTO parents SELECT g, 'p' || g FROM generate_series(1, 200) g;
+                INSERT INTO children SELECT g, 1 + g % 200, repeat(md5(g::text), 8) FROM generate_series(1, 4000) g;
+                CREATE INDEX children_payload_idx ON children (payload);
+                ANALYZE;
+                """, database: "observed")
+            // Earlier traffic that must not be counted: the same statement before the observation.
+            try await cluster.psql("SELECT * FROM children WHERE parent_id = 7", database: "observed")
+            let requests = 30
+            let script = (0..<requests).map { request in
+                "SELECT id FROM parents ORDER BY id LIMIT 10 OFFSET \(request);\n"
+                    + (1...10).map { "SELECT id, payload FROM children WHERE parent_id = \($0 + request);\n" }.joined()
+            }.joined()
+            let settings = try ConnectionSettings(url: url)
+            let (_, observation) = try await DatabaseSession.withSession(settings) { session in
+                try await RunObserver.observe(session, interval: .milliseconds(200)) {
+                    try await cluster.psql(script, database: "observed")
+                }
+            }
+            let run = observation.databaseRun(maxConnections: 100)
+            let children = try #require(run.queries.first { $0.query.contains("FROM children WHERE parent_id") })
+            #expect(children.calls == Int64(requests * 10), "only the calls made during the observation count")
+            let childTable = try #require(run.tables.first { $0.table == "children" })
+            #expect(childTable.sequentialScans >= Int64(requests * 10))
+            #expect(childTable.sequentialRowsRead >= Int64(requests * 10 * 4_000))
+            #expect(run.queries.allSatisfy { !$0.query.hasPrefix("/* tuner */") })
+            #expect(!run.connections.isEmpty)
+            #expect(run.cacheHitRatio != nil)
+
+            // Many more HTTP requests than list queries: only the parent/child signature can find it.
+            let load = RunAnalysis.Load(httpRequests: UInt64(requests * 40),
+                                        requestsByName: ["list": UInt64(requests), "other": UInt64(requests * 39)],
+                                        seconds: 1)
+            let findings = RunAnalysis.findings(run, load: load)
+            let nPlusOne = try #require(findings.first { $0.id == "n-plus-one" })
+            #expect(nPlusOne.object == "queryid \(children.queryID)")
+            #expect(nPlusOne.evidence(named: "calls per parent call")?.number == 10)
+            #expect(nPlusOne.evidence(named: "endpoint")?.value == "list (\(requests) requests)")
+            #expect(nPlusOne.evidence(named: "parent statement")?.value.contains("FROM parents") == true)
+            #expect(nPlusOne.fix?.contains("parent_id = ANY($1)") == true)
+            let scan = try #require(findings.first { $0.id == "seq-scan-during-load" && $0.object == "public.children" })
+            #expect(scan.evidence(named: "rows per scan")?.number == 4_000)
+            #expect(findings.contains { $0.id == "index-unused-during-load" && $0.object == "public.children_payload_idx" })
+            #expect(!findings.contains { $0.id == "n-plus-one" && $0.title.contains("FROM parents") },
+                    "the parent query runs once per request: not an N+1")
+        }
+    }
+
+    @Test func quietDatabaseYieldsNoRunFindings() {
+        let run = DatabaseRun(queries: [], indexes: [], tables: [], connections: [], maxConnections: 100,
+                              cacheHitRatio: 1.0)
+        #expect(RunAnalysis.findings(run, load: .init(httpRequests: 100, seconds: 10)).isEmpty)
+    }
+
+    @Test func poolSaturationFromServiceMetrics() {
+        let pool = (0..<10).map { PoolSample(second: $0, inUse: 2, idle: 0, waiting: $0 % 2 == 0 ? 5 : 0, size: 2) }
+        let run = DatabaseRun(pool: pool)
+        let finding = RunAnalysis.findings(run, load: .init(httpRequests: 100, seconds: 10)).first { $0.id == "pool-saturation" }
+        #expect(finding?.evidence(named: "pool size")?.number == 2)
+        #expect(finding?.severity == .critical)
+    }
+}

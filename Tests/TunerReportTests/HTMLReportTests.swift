@@ -1,0 +1,94 @@
+import Foundation
+import FoundationXML
+import Testing
+import TunerCore
+@testable import TunerReport
+
+@Suite struct HTMLReportTests {
+    @Test func textFromTheDatabaseAndTheTargetIsEscaped() throws {
+        let result = SampleResult.make(.before, seconds: 20, rate: 100, hostile: true)
+        #expect(result.database?.queries.contains { $0.query == SampleResult.hostileQuery } == true)
+        let html = PerformanceReport(result: result, baseline: SampleResult.make(.before, seconds: 20, rate: 100, seed: 9, hostile: true)).html()
+        #expect(!html.lowercased().contains("<script"))
+        #expect(!html.contains("<img src=x"))
+        #expect(html.contains("&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;"))
+        #expect(html.contains("&lt;script&gt;alert(&quot;query&quot;)&lt;/script&gt;"))
+        #expect(html.contains("&lt;img src=x onerror=alert(&#39;note&#39;)&gt;"))
+        #expect(html.contains("&quot;&gt;&lt;script&gt;alert(&#39;target&#39;)"))
+    }
+
+    @Test func thePageLoadsNothingFromOutsideAndRunsNoScript() {
+        let html = PerformanceReport(result: SampleResult.make(.before, seconds: 20, rate: 100)).html()
+        for forbidden in ["<script", "<link", "<iframe", "<img", " src=", "@import", "url(http", "href=\"http"] {
+            #expect(!html.lowercased().contains(forbidden), "found \(forbidden)")
+        }
+        #expect(html.contains("Content-Security-Policy"))
+        #expect(html.contains("default-src 'none'"))
+    }
+
+    @Test func everyChartIsWellFormedSVGWithAxesAndUnits() throws {
+        let result = SampleResult.make(.before, seconds: 30, rate: 150, hostile: true)
+        let html = PerformanceReport(result: result, baseline: SampleResult.make(.after, seconds: 30, rate: 150, hostile: true)).html()
+        let svgs = Self.svgElements(in: html)
+        // throughput, latency, spectrum, queries, connections, spectrum before/after, p99 per endpoint
+        #expect(svgs.count == 7)
+        for svg in svgs {
+            let document = try XMLDocument(xmlString: svg, options: [])
+            #expect(document.rootElement()?.name == "svg")
+        }
+        for title in ["Throughput over time", "Latency percentiles over time", "Latency percentile spectrum",
+                      "Connections by state", "Latency spectrum, before and after", "p99 per endpoint"] {
+            #expect(html.contains(">\(title)<"), "missing chart \(title)")
+        }
+        #expect(html.contains(">req/s</text>"))
+        #expect(html.contains(">ms</text>"))
+        #expect(html.contains(">connections</text>"))
+        #expect(html.contains(">99.9%</text>"))
+        #expect(html.contains("warm-up (excluded)"))
+    }
+
+    @Test func theMeasuredValuesAppearInThePage() {
+        let result = SampleResult.make(.before, seconds: 20, rate: 100)
+        let html = PerformanceReport(result: result).html()
+        let list = result.requests[0]
+        #expect(html.contains(ReportFormat.millis(list.latency.p95)))
+        #expect(html.contains(ReportFormat.millis(result.overall.latency.p99)))
+        #expect(html.contains(ReportFormat.count(result.overall.count)))
+        let crossed = result.thresholds.filter { !$0.passed }
+        #expect(!crossed.isEmpty)
+        #expect(html.contains("class=\"verdict fail\""))
+        #expect(html.contains("CREATE INDEX CONCURRENTLY orders_customer_id_idx"))
+        #expect(html.contains("products_name_trgm_idx"))
+        #expect(html.contains("unused during the load"))
+    }
+
+    @Test func aLoadTestWithoutDatabaseOrScheduleStillRenders() throws {
+        var result = SampleResult.make(.after, seconds: 12, rate: 50, withDatabase: false, perSecondHistograms: false)
+        result.schedule = nil
+        result.configuration.model = "closed"
+        result.thresholds = []
+        let html = PerformanceReport(result: result).html()
+        #expect(html.contains("Not observed"))
+        #expect(!html.contains("Connections by state"))
+        #expect(html.contains("class=\"verdict none\""))
+        #expect(!html.contains(">schedule<"))
+        #expect(Self.svgElements(in: html).count == 3)
+    }
+
+    @Test func anEmptyRunDoesNotCrash() {
+        var result = SampleResult.make(.after, seconds: 1, rate: 1, withDatabase: false)
+        result.series = []
+        let html = PerformanceReport(result: result).html()
+        #expect(html.contains("Performance baseline report"))
+    }
+
+    static func svgElements(in html: String) -> [String] {
+        var out: [String] = []
+        var rest = html[...]
+        while let start = rest.range(of: "<svg "), let end = rest[start.lowerBound...].range(of: "</svg>") {
+            out.append(String(rest[start.lowerBound..<end.upperBound]))
+            rest = rest[end.upperBound...]
+        }
+        return out
+    }
+}
