@@ -8,14 +8,23 @@ public enum ResultFile {
 
     /// Writes a result as pretty, key-sorted JSON (atomically: a reader never sees half a file).
     public static func write(_ result: LoadResult, to path: String) throws(Error) {
+        let data = try encode(result)
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw Error(description: "cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// The JSON `write` stores, for writing elsewhere (stdout).
+    public static func encode(_ result: LoadResult) throws(Error) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         do {
-            let data = try encoder.encode(result)
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            return try encoder.encode(result)
         } catch {
-            throw Error(description: "cannot write \(path): \(error.localizedDescription)")
+            throw Error(description: "cannot encode the result: \(error)")
         }
     }
 

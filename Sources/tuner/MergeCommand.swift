@@ -1,12 +1,46 @@
 import ArgumentParser
+import Foundation
+import TunerCore
+import TunerLoad
 
 struct MergeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Merge shard results exactly."
+        abstract: "Merge shard results exactly.",
+        discussion: """
+            Shards are load tests that ran side by side (for instance one 'tuner load' per machine). Their \
+            histograms are added bucket by bucket, so merged percentiles are exact; counts and rates are \
+            summed, and every threshold the shards carry (plus --threshold) is checked again on the sum.
+            Exit codes: 0, 64 unreadable input, 99 a threshold was crossed.
+            """
     )
 
+    @Argument(help: "Result files written by 'tuner load --json'.")
+    var results: [String]
+
+    @Option(help: "Write the merged result here ('-' for stdout; the summary then goes to stderr).")
+    var json: String?
+
+    @Option(help: "An extra check on the merged result, e.g. 'p99 < 250ms' (repeatable).")
+    var threshold: [String] = []
+
+    func validate() throws {
+        if results.isEmpty { throw ValidationError("give at least one result file") }
+    }
+
     func run() async throws {
-        throw RuntimeError("'tuner merge' is not built yet (issue 2)")
+        let merged: LoadResult
+        do {
+            let thresholds = try threshold.map { try LoadOutcome.parseThreshold($0) }
+            var inputs: [LoadResult] = []
+            for path in results { inputs.append(try ResultFile.read(path)) }
+            merged = try ResultMerger.merge(inputs, thresholds: thresholds)
+        } catch {
+            throw LoadOutcome.usageFailure("\(error)")
+        }
+        let output = LoadOutput(jsonPath: json, quiet: true)
+        try output.write(merged)
+        output.printSummary(merged)
+        if !merged.thresholdsPassed { throw ExitCode.thresholdsCrossed }
     }
 }

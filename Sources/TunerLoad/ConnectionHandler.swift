@@ -1,0 +1,157 @@
+import NIOCore
+import NIOPosix
+
+/// One connection's protocol work: writes pre-encoded requests, frames the responses, and hands
+/// the outcome to its runner. Lives on its channel's event loop; nothing here allocates per request.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    unowned let runner: WorkloadRunner
+    let slot: Int
+    private var context: ChannelHandlerContext?
+    private var framer = ResponseFramer()
+    /// Reused for requests with `${random}` slots.
+    private var scratch = ByteBuffer()
+    private var isClosing = false
+
+    /// A request is out and its response not complete.
+    private(set) var isBusy = false
+    private(set) var requestIndex = 0
+    /// When the request was meant to start (open model) or was sent (closed model).
+    private(set) var startNanos: UInt64 = 0
+    private(set) var sentNanos: UInt64 = 0
+    /// False once the connection is closing: it takes no further request.
+    var isUsable: Bool { !isClosing && context != nil }
+
+    init(runner: WorkloadRunner, slot: Int) {
+        self.runner = runner
+        self.slot = slot
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        runner.connected(self)
+        context.fireChannelActive()
+    }
+
+    /// Sends request `index` of the workload; `start` is its intended start (open) or 0 for "now".
+    func send(request index: Int, start: UInt64) {
+        guard let context, !isClosing else { return }
+        let request = runner.workload.requests[index]
+        framer.reset(isHEAD: request.isHEAD)
+        requestIndex = index
+        isBusy = true
+        sentNanos = NIODeadline.now().uptimeNanoseconds
+        startNanos = start == 0 ? sentNanos : start
+        if let fixed = request.fixed {
+            context.writeAndFlush(wrapOutboundOut(fixed), promise: nil)
+        } else {
+            scratch.clear()
+            request.write(into: &scratch, random: &runner.worker.random)
+            context.writeAndFlush(wrapOutboundOut(scratch), promise: nil)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        buffer.withUnsafeReadableBytes { bytes in
+            var offset = 0
+            while offset < bytes.count && !isClosing {
+                guard isBusy else {
+                    // Empty lines between responses are tolerated (llhttp skips them too).
+                    if bytes[offset] == 13 || bytes[offset] == 10 {
+                        offset += 1
+                        continue
+                    }
+                    // Bytes nobody asked for: the stream can no longer be trusted.
+                    runner.worker.notedProtocolProblem("the server sent bytes without a request outstanding")
+                    close()
+                    return
+                }
+                let (consumed, outcome) = framer.parse(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                offset += consumed
+                switch outcome {
+                case .needMoreData:
+                    return
+                case .complete:
+                    completeResponse()
+                case .malformed(let problem):
+                    runner.worker.notedProtocolProblem(problem.rawValue)
+                    fail(.protocol)
+                    close()
+                    return
+                }
+            }
+        }
+    }
+
+    private func completeResponse() {
+        isBusy = false
+        let keepAlive = framer.isKeepAlive
+        if !keepAlive { isClosing = true }
+        runner.responseCompleted(
+            self, status: framer.statusCode, bytes: framer.totalBytes, end: NIODeadline.now().uptimeNanoseconds)
+        if !keepAlive { context?.close(promise: nil) }
+    }
+
+    /// Counts the outstanding request as failed with `kind`.
+    func fail(_ kind: ErrorSlot) {
+        guard isBusy else { return }
+        isBusy = false
+        runner.requestFailed(self, kind: kind, bytes: framer.totalBytes, end: NIODeadline.now().uptimeNanoseconds)
+    }
+
+    /// The request timeout passed: count it and drop the connection (HTTP/1.1 cannot cancel a request).
+    func timeOut() {
+        fail(.timeout)
+        close()
+    }
+
+    /// Closes the connection; the runner hears about it in `channelInactive`.
+    func close() {
+        guard !isClosing else { return }
+        isClosing = true
+        context?.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if isBusy {
+            if framer.finishOnClose() == .complete {
+                completeResponse()
+            } else {
+                runner.worker.stats.connections.closedMidRequest += 1
+                fail(.reset)
+            }
+        }
+        isClosing = true
+        runner.disconnected(self)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if isBusy { fail(Self.classify(error)) }
+        close()
+    }
+
+    /// Maps a transport error to the kind the statistics count.
+    static func classify(_ error: any Error) -> ErrorSlot {
+        if let error = error as? ChannelError, case .connectTimeout = error { return .connectTimeout }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED: return .refused
+            case ECONNRESET, EPIPE, ECONNABORTED: return .reset
+            case ETIMEDOUT: return .timeout
+            default: return .other
+            }
+        }
+        if error is NIOConnectionError { return .refused }
+        return .other
+    }
+}

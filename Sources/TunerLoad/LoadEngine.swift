@@ -1,0 +1,157 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import TunerCore
+
+/// Runs a load plan on SwiftNIO and returns what was measured.
+///
+/// One event loop per thread, each with its own connections and histograms; once a second the
+/// engine gathers the loops' completed seconds into the series, samples its own CPU use and
+/// reports progress. Cancelling the calling task stops the run and still returns the partial result.
+public enum LoadEngine {
+    /// Runs `plan` to its end, or until the task is cancelled.
+    ///
+    /// - Parameter progress: called once per second of the run, off the event loops.
+    /// - Throws: `LoadError` when the target cannot be resolved or nothing could ever connect to it
+    ///   (its `partialResult` then holds what was recorded).
+    public static func run(
+        _ plan: LoadPlan, progress: @escaping @Sendable (LoadProgress) -> Void = { _ in }
+    ) async throws -> LoadResult {
+        let address = try resolve(plan.target)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
+        do {
+            let result = try await run(plan, address: address, group: group, progress: progress)
+            try? await group.shutdownGracefully()
+            return result
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func run(
+        _ plan: LoadPlan, address: SocketAddress, group: MultiThreadedEventLoopGroup,
+        progress: @escaping @Sendable (LoadProgress) -> Void
+    ) async throws -> LoadResult {
+        let startedAt = Date()
+        var workers: [NIOLoopBound<LoopWorker>] = []
+        let loops = Array(group.makeIterator())
+        for (index, loop) in loops.enumerated() {
+            let share = (index: index, count: loops.count)
+            let seed = UInt64.random(in: 1...UInt64.max)
+            workers.append(try await loop.submit {
+                NIOLoopBound(LoopWorker(loop: loop, plan: plan, address: address, share: share, seed: seed), eventLoop: loop)
+            }.get())
+        }
+        // Headroom so that every loop starts on the same time zero, with open-model pools connected.
+        let epoch = NIODeadline.now().uptimeNanoseconds + 50_000_000
+        for worker in workers { worker.eventLoop.execute { worker.value.start(epoch: epoch) } }
+
+        var collector = SeriesCollector(plan: plan)
+        var monitor = GeneratorMonitor(cores: ProcessInfo.processInfo.activeProcessorCount, threads: plan.threads)
+        var interruptedAt: Double?
+        var second = 0
+        while Double(second) < plan.totalSeconds {
+            // Wake just after the second ends, so that every loop has rolled it over.
+            let wake = epoch + UInt64(second + 1) * 1_000_000_000 + 20_000_000
+            let now = NIODeadline.now().uptimeNanoseconds
+            do {
+                if wake > now { try await Task.sleep(for: .nanoseconds(Int64(wake - now))) }
+            } catch {
+                interruptedAt = Double(NIODeadline.now().uptimeNanoseconds &- epoch) / 1e9
+                break
+            }
+            collector.add(try await takeSeconds(before: second + 1, from: workers))
+            let cpu = monitor.sample(isMeasured: Double(second) >= plan.warmUpSeconds)
+            if let point = collector.point(second: second) {
+                progress(LoadProgress(
+                    elapsedSeconds: Double(second + 1), totalSeconds: plan.totalSeconds,
+                    isWarmUp: point.isWarmUp, point: point, completed: collector.completed, errors: collector.errors,
+                    generatorCPUPercent: cpu))
+            }
+            second += 1
+            if let failure = try await unreachable(workers) {
+                let partial = try await finish(
+                    plan, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt,
+                    interruptedAt: Double(second), abort: true)
+                throw LoadError("cannot connect to \(plan.target): \(failure) — is the service running?", partialResult: partial)
+            }
+        }
+        // Requests still out when the schedule ends get up to the request timeout to complete.
+        let drained = interruptedAt == nil ? try await drain(workers, timeout: plan.scenario.requestTimeout) : false
+        return try await finish(
+            plan, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt,
+            interruptedAt: interruptedAt, abort: !drained)
+    }
+
+    /// Gathers the final seconds and statistics from every loop and builds the result.
+    private static func finish(
+        _ plan: LoadPlan, workers: [NIOLoopBound<LoopWorker>], collector: SeriesCollector, monitor: GeneratorMonitor,
+        startedAt: Date, interruptedAt: Double?, abort: Bool
+    ) async throws -> LoadResult {
+        var collector = collector
+        var total = LoopStats(plan: plan)
+        for worker in workers {
+            let (stats, seconds) = try await worker.eventLoop.submit {
+                let value = worker.value
+                if abort { value.abort() } else { value.stop() }
+                return (value.stats, value.takeSeconds(before: .max))
+            }.get()
+            total.add(stats)
+            collector.add(seconds)
+        }
+        let elapsed = interruptedAt.map { min($0, plan.totalSeconds) } ?? plan.totalSeconds
+        return ResultBuilder(plan: plan).build(
+            stats: total, series: collector.series, generator: monitor.stats(), startedAt: startedAt,
+            finishedAt: Date(), measuredSeconds: max(elapsed - plan.warmUpSeconds, 0),
+            interruptedAt: interruptedAt)
+    }
+
+    private static func takeSeconds(
+        before second: Int, from workers: [NIOLoopBound<LoopWorker>]
+    ) async throws -> [SecondStats] {
+        var all: [SecondStats] = []
+        for worker in workers {
+            all += try await worker.eventLoop.submit { worker.value.takeSeconds(before: second) }.get()
+        }
+        return all
+    }
+
+    /// Waits for requests still in flight after the schedule ended, at most the request timeout.
+    private static func drain(_ workers: [NIOLoopBound<LoopWorker>], timeout: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout + .milliseconds(200)
+        while ContinuousClock.now < deadline {
+            var drained = true
+            for worker in workers where !(try await worker.eventLoop.submit { worker.value.isDrained }.get()) {
+                drained = false
+            }
+            if drained { return true }
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { return false }
+        }
+        return false
+    }
+
+    /// A reason when no connection has ever been made and every connection tried has failed.
+    private static func unreachable(_ workers: [NIOLoopBound<LoopWorker>]) async throws -> String? {
+        var counters = ConnectionCounters()
+        var started = 0
+        for worker in workers {
+            let (c, s) = try await worker.eventLoop.submit { (worker.value.stats.connections, worker.value.slotsStarted) }.get()
+            counters.add(c)
+            started += s
+        }
+        guard counters.established == 0, counters.failed > 0, counters.failed >= UInt64(max(started, 1)) else { return nil }
+        return counters.firstFailure ?? "connection failed"
+    }
+
+    /// Resolves the target once, before the run (IPv4 first for `localhost`, as servers commonly bind it).
+    static func resolve(_ target: TargetURL) throws(LoadError) -> SocketAddress {
+        if let address = try? SocketAddress(ipAddress: target.host, port: target.port) { return address }
+        let host = target.host == "localhost" ? "127.0.0.1" : target.host
+        do {
+            return try SocketAddress.makeAddressResolvingHost(host, port: target.port)
+        } catch {
+            throw LoadError("cannot resolve host '\(target.host)' of \(target)")
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import TunerCore
+
+/// A scenario checked and compiled for the engine: environment resolved, requests encoded,
+/// schedules computed. Building one is where every input error surfaces, before any traffic.
+public struct LoadPlan: Sendable {
+    public let scenario: Scenario
+    public let target: TargetURL
+    /// Request names, in scenario order; statistics are kept per name.
+    public let names: [String]
+    /// Event loops to run on.
+    public let threads: Int
+    let workloads: [CompiledWorkload]
+
+    /// Warm-up plus the longest workload.
+    public var totalDuration: Duration { .nanoseconds(Int64(totalSeconds * 1e9)) }
+    var totalSeconds: Double { workloads.map(\.timeline.totalSeconds).max() ?? 0 }
+    var warmUpSeconds: Double { scenario.warmUp.seconds }
+
+    public init(
+        _ scenario: Scenario, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(LoadError) {
+        self.scenario = scenario
+        let resolve = { (text: String, place: String) throws(LoadError) -> String in
+            try Self.substituteEnvironment(in: text, environment: environment, place: place)
+        }
+        target = try TargetURL(try resolve(scenario.target, "target"))
+        guard !scenario.workloads.isEmpty else { throw LoadError("the scenario has no workloads (scenarios: is empty)") }
+        guard scenario.requestTimeout > .zero, scenario.connectTimeout > .zero else {
+            throw LoadError("timeouts must be greater than zero")
+        }
+        guard scenario.warmUp >= .zero else { throw LoadError("warm-up cannot be negative") }
+        if let threads = scenario.threads, threads < 1 || threads > 256 {
+            throw LoadError("threads must be between 1 and 256, got \(threads)")
+        }
+        threads = scenario.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        var headers: [HeaderField] = []
+        for field in scenario.headers {
+            headers.append(HeaderField(field.name, try resolve(field.value, "header '\(field.name)'")))
+        }
+        var names: [String] = []
+        var workloads: [CompiledWorkload] = []
+        for (index, workload) in scenario.workloads.enumerated() {
+            var requests: [EncodedRequest] = []
+            for template in workload.requests {
+                guard !names.contains(template.name) else {
+                    throw LoadError("two requests are named '\(template.name)'; names must be unique (statistics are per name)")
+                }
+                guard template.name != "all" else { throw LoadError("'all' is reserved for the overall statistics; rename the request") }
+                var resolved = template
+                resolved.path = try resolve(template.path, "request '\(template.name)' path")
+                resolved.body = try template.body.map { (body) throws(LoadError) in
+                    try resolve(body, "request '\(template.name)' body")
+                }
+                resolved.headers = []
+                for field in template.headers {
+                    resolved.headers.append(HeaderField(field.name, try resolve(field.value, "header '\(field.name)'")))
+                }
+                requests.append(try EncodedRequest(resolved, nameIndex: names.count, target: target, headers: headers))
+                names.append(template.name)
+            }
+            workloads.append(try CompiledWorkload(workload, index: index, requests: requests, warmUp: scenario.warmUp))
+        }
+        for threshold in scenario.thresholds where threshold.scope != "all" && !names.contains(threshold.scope) {
+            throw LoadError("threshold '\(threshold.description)': no request is named '\(threshold.scope)'; names: \(names.joined(separator: ", "))")
+        }
+        self.names = names
+        self.workloads = workloads
+    }
+
+    /// Replaces `${NAME}` with the environment's value; `${random:A..B}` is left for the encoder.
+    static func substituteEnvironment(
+        in text: String, environment: [String: String], place: String
+    ) throws(LoadError) -> String {
+        guard text.contains("${") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "${") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                throw LoadError("\(place): unclosed '${' in '\(text)'")
+            }
+            let name = rest[open.upperBound..<close]
+            if name.hasPrefix("random:") {
+                out += rest[open.lowerBound...close]
+            } else {
+                guard let first = name.first, first == "_" || first.isLetter,
+                      name.allSatisfy({ $0 == "_" || $0.isLetter || $0.isNumber })
+                else {
+                    throw LoadError("\(place): bad substitution '${\(name)}'; use ${ENV_NAME} or ${random:1..100}")
+                }
+                guard let value = environment[String(name)] else {
+                    throw LoadError("\(place): environment variable \(name) is not set")
+                }
+                out += value
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+}
+
+/// A workload ready for the engine.
+struct CompiledWorkload: Sendable {
+    let index: Int
+    let name: String
+    let model: LoadModel
+    let timeline: LevelTimeline
+    let requests: [EncodedRequest]
+    /// Running sums of the weights, for picking a request with one random draw.
+    let cumulativeWeights: [UInt64]
+    /// Open model: connection pool size.
+    let connections: Int
+    let thinkTimeNanos: Int64
+    /// Open model: waiting plus in-flight requests allowed before new ones are dropped.
+    let maxInFlight: Int
+    let source: Workload
+
+    init(_ workload: Workload, index: Int, requests: [EncodedRequest], warmUp: Duration) throws(LoadError) {
+        let label = "workload '\(workload.name)'"
+        guard !requests.isEmpty else { throw LoadError("\(label) has no requests") }
+        guard !workload.stages.isEmpty else { throw LoadError("\(label) has no stages (give a duration or stages)") }
+        for stage in workload.stages {
+            guard stage.duration > .zero else { throw LoadError("\(label): every stage needs a duration greater than zero") }
+            guard stage.target >= 0, stage.target.isFinite else { throw LoadError("\(label): stage targets cannot be negative") }
+        }
+        guard workload.start >= 0, workload.start.isFinite else { throw LoadError("\(label): the start level cannot be negative") }
+        guard workload.peak > 0 else { throw LoadError("\(label): every stage target is zero, nothing would be sent") }
+        if workload.model == .closed && workload.peak > 100_000 {
+            throw LoadError("\(label): \(Int(workload.peak)) connections is more than this machine can open (max 100000)")
+        }
+        guard workload.connections >= 1 else { throw LoadError("\(label): connections must be at least 1") }
+        guard workload.thinkTime >= .zero else { throw LoadError("\(label): think time cannot be negative") }
+        if let cap = workload.maxInFlight, cap < 1 { throw LoadError("\(label): max in-flight must be at least 1") }
+        var sum: UInt64 = 0
+        var cumulative: [UInt64] = []
+        for template in workload.requests {
+            guard template.weight >= 0 else { throw LoadError("request '\(template.name)': weight cannot be negative") }
+            sum += UInt64(template.weight)
+            cumulative.append(sum)
+        }
+        guard sum > 0 else { throw LoadError("\(label): every request has weight 0") }
+        self.index = index
+        name = workload.name
+        model = workload.model
+        timeline = LevelTimeline(start: workload.start, stages: workload.stages, warmUp: warmUp)
+        self.requests = requests
+        cumulativeWeights = cumulative
+        connections = workload.connections
+        thinkTimeNanos = workload.thinkTime.nanoseconds
+        maxInFlight = workload.maxInFlight ?? max(4 * workload.connections, 64)
+        source = workload
+    }
+
+    /// Picks a request index by weight.
+    func pickRequest(using random: inout FastRandom) -> Int {
+        if cumulativeWeights.count == 1 { return 0 }
+        let draw = random.next() % cumulativeWeights[cumulativeWeights.count - 1]
+        var low = 0
+        var high = cumulativeWeights.count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if cumulativeWeights[mid] > draw { high = mid } else { low = mid + 1 }
+        }
+        return low
+    }
+}

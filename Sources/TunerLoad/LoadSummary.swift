@@ -1,0 +1,94 @@
+import TunerCore
+
+/// The human summary of a result: a table per request name, errors, the schedule, the generator,
+/// thresholds and notes. `tuner load`, `tuner merge` and `tuner run` print it.
+public enum LoadSummary {
+    public static func render(_ result: LoadResult) -> String {
+        var lines: [String] = []
+        let c = result.configuration
+        var header = "\(c.target) · \(c.model) model"
+        if let profile = c.profile { header += " · \(profile) profile" }
+        if let rate = c.rate { header += " · \(formatNumber(rate)) req/s target" }
+        header += " · \(c.connections) connections · \(Duration.seconds(c.durationSeconds).shortDescription) measured"
+        if c.warmUpSeconds > 0 { header += " (+\(Duration.seconds(c.warmUpSeconds).shortDescription) warm-up)" }
+        header += " · \(c.eventLoops) event loop\(c.eventLoops == 1 ? "" : "s")"
+        if result.shards > 1 { header += " · \(result.shards) shards merged" }
+        lines.append(header)
+        lines.append("")
+        let rows = result.requests.count == 1 ? result.requests : result.requests + [result.overall]
+        let nameWidth = max(rows.map(\.name.count).max() ?? 4, 4)
+        let columns = ["requests", "rps", "errors", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"]
+        lines.append(pad("name", nameWidth) + columns.map { leftPad($0, 10) }.joined())
+        for row in rows {
+            let l = row.latency
+            let cells = [
+                formatCount(row.count), formatNumber(row.rps), formatPercent(row.errorRate), formatMillis(l.mean),
+                formatMillis(l.p50), formatMillis(l.p90), formatMillis(l.p95), formatMillis(l.p99),
+                formatMillis(l.p999), formatMillis(l.max),
+            ]
+            lines.append(pad(row.name, nameWidth) + cells.map { leftPad($0, 10) }.joined())
+        }
+        lines.append("")
+        let statuses = result.overall.statusCodes.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }
+        if !statuses.isEmpty { lines.append("status: " + statuses.joined(separator: ", ")) }
+        if result.overall.errorCount > 0 {
+            let errors = result.overall.errors.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
+            lines.append("errors: " + errors.joined(separator: ", "))
+        }
+        if let schedule = result.schedule {
+            var line = "schedule: target \(formatNumber(schedule.targetRate)) req/s, achieved \(formatNumber(schedule.achievedRate)) req/s"
+            line += " · planned \(schedule.planned), sent \(schedule.sent), late \(schedule.late), dropped \(schedule.dropped)"
+            if let lag = result.overall.sendLag { line += " · send lag p99 \(formatMillis(lag.p99))" }
+            if let service = result.overall.service { line += " · service time p99 \(formatMillis(service.p99))" }
+            lines.append(line)
+        }
+        let g = result.generator
+        var generator = "generator: CPU \(formatNumber(g.cpuPercentMean))% mean, \(formatNumber(g.cpuPercentMax))% max of \(g.cores) cores"
+        if let rss = g.maxResidentBytes { generator += " · peak memory \(ByteSize(bytes: rss).humanDescription)" }
+        if g.wasBottleneck { generator += " — the generator was the bottleneck: the numbers understate the target" }
+        lines.append(generator)
+        if !result.thresholds.isEmpty {
+            lines.append("thresholds:")
+            let width = result.thresholds.map(\.threshold.description.count).max() ?? 0
+            for outcome in result.thresholds {
+                var line = "  \(outcome.passed ? "✓" : "✗") \(pad(outcome.threshold.description, width))  \(outcome.measuredDescription)"
+                if let note = outcome.note { line += " (\(note))" }
+                lines.append(line)
+            }
+        }
+        for note in result.notes { lines.append("note: \(note)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `0.61ms`, `12.3ms`, `412ms`, `1.61s`.
+    public static func formatMillis(_ ms: Double) -> String {
+        if ms >= 1000 { return "\(round(ms / 1000, places: 2))s" }
+        if ms >= 100 { return "\(Int(ms.rounded()))ms" }
+        if ms >= 10 { return "\(round(ms, places: 1))ms" }
+        return "\(round(ms, places: 2))ms"
+    }
+
+    public static func formatNumber(_ value: Double) -> String {
+        guard value.isFinite else { return "n/a" }
+        return value >= 100 ? String(Int(value.rounded())) : String(round(value, places: 1))
+    }
+
+    static func formatPercent(_ fraction: Double) -> String { "\(round(fraction * 100, places: 2))%" }
+
+    static func formatCount(_ n: UInt64) -> String { String(n) }
+
+    private static func round(_ value: Double, places: Int) -> String {
+        var factor = 1.0
+        for _ in 0..<places { factor *= 10 }
+        let r = (value * factor).rounded() / factor
+        return r == r.rounded() ? String(Int(r)) : String(r)
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count + 1)
+    }
+
+    private static func leftPad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
+    }
+}

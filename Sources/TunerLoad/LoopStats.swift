@@ -1,0 +1,140 @@
+import TunerCore
+
+/// The error kinds the engine counts, as array slots (a dictionary per request would allocate).
+enum ErrorSlot: Int, CaseIterable, Sendable {
+    case status4xx, status5xx, timeout, connectTimeout, refused, reset, `protocol`, other
+
+    var kind: ErrorKind {
+        switch self {
+        case .status4xx: .status4xx
+        case .status5xx: .status5xx
+        case .timeout: .timeout
+        case .connectTimeout: .connectTimeout
+        case .refused: .refused
+        case .reset: .reset
+        case .protocol: .protocol
+        case .other: .other
+        }
+    }
+}
+
+/// One request name's figures on one event loop (merged across loops at the end).
+struct NameStats: Sendable {
+    var latency = LatencyHistogram.makeLatency()
+    /// Open model: actual send → last byte.
+    var service: LatencyHistogram?
+    /// Open model: actual send − intended start.
+    var sendLag: LatencyHistogram?
+    var count: UInt64 = 0
+    var errors = [UInt64](repeating: 0, count: ErrorSlot.allCases.count)
+    /// Responses by status code (index = code, 0..<600).
+    var statusCounts = [UInt64](repeating: 0, count: 600)
+    var bytes: UInt64 = 0
+
+    init(isOpen: Bool) {
+        if isOpen {
+            service = .makeLatency()
+            sendLag = .makeLatency()
+        }
+    }
+
+    mutating func add(_ other: NameStats) {
+        latency.add(other.latency)
+        if let s = other.service { service = service.map { var h = $0; h.add(s); return h } ?? s }
+        if let s = other.sendLag { sendLag = sendLag.map { var h = $0; h.add(s); return h } ?? s }
+        count += other.count
+        for i in errors.indices { errors[i] += other.errors[i] }
+        for i in statusCounts.indices { statusCounts[i] += other.statusCounts[i] }
+        bytes += other.bytes
+    }
+
+    var errorCount: UInt64 { errors.reduce(0, +) }
+
+    /// The result file's form.
+    func requestStats(name: String, durationSeconds: Double) -> RequestStats {
+        var errorMap: [String: UInt64] = [:]
+        for slot in ErrorSlot.allCases where errors[slot.rawValue] > 0 { errorMap[slot.kind.rawValue] = errors[slot.rawValue] }
+        var statusMap: [String: UInt64] = [:]
+        for (code, n) in statusCounts.enumerated() where n > 0 { statusMap[String(code)] = n }
+        return RequestStats(
+            name: name, count: count, errors: errorMap, statusCodes: statusMap, bytesReceived: bytes,
+            durationSeconds: durationSeconds, latency: latency, service: service, sendLag: sendLag)
+    }
+}
+
+/// One second of the run on one event loop, by completion time.
+struct SecondStats: Sendable {
+    var second: Int
+    var latency = LatencyHistogram.makeLatency()
+    var count: UInt64 = 0
+    var errors: UInt64 = 0
+
+    init(second: Int) { self.second = second }
+
+    mutating func add(_ other: SecondStats) {
+        latency.add(other.latency)
+        count += other.count
+        errors += other.errors
+    }
+}
+
+/// Open model bookkeeping for the measured window.
+struct ScheduleCounters: Sendable {
+    var planned: UInt64 = 0
+    var sent: UInt64 = 0
+    var late: UInt64 = 0
+    var dropped: UInt64 = 0
+
+    mutating func add(_ other: ScheduleCounters) {
+        planned += other.planned
+        sent += other.sent
+        late += other.late
+        dropped += other.dropped
+    }
+}
+
+/// What the engine learns about connections, for notes and the unreachable-target check.
+struct ConnectionCounters: Sendable {
+    var attempts: UInt64 = 0
+    var established: UInt64 = 0
+    var failed: UInt64 = 0
+    /// The first connect failure, for the error message when nothing ever connected.
+    var firstFailure: String?
+    /// The first malformed response, for the notes.
+    var firstProtocolProblem: String?
+    /// Connections the server closed while a request was outstanding.
+    var closedMidRequest: UInt64 = 0
+
+    mutating func add(_ other: ConnectionCounters) {
+        attempts += other.attempts
+        established += other.established
+        failed += other.failed
+        firstFailure = firstFailure ?? other.firstFailure
+        firstProtocolProblem = firstProtocolProblem ?? other.firstProtocolProblem
+        closedMidRequest += other.closedMidRequest
+    }
+}
+
+/// Everything one event loop measured; merged across loops for the result.
+struct LoopStats: Sendable {
+    var names: [NameStats]
+    var schedule = ScheduleCounters()
+    var connections = ConnectionCounters()
+    /// Requests still waiting or in flight when the run was cut short.
+    var abandoned: UInt64 = 0
+
+    init(plan: LoadPlan) {
+        var names: [NameStats] = []
+        for workload in plan.workloads {
+            for _ in workload.requests { names.append(NameStats(isOpen: workload.model == .open)) }
+        }
+        self.names = names
+    }
+
+    mutating func add(_ other: LoopStats) {
+        for i in names.indices { names[i].add(other.names[i]) }
+        schedule.add(other.schedule)
+        connections.add(other.connections)
+        abandoned += other.abandoned
+    }
+}

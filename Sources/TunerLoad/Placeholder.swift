@@ -1,2 +1,0 @@
-/// The HTTP load engine; see issue 2.
-public enum TunerLoadPlaceholder {}

@@ -1,0 +1,132 @@
+import Foundation
+import TunerCore
+
+/// Merges results of shards that ran side by side (distributed load) exactly: histograms are
+/// added bucket by bucket, counts summed, rates added, and thresholds evaluated again on the sum.
+public enum ResultMerger {
+    /// Merges `results` (at least one); `thresholds` are checked in addition to those the results carry.
+    public static func merge(_ results: [LoadResult], thresholds extra: [Threshold] = []) throws(LoadError) -> LoadResult {
+        guard let first = results.first else { throw LoadError("nothing to merge") }
+        let duration = results.map(\.overall.durationSeconds).max() ?? 0
+        var names: [String] = []
+        for result in results { for stats in result.requests where !names.contains(stats.name) { names.append(stats.name) } }
+        var requests: [RequestStats] = []
+        for name in names {
+            requests.append(try mergeStats(results.compactMap { $0.requests.first { $0.name == name } }, name: name, duration: duration))
+        }
+        let overall = try mergeStats(results.map(\.overall), name: "all", duration: duration)
+
+        var configuration = first.configuration
+        configuration.connections = results.reduce(0) { $0 + $1.configuration.connections }
+        let rates = results.compactMap(\.configuration.rate)
+        configuration.rate = rates.isEmpty ? nil : rates.reduce(0, +)
+        configuration.durationSeconds = results.map(\.configuration.durationSeconds).max() ?? 0
+        var thresholds: [Threshold] = []
+        for result in results {
+            for (scope, expressions) in result.configuration.thresholds.sorted(by: { $0.key < $1.key }) {
+                for expression in expressions {
+                    do {
+                        let threshold = try Threshold(scope: scope, parsing: expression)
+                        if !thresholds.contains(threshold) { thresholds.append(threshold) }
+                    } catch {
+                        throw LoadError("a result carries an unreadable threshold '\(expression)': \(error.description)")
+                    }
+                }
+            }
+        }
+        for threshold in extra where !thresholds.contains(threshold) { thresholds.append(threshold) }
+        configuration.thresholds = [:]
+        for threshold in thresholds { configuration.thresholds[threshold.scope, default: []].append(threshold.expression) }
+
+        var notes: [String] = []
+        for (index, result) in results.enumerated() {
+            for note in result.notes { notes.append(results.count > 1 ? "shard \(index + 1): \(note)" : note) }
+        }
+        return LoadResult(
+            tool: "tuner \(TunerVersion.current)", startedAt: results.map(\.startedAt).min() ?? first.startedAt,
+            finishedAt: results.map(\.finishedAt).max() ?? first.finishedAt, configuration: configuration,
+            overall: overall, requests: requests, series: try mergeSeries(results.map(\.series)),
+            schedule: mergeSchedule(results.compactMap(\.schedule), duration: duration),
+            generator: mergeGenerators(results.map(\.generator)),
+            thresholds: Threshold.evaluate(thresholds, overall: overall, requests: requests),
+            shards: results.reduce(0) { $0 + $1.shards }, notes: notes,
+            findings: results.flatMap(\.findings))
+    }
+
+    static func mergeStats(_ parts: [RequestStats], name: String, duration: Double) throws(LoadError) -> RequestStats {
+        var latency = LatencyHistogram.makeLatency()
+        var service: LatencyHistogram?
+        var sendLag: LatencyHistogram?
+        var errors: [String: UInt64] = [:]
+        var statuses: [String: UInt64] = [:]
+        for part in parts {
+            latency.add(try decode(part.histograms.latency, name: name))
+            if let s = part.histograms.service { service = add(try decode(s, name: name), to: service) }
+            if let s = part.histograms.sendLag { sendLag = add(try decode(s, name: name), to: sendLag) }
+            errors.merge(part.errors, uniquingKeysWith: +)
+            statuses.merge(part.statusCodes, uniquingKeysWith: +)
+        }
+        return RequestStats(
+            name: name, count: parts.reduce(0) { $0 + $1.count }, errors: errors, statusCodes: statuses,
+            bytesReceived: parts.reduce(0) { $0 + $1.bytesReceived }, durationSeconds: duration, latency: latency,
+            service: service, sendLag: sendLag)
+    }
+
+    static func mergeSeries(_ all: [[SeriesPoint]]) throws(LoadError) -> [SeriesPoint] {
+        var bySecond: [Int: (point: SeriesPoint, histogram: LatencyHistogram?)] = [:]
+        for series in all {
+            for point in series {
+                let histogram = try point.histogram.map { (h) throws(LoadError) in try decode(h, name: "series") }
+                guard var existing = bySecond[point.second] else {
+                    bySecond[point.second] = (point, histogram)
+                    continue
+                }
+                existing.point.requests += point.requests
+                existing.point.errors += point.errors
+                existing.point.target = (existing.point.target ?? 0) + (point.target ?? 0)
+                existing.point.isWarmUp = existing.point.isWarmUp && point.isWarmUp
+                if let histogram { existing.histogram = add(histogram, to: existing.histogram) }
+                bySecond[point.second] = existing
+            }
+        }
+        return bySecond.keys.sorted().compactMap { second in
+            guard var entry = bySecond[second] else { return nil }
+            if let h = entry.histogram {
+                entry.point.p50 = h.millis(atPercentile: 50)
+                entry.point.p99 = h.millis(atPercentile: 99)
+                entry.point.histogram = HistogramCodec.encode(h)
+            }
+            return entry.point
+        }
+    }
+
+    static func mergeSchedule(_ parts: [ScheduleStats], duration: Double) -> ScheduleStats? {
+        guard !parts.isEmpty else { return nil }
+        return ScheduleStats(
+            planned: parts.reduce(0) { $0 + $1.planned }, sent: parts.reduce(0) { $0 + $1.sent },
+            late: parts.reduce(0) { $0 + $1.late }, dropped: parts.reduce(0) { $0 + $1.dropped },
+            targetRate: parts.reduce(0) { $0 + $1.targetRate }, achievedRate: parts.reduce(0) { $0 + $1.achievedRate })
+    }
+
+    /// Shards ran on their own machines: the busiest generator speaks for the merged run.
+    static func mergeGenerators(_ parts: [GeneratorStats]) -> GeneratorStats {
+        GeneratorStats(
+            cpuPercentMean: parts.map(\.cpuPercentMean).max() ?? 0, cpuPercentMax: parts.map(\.cpuPercentMax).max() ?? 0,
+            cores: parts.map(\.cores).max() ?? 0, maxResidentBytes: parts.compactMap(\.maxResidentBytes).max(),
+            wasBottleneck: parts.contains { $0.wasBottleneck })
+    }
+
+    private static func decode(_ encoded: String, name: String) throws(LoadError) -> LatencyHistogram {
+        do {
+            return try HistogramCodec.decode(encoded)
+        } catch {
+            throw LoadError("the histogram of '\(name)' cannot be read: \(error.description)")
+        }
+    }
+
+    private static func add(_ histogram: LatencyHistogram, to existing: LatencyHistogram?) -> LatencyHistogram {
+        guard var existing else { return histogram }
+        existing.add(histogram)
+        return existing
+    }
+}

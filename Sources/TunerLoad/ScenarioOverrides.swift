@@ -1,0 +1,91 @@
+import Foundation
+import TunerCore
+
+/// Command-line settings that build a quick scenario from a URL, or override a scenario file's.
+///
+/// `tuner load` and `tuner run` share them so that both read `--rate 200 --duration 1m` alike.
+public struct ScenarioOverrides: Sendable {
+    public var connections: Int?
+    public var rate: Double?
+    public var duration: Duration?
+    public var warmUp: Duration?
+    public var profile: Profile?
+    public var headers: [HeaderField] = []
+    public var requestTimeout: Duration?
+    public var connectTimeout: Duration?
+    public var threads: Int?
+    public var maxInFlight: Int?
+    public var thinkTime: Duration?
+    public var thresholds: [Threshold] = []
+
+    /// Connections when neither the URL form nor the scenario says.
+    public static let defaultConnections = 64
+    /// Length of a quick `tuner load URL` run without `--duration` or a profile.
+    public static let defaultDuration = Duration.seconds(10)
+
+    public init() {}
+
+    /// `tuner load URL`: one request, closed model with `--connections`, or open with `--rate`.
+    public func scenario(url: String, method: String = "GET", body: String? = nil) throws(LoadError) -> Scenario {
+        let model: LoadModel = rate != nil ? .open : .closed
+        let level = rate ?? Double(connections ?? Self.defaultConnections)
+        var scenario = try Scenario.single(
+            url: url, method: method.uppercased(), body: body, model: model, level: level,
+            connections: connections ?? Self.defaultConnections, duration: duration ?? Self.defaultDuration)
+        if let profile { scenario.workloads = scenario.workloads.map { profile.apply(to: $0, duration: duration) } }
+        return apply(to: scenario, reshape: false)
+    }
+
+    /// Reads a scenario file and applies the overrides.
+    public func scenario(file path: String) throws(LoadError) -> Scenario {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw LoadError("cannot read \(path): no such file or not readable")
+        }
+        let scenario = try Scenario(yaml: text, fileName: (path as NSString).lastPathComponent)
+        return apply(to: scenario, reshape: true)
+    }
+
+    /// Applies the overrides; with `reshape`, `--rate/--connections/--duration/--profile` replace each
+    /// workload's stages by a constant level (or the profile's shape) at the given or the workload's peak.
+    public func apply(to scenario: Scenario, reshape: Bool) -> Scenario {
+        var scenario = scenario
+        if reshape {
+            scenario.workloads = scenario.workloads.map(reshaped)
+            if let profile { scenario.profile = profile.name }
+        } else if let profile {
+            scenario.profile = profile.name
+        }
+        if let warmUp { scenario.warmUp = warmUp }
+        if let requestTimeout { scenario.requestTimeout = requestTimeout }
+        if let connectTimeout { scenario.connectTimeout = connectTimeout }
+        if let threads { scenario.threads = threads }
+        scenario.headers += headers
+        scenario.thresholds += thresholds
+        for index in scenario.workloads.indices {
+            if let maxInFlight { scenario.workloads[index].maxInFlight = maxInFlight }
+            if let thinkTime { scenario.workloads[index].thinkTime = thinkTime }
+        }
+        return scenario
+    }
+
+    private func reshaped(_ workload: Workload) -> Workload {
+        var workload = workload
+        if rate != nil {
+            workload.model = .open
+            if let connections { workload.connections = connections }
+        } else if connections != nil {
+            workload.model = .closed
+        }
+        let level = rate ?? connections.map(Double.init)
+        if level != nil || duration != nil {
+            let target = level ?? workload.peak
+            workload.start = target
+            workload.stages = [Stage(duration: duration ?? workload.duration, target: target)]
+        }
+        if let profile { workload = profile.apply(to: workload, duration: duration) }
+        return workload
+    }
+}

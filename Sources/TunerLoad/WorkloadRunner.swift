@@ -1,0 +1,244 @@
+import NIOCore
+import NIOPosix
+
+/// One workload's share of connections on one event loop: opens them, feeds them requests
+/// (closed or open model), and records each outcome into the loop's statistics.
+///
+/// Confined to its event loop, like its worker and handlers.
+final class WorkloadRunner {
+    unowned let worker: LoopWorker
+    let workload: CompiledWorkload
+    let isOpen: Bool
+    /// This loop's position among the loops, and their number: work is split by index modulo count.
+    let share: (index: Int, count: Int)
+    /// Workload index offset into the plan's name list.
+    let firstName: Int
+    var slots: [Slot]
+    /// Set once the workload's timeline is over: no new requests start.
+    var hasEnded = false
+
+    struct Slot {
+        var state = State.unused
+        var handler: ConnectionHandler?
+        /// Consecutive failed connects, for the retry backoff.
+        var failures = 0
+
+        enum State { case unused, connecting, connected, retrying, retired }
+    }
+
+    // Open model: requests due while every connection was busy, oldest first.
+    var queue: RequestQueue
+    var idle: [Int] = []
+    var nextEvent: Double = 0
+    var scheduleHint = 0
+    var tickScheduled = false
+    /// Open model: this loop's share of the in-flight cap (waiting plus sent).
+    let inFlightCap: Int
+    /// Closed model: how many of this loop's slots should be active now.
+    var closedTarget = 0
+
+    init(worker: LoopWorker, workload: CompiledWorkload, share: (index: Int, count: Int), firstName: Int) {
+        self.worker = worker
+        self.workload = workload
+        self.isOpen = workload.model == .open
+        self.share = share
+        self.firstName = firstName
+        let slotCount = isOpen ? Self.portion(of: workload.connections, share: share)
+            : Self.portion(of: Int(workload.timeline.segments.map { max($0.from, $0.to) }.max() ?? 0), share: share)
+        slots = Array(repeating: Slot(), count: slotCount)
+        inFlightCap = max(Self.portion(of: workload.maxInFlight, share: share), 1)
+        queue = RequestQueue(capacity: isOpen ? inFlightCap : 0)
+        nextEvent = Double(share.index + 1)
+        idle.reserveCapacity(slotCount)
+    }
+
+    /// This loop's part of `total` when it is split as evenly as possible over the loops.
+    static func portion(of total: Int, share: (index: Int, count: Int)) -> Int {
+        total > share.index ? (total - share.index + share.count - 1) / share.count : 0
+    }
+
+    var loop: any EventLoop { worker.loop }
+
+    // MARK: connections
+
+    func connect(slot: Int) {
+        slots[slot].state = .connecting
+        worker.stats.connections.attempts += 1
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let future = ClientBootstrap(group: loop)
+            .connectTimeout(.nanoseconds(worker.connectTimeoutNanos))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(runner: bound.value, slot: slot))
+                }
+            }
+            .connect(to: worker.address)
+        future.assumeIsolated().whenFailure { error in
+            self.connectFailed(slot: slot, error: error)
+        }
+    }
+
+    func connected(_ handler: ConnectionHandler) {
+        worker.stats.connections.established += 1
+        slots[handler.slot].handler = handler
+        slots[handler.slot].failures = 0
+        guard !worker.isAborted else {
+            handler.close()
+            return
+        }
+        slots[handler.slot].state = .connected
+        connectionIsFree(handler)
+    }
+
+    private func connectFailed(slot: Int, error: any Error) {
+        let kind = ConnectionHandler.classify(error)
+        worker.stats.connections.failed += 1
+        if worker.stats.connections.firstFailure == nil { worker.stats.connections.firstFailure = Self.describe(error) }
+        slots[slot].failures += 1
+        slots[slot].handler = nil
+        let now = NIODeadline.now().uptimeNanoseconds
+        if isOpen {
+            if let waiting = queue.pop() {
+                record(request: waiting.request, start: waiting.intended, end: now, error: kind)
+            }
+        } else if !hasEnded && !worker.isAborted {
+            // The request this connection was about to send fails with it.
+            record(request: workload.pickRequest(using: &worker.random), start: now, end: now, error: kind)
+        }
+        guard wantsConnection(slot: slot) else {
+            slots[slot].state = .retired
+            return
+        }
+        slots[slot].state = .retrying
+        // Back off so that a refusing target is not hammered in a tight loop: 10 ms doubling to 1 s.
+        let delay = Int64(min(10 << min(slots[slot].failures - 1, 7), 1000))
+        loop.assumeIsolated().scheduleTask(in: .milliseconds(delay)) {
+            if self.slots[slot].state == .retrying {
+                if self.wantsConnection(slot: slot) { self.connect(slot: slot) } else { self.slots[slot].state = .retired }
+            }
+        }
+    }
+
+    func disconnected(_ handler: ConnectionHandler) {
+        guard slots[handler.slot].handler === handler else { return }
+        slots[handler.slot].handler = nil
+        if isOpen, let position = idle.firstIndex(of: handler.slot) { idle.remove(at: position) }
+        if wantsConnection(slot: handler.slot) {
+            connect(slot: handler.slot)
+        } else {
+            slots[handler.slot].state = .retired
+        }
+    }
+
+    private func wantsConnection(slot: Int) -> Bool {
+        guard !worker.isAborted else { return false }
+        if isOpen { return !hasEnded || !queue.isEmpty }
+        return !hasEnded && slot < closedTarget
+    }
+
+    // MARK: requests
+
+    /// A connection is ready for a request: give it one, park it, or retire it.
+    func connectionIsFree(_ handler: ConnectionHandler) {
+        if isOpen {
+            if let waiting = queue.pop() {
+                send(waiting.request, intended: waiting.intended, on: handler)
+            } else if hasEnded {
+                handler.close()
+            } else {
+                idle.append(handler.slot)
+            }
+        } else {
+            closedConnectionIsFree(handler)
+        }
+    }
+
+    func responseCompleted(_ handler: ConnectionHandler, status: Int, bytes: UInt64, end: UInt64) {
+        let error: ErrorSlot? = status >= 500 ? .status5xx : status >= 400 ? .status4xx : nil
+        worker.record(
+            name: firstName + handler.requestIndex, start: handler.startNanos, sent: handler.sentNanos, end: end,
+            status: status, error: error, bytes: bytes, isOpen: isOpen)
+        if handler.isUsable { connectionIsFree(handler) }
+    }
+
+    func requestFailed(_ handler: ConnectionHandler, kind: ErrorSlot, bytes: UInt64, end: UInt64) {
+        worker.record(
+            name: firstName + handler.requestIndex, start: handler.startNanos, sent: handler.sentNanos, end: end,
+            status: 0, error: kind, bytes: bytes, isOpen: isOpen)
+    }
+
+    /// A request that failed before it was sent (no connection could be made).
+    private func record(request: Int, start: UInt64, end: UInt64, error: ErrorSlot) {
+        worker.record(
+            name: firstName + request, start: start, sent: end, end: end, status: 0, error: error, bytes: 0,
+            isOpen: isOpen)
+    }
+
+    func send(_ request: Int, intended: UInt64, on handler: ConnectionHandler) {
+        handler.send(request: request, start: intended)
+        if isOpen && intended >= worker.warmUpEndNanos { worker.stats.schedule.sent += 1 }
+    }
+
+    // MARK: timing
+
+    /// Periodic work: timeouts, and the closed model's connection count.
+    func housekeeping(now: UInt64) {
+        let timeout = worker.requestTimeoutNanos
+        for slot in slots.indices {
+            if let handler = slots[slot].handler, handler.isBusy, now &- handler.sentNanos >= timeout {
+                handler.timeOut()
+            }
+        }
+        guard !isOpen else { return }  // the open model's schedule ends itself (see `tick`)
+        let elapsed = worker.seconds(at: now)
+        if !hasEnded && elapsed >= workload.timeline.totalSeconds {
+            endWorkload()
+        } else if !hasEnded {
+            adjustClosedConnections(at: elapsed)
+        }
+    }
+
+    /// No new requests from here on; idle connections close, busy ones after their response.
+    func endWorkload() {
+        hasEnded = true
+        for slot in slots.indices {
+            switch slots[slot].state {
+            case .connected:
+                if let handler = slots[slot].handler, !handler.isBusy, !isOpen || queue.isEmpty { handler.close() }
+            case .retrying, .unused:
+                slots[slot].state = .retired
+            case .connecting, .retired:
+                break
+            }
+        }
+        if isOpen { idle.removeAll(keepingCapacity: true) }
+    }
+
+    /// True when nothing is waiting or in flight.
+    var isDrained: Bool {
+        queue.isEmpty && !slots.contains { $0.handler?.isBusy == true }
+    }
+
+    /// Closes everything at once (the run was interrupted); returns how many requests were abandoned.
+    func abort() -> UInt64 {
+        var abandoned = UInt64(queue.count)
+        queue.removeAll()
+        for slot in slots.indices {
+            if let handler = slots[slot].handler {
+                if handler.isBusy { abandoned += 1 }
+                handler.close()
+            }
+            slots[slot].state = .retired
+        }
+        return abandoned
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch ConnectionHandler.classify(error) {
+        case .refused: "connection refused"
+        case .connectTimeout: "connect timed out"
+        default: "\(error)"
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import TunerCore
+import TunerLoad
+
+/// What `tuner load` shows and writes: the plan line, the live progress line on stderr, the
+/// summary, and the result JSON (stdout with `--json -`, the summary then going to stderr).
+final class LoadOutput: @unchecked Sendable {
+    // @unchecked: `progress` is called from the engine's task while the command waits; the lock
+    // makes the few mutable fields safe regardless.
+    private let lock = NSLock()
+    private let jsonPath: String?
+    private let quiet: Bool
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var lastLine = 0.0
+    private var showedLine = false
+
+    /// Seconds between progress lines when stderr is not a terminal.
+    static let plainInterval = 5.0
+
+    init(jsonPath: String?, quiet: Bool) {
+        self.jsonPath = jsonPath
+        self.quiet = quiet
+    }
+
+    func announce(_ plan: LoadPlan) {
+        let workloads = plan.scenario.workloads.map { w in
+            let level = w.model == .open ? "\(LoadSummary.formatNumber(w.peak)) req/s (pool \(w.connections))"
+                : "\(Int(w.peak.rounded())) connections"
+            return "\(w.name == "default" ? "" : w.name + ": ")\(w.model.rawValue) \(level)"
+        }.joined(separator: "; ")
+        var line = "tuner load \(plan.target) · \(workloads) · \(plan.totalDuration.shortDescription)"
+        if plan.scenario.warmUp > .zero { line += " incl. \(plan.scenario.warmUp.shortDescription) warm-up" }
+        line += " · \(plan.threads) event loop\(plan.threads == 1 ? "" : "s")"
+        Self.writeError(line + "\n")
+    }
+
+    /// The engine's per-second callback.
+    var progress: @Sendable (LoadProgress) -> Void {
+        { [self] progress in self.show(progress) }
+    }
+
+    private func show(_ p: LoadProgress) {
+        guard !quiet else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let text = "[\(Int(p.elapsedSeconds))s/\(Int(p.totalSeconds.rounded(.up)))s]"
+            + "\(p.isWarmUp ? " warm-up" : "") \(p.point.requests) req/s · p50 \(LoadSummary.formatMillis(p.point.p50))"
+            + " · p99 \(LoadSummary.formatMillis(p.point.p99)) · errors \(p.errors) · cpu \(Int(p.generatorCPUPercent))%"
+        if isTerminal {
+            Self.writeError("\r\u{1B}[2K" + text)
+            showedLine = true
+        } else if p.elapsedSeconds - lastLine >= Self.plainInterval || p.elapsedSeconds >= p.totalSeconds {
+            lastLine = p.elapsedSeconds
+            Self.writeError(text + "\n")
+        }
+    }
+
+    /// Ends the in-place progress line so the summary starts on a fresh one.
+    func finishProgress() {
+        lock.lock()
+        defer { lock.unlock() }
+        if showedLine { Self.writeError("\n") }
+        showedLine = false
+    }
+
+    func write(_ result: LoadResult) throws {
+        guard let jsonPath else { return }
+        do {
+            if jsonPath == "-" {
+                FileHandle.standardOutput.write(try ResultFile.encode(result))
+                FileHandle.standardOutput.write(Data("\n".utf8))
+            } else {
+                try ResultFile.write(result, to: jsonPath)
+            }
+        } catch {
+            throw RuntimeError(error.description)
+        }
+    }
+
+    func printSummary(_ result: LoadResult) {
+        let text = "\n" + LoadSummary.render(result) + "\n"
+        if jsonPath == "-" { Self.writeError(text) } else { FileHandle.standardOutput.write(Data(text.utf8)) }
+    }
+
+    static func writeError(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

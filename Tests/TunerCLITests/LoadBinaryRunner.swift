@@ -1,0 +1,57 @@
+import Foundation
+
+/// Runs the built `tuner` binary (`.build/debug/tuner`, found from this file's path) and captures
+/// its exit code and output.
+struct LoadBinaryRunner {
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/tuner")
+    }
+
+    /// Runs `tuner arguments…`; `interruptAfter` sends SIGINT after that long.
+    static func run(_ arguments: [String], interruptAfter: Duration? = nil, timeout: Duration = .seconds(60)) throws -> Outcome {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tuner-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outURL = directory.appendingPathComponent("stdout")
+        let errURL = directory.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let started = ContinuousClock.now
+        var interrupted = false
+        while process.isRunning {
+            if let interruptAfter, !interrupted, ContinuousClock.now - started > interruptAfter {
+                process.interrupt()
+                interrupted = true
+            }
+            if ContinuousClock.now - started > timeout {
+                process.terminate()
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    }
+
+    /// A fresh path in the temporary directory.
+    static func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tuner-\(UUID().uuidString)-\(name)").path
+    }
+}

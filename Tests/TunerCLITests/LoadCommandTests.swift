@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+import TunerCore
+
+/// `tuner load` as a user runs it: the built binary against a real local server.
+@Suite(.serialized) struct LoadCommandTests {
+    @Test func urlRunPrintsTheSummaryAndWritesTheResult() throws {
+        let server = try LoadTestServer()
+        defer { server.stop() }
+        let json = LoadBinaryRunner.temporaryPath("result.json")
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let outcome = try LoadBinaryRunner.run([
+            "load", server.url + "/", "-c", "4", "--duration", "1s", "--json", json, "--threshold", "error_rate < 1%",
+        ])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("p99.9"))
+        #expect(outcome.stdout.contains("✓ error_rate < 1%"))
+        #expect(outcome.stderr.contains("tuner load http://127.0.0.1:\(server.port)"))
+        let result = try ResultFile.read(json)
+        #expect(result.overall.count > 50)
+        #expect(result.overall.statusCodes["200"] == result.overall.count)
+        #expect(result.overall.histograms.latency.hasPrefix("HISTFAAA"))
+        #expect(result.configuration.connections == 4)
+        #expect(!result.series.isEmpty)
+    }
+
+    @Test func crossedThresholdExits99() throws {
+        let server = try LoadTestServer()
+        defer { server.stop() }
+        let outcome = try LoadBinaryRunner.run([
+            "load", server.url + "/status/500", "-c", "2", "--duration", "1s", "--threshold", "error_rate < 1%",
+            "--threshold", "GET /status/500: p99 < 10s",
+        ])
+        #expect(outcome.status == 99, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("✗ error_rate < 1%"))
+        #expect(outcome.stdout.contains("✓ GET /status/500: p99 < 10s"))
+        #expect(outcome.stdout.contains("status_5xx"))
+    }
+
+    @Test func openModelReportsTheSchedule() throws {
+        let server = try LoadTestServer()
+        defer { server.stop() }
+        let json = LoadBinaryRunner.temporaryPath("open.json")
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let outcome = try LoadBinaryRunner.run(["load", server.url, "--rate", "100", "--duration", "2s", "--json", json])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("schedule: target 100"))
+        let result = try ResultFile.read(json)
+        let schedule = try #require(result.schedule)
+        #expect(abs(Int(schedule.planned) - 200) <= 1)
+        #expect(result.configuration.model == "open")
+    }
+
+    @Test func jsonToStdoutMovesTheSummaryToStderr() throws {
+        let server = try LoadTestServer()
+        defer { server.stop() }
+        let outcome = try LoadBinaryRunner.run(["load", server.url, "-c", "1", "--duration", "1s", "--json", "-"])
+        #expect(outcome.status == 0)
+        let data = Data(outcome.stdout.utf8)
+        struct Probe: Decodable { var schemaVersion: Int }
+        #expect(try JSONDecoder().decode(Probe.self, from: data).schemaVersion == LoadResult.currentSchemaVersion)
+        #expect(outcome.stderr.contains("p99.9"))
+    }
+
+    @Test func scenarioFileRuns() throws {
+        let server = try LoadTestServer()
+        defer { server.stop() }
+        let file = LoadBinaryRunner.temporaryPath("shop.yaml")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try """
+            target: \(server.url)
+            scenarios:
+              - connections: 2
+                duration: 1s
+                requests:
+                  - { name: home, path: /, weight: 3 }
+                  - { name: missing, path: /status/404 }
+            thresholds:
+              home: ["p99 < 5s"]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let outcome = try LoadBinaryRunner.run(["load", file])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("home"))
+        #expect(outcome.stdout.contains("missing"))
+        #expect(outcome.stdout.contains("✓ home: p99 < 5s"))
+    }
+
+    struct BadInput: Sendable, CustomTestStringConvertible {
+        var arguments: [String]
+        var yaml: String?
+        var message: String
+        var testDescription: String { message }
+    }
+
+    static let badInputs: [BadInput] = [
+        BadInput(arguments: ["--threshold", "p95 < quick"], message: "Error: --threshold: bad threshold 'p95 < quick'"),
+        BadInput(arguments: ["--duration", "forever"], message: "Error: --duration: invalid duration 'forever'"),
+        BadInput(arguments: ["--profile", "hammer"], message: "Error: unknown profile 'hammer'"),
+        BadInput(arguments: [], yaml: "target: http://127.0.0.1:1\nscenarios:\n  - requests: [ { path: / }\n  x", message: "Error: bad.yaml:4: invalid YAML"),
+        BadInput(arguments: [], yaml: "target: http://127.0.0.1:1\nscenarios:\n  - connections: 1\n    duraton: 1s\n    requests: [{ path: / }]\n",
+                 message: "Error: bad.yaml:4: unknown key 'duraton' in a scenario"),
+    ]
+
+    @Test(arguments: badInputs)
+    func badInputIsOneLineAndExit64(_ input: BadInput) throws {
+        var arguments = ["load"]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad.yaml").path
+        if let yaml = input.yaml {
+            try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+            arguments.append(file)
+        } else {
+            arguments.append("http://127.0.0.1:1/")
+        }
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let outcome = try LoadBinaryRunner.run(arguments + input.arguments)
+        #expect(outcome.status == 64)
+        #expect(outcome.stderr.hasPrefix(input.message), "\(outcome.stderr)")
+        #expect(outcome.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func unreachableTargetExits1AndStillWritesTheResult() throws {
+        let json = LoadBinaryRunner.temporaryPath("refused.json")
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let port = try LoadTestServer().closedPort()
+        let outcome = try LoadBinaryRunner.run(["load", "http://127.0.0.1:\(port)/", "--duration", "10s", "--json", json])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("Error: cannot connect to http://127.0.0.1:\(port): connection refused"))
+        let result = try ResultFile.read(json)
+        #expect((result.overall.errors["refused"] ?? 0) > 0)
+    }
+
+    @Test(arguments: [
+        (LoadTestServer.Mode.garbage, "protocol"), (.silent, "timeout"), (.closeImmediately, "reset"),
+    ])
+    func misbehavingTargetsAreCountedAndExit1(_ mode: LoadTestServer.Mode, kind: String) throws {
+        let server = try LoadTestServer(mode)
+        defer { server.stop() }
+        let json = LoadBinaryRunner.temporaryPath("bad-target.json")
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let outcome = try LoadBinaryRunner.run([
+            "load", server.url, "-c", "2", "--duration", "1s", "--timeout", "300ms", "--json", json,
+        ])
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("Error: no request got an HTTP response"))
+        #expect(outcome.stderr.contains(kind))
+        let result = try ResultFile.read(json)
+        #expect((result.overall.errors[kind] ?? 0) > 0)
+    }
+
+    @Test func hugeBodyIsCountedNotKept() throws {
+        let size = 200 << 20
+        let server = try LoadTestServer(.hugeBody(size))
+        defer { server.stop() }
+        let json = LoadBinaryRunner.temporaryPath("huge.json")
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let outcome = try LoadBinaryRunner.run([
+            "load", server.url, "-c", "1", "--duration", "2s", "--timeout", "20s", "--threads", "1", "--json", json,
+        ])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let result = try ResultFile.read(json)
+        #expect(result.overall.count >= 1)
+        #expect(result.overall.bytesReceived >= UInt64(size) * result.overall.count)
+        // The body passes through a reused receive buffer: peak memory stays far below one body.
+        #expect(try #require(result.generator.maxResidentBytes) < Int64(size / 2))
+    }
+
+    @Test func ctrlCStopsTheRunAndKeepsWhatWasMeasured() throws {
+        let server = try LoadTestServer()
+        defer { server.stop() }
+        let json = LoadBinaryRunner.temporaryPath("interrupted.json")
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let outcome = try LoadBinaryRunner.run(
+            ["load", server.url, "-c", "2", "--duration", "60s", "--json", json], interruptAfter: .milliseconds(2500),
+            timeout: .seconds(30))
+        #expect(outcome.status == 130, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("note: interrupted after"))
+        let result = try ResultFile.read(json)
+        #expect(result.overall.count > 0)
+        #expect(result.notes.contains { $0.hasPrefix("interrupted after") })
+    }
+}
+
+extension LoadTestServer {
+    /// A port that was just listening and no longer is.
+    func closedPort() -> Int {
+        stop()
+        return port
+    }
+}

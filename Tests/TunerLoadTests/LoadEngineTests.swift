@@ -1,0 +1,214 @@
+import Foundation
+import Testing
+import TunerCore
+@testable import TunerLoad
+
+/// The engine end to end against a real HTTP server on 127.0.0.1.
+@Suite(.serialized) struct LoadEngineTests {
+    static func plan(
+        _ url: String, model: LoadModel = .closed, level: Double, seconds: Double = 1, paths: [String] = ["/"],
+        connections: Int = 4, warmUp: Duration = .zero, timeout: Duration = .seconds(5), maxInFlight: Int? = nil,
+        thresholds: [String] = [], threads: Int = 2
+    ) throws -> LoadPlan {
+        let requests = paths.map { RequestTemplate(name: $0, path: $0) }
+        let workload = Workload(
+            name: "test", model: model, start: level, stages: [Stage(duration: .seconds(seconds), target: level)],
+            connections: connections, maxInFlight: maxInFlight, requests: requests)
+        let scenario = Scenario(
+            target: url, workloads: [workload], thresholds: try thresholds.map { try Threshold(scope: "all", parsing: $0) },
+            warmUp: warmUp, requestTimeout: timeout, threads: threads)
+        return try LoadPlan(scenario)
+    }
+
+    @Test func closedModelCountsEveryResponse() async throws {
+        let server = try await TestHTTPServer()
+        let result = try await LoadEngine.run(try Self.plan(server.url, level: 4))
+        try await server.stop()
+        #expect(result.overall.count > 100)
+        #expect(result.overall.statusCodes == ["200": result.overall.count])
+        #expect(result.overall.errors.isEmpty)
+        #expect(result.overall.bytesReceived > result.overall.count * 6)
+        #expect(result.overall.latency.p50 > 0)
+        let decoded = try result.overall.latencyHistogram()
+        #expect(decoded.totalCount == result.overall.count)
+        #expect(!result.series.isEmpty)
+        #expect(result.series.reduce(0) { $0 + $1.requests } >= result.overall.count)
+        #expect(result.configuration.model == "closed")
+        #expect(result.schedule == nil)
+        #expect(result.thresholds.isEmpty && result.thresholdsPassed)
+    }
+
+    @Test func statusErrorsAreCountedPerName() async throws {
+        let server = try await TestHTTPServer()
+        let result = try await LoadEngine.run(try Self.plan(server.url, level: 3, paths: ["/", "/status/404", "/status/503"]))
+        try await server.stop()
+        let byName = Dictionary(uniqueKeysWithValues: result.requests.map { ($0.name, $0) })
+        #expect(byName["/"]?.errors.isEmpty == true)
+        #expect(byName["/status/404"]?.errors == ["status_4xx": byName["/status/404"]!.count])
+        #expect(byName["/status/503"]?.errors == ["status_5xx": byName["/status/503"]!.count])
+        #expect(result.overall.count == result.requests.reduce(0) { $0 + $1.count })
+        #expect(result.overall.statusCodes["404"] == byName["/status/404"]?.count)
+    }
+
+    @Test func openModelFollowsTheSchedule() async throws {
+        let server = try await TestHTTPServer()
+        let result = try await LoadEngine.run(try Self.plan(server.url, model: .open, level: 200, seconds: 2))
+        try await server.stop()
+        let schedule = try #require(result.schedule)
+        #expect(abs(Int(schedule.planned) - 400) <= 1)
+        #expect(schedule.sent == schedule.planned)
+        #expect(schedule.dropped == 0)
+        #expect(result.overall.count == schedule.sent)
+        #expect(abs(schedule.targetRate - 200) < 1)
+        #expect(result.overall.service != nil && result.overall.sendLag != nil)
+    }
+
+    @Test func openModelCountsLateAndDroppedAndMeasuresFromTheIntendedStart() async throws {
+        // Two connections to a server that takes 100 ms: at most 20 req/s go out, 100 req/s are due.
+        let server = try await TestHTTPServer()
+        let result = try await LoadEngine.run(try Self.plan(
+            server.url, model: .open, level: 100, seconds: 2, paths: ["/delay/100"], connections: 2, maxInFlight: 6))
+        try await server.stop()
+        let schedule = try #require(result.schedule)
+        let service = try #require(result.overall.service)
+        #expect(schedule.late > 0)
+        #expect(schedule.dropped > 100)
+        #expect(schedule.sent + schedule.dropped <= schedule.planned)
+        #expect(service.p50 >= 100 && service.p50 < 150)
+        #expect(result.overall.latency.p50 > service.p50 + 50)  // waiting for a connection shows in the latency
+        #expect(result.notes.contains { $0.contains("dropped") })
+    }
+
+    @Test func warmUpIsExcludedFromTheStatistics() async throws {
+        let server = try await TestHTTPServer()
+        let result = try await LoadEngine.run(try Self.plan(server.url, model: .open, level: 50, seconds: 1, warmUp: .seconds(1)))
+        try await server.stop()
+        #expect(result.series.first?.isWarmUp == true)
+        #expect(result.series.contains { !$0.isWarmUp })
+        let total = result.series.reduce(0) { $0 + $1.requests }
+        #expect(abs(Int(total) - 100) <= 2)
+        #expect(abs(Int(result.overall.count) - 50) <= 2)
+        #expect(result.configuration.warmUpSeconds == 1 && result.configuration.durationSeconds == 1)
+    }
+
+    @Test func silentServerGivesTimeouts() async throws {
+        let server = try await TestHTTPServer(misbehaviour: .silent)
+        let result = try await LoadEngine.run(try Self.plan(server.url, level: 1, seconds: 1.2, timeout: .milliseconds(250), threads: 1))
+        try await server.stop()
+        #expect((result.overall.errors["timeout"] ?? 0) >= 3)
+        #expect(result.overall.statusCodes.isEmpty)
+    }
+
+    @Test func refusedTargetIsAnErrorWithThePartialResult() async throws {
+        let server = try await TestHTTPServer()
+        let url = server.url
+        try await server.stop()  // the port is now closed
+        do {
+            _ = try await LoadEngine.run(try Self.plan(url, level: 2, seconds: 5))
+            Issue.record("a refused target did not fail the run")
+        } catch let error as LoadError {
+            #expect(error.description.contains("connection refused"))
+            let partial = try #require(error.partialResult)
+            #expect((partial.overall.errors["refused"] ?? 0) > 0)
+        }
+    }
+
+    @Test func closingServerGivesResets() async throws {
+        let server = try await TestHTTPServer(misbehaviour: .closeImmediately)
+        let result = try await LoadEngine.run(try Self.plan(server.url, level: 2, seconds: 0.5))
+        try await server.stop()
+        #expect((result.overall.errors["reset"] ?? 0) > 0)
+        #expect(result.overall.statusCodes.isEmpty)
+    }
+
+    @Test func garbageIsAProtocolError() async throws {
+        let server = try await TestHTTPServer(misbehaviour: .garbage)
+        let result = try await LoadEngine.run(try Self.plan(server.url, level: 2, seconds: 0.5))
+        try await server.stop()
+        #expect((result.overall.errors["protocol"] ?? 0) > 0)
+        #expect(result.notes.contains { $0.contains("not valid HTTP/1.1") && $0.contains("invalid status line") })
+    }
+
+    @Test func hugeBodiesAreCountedNotKept() async throws {
+        let server = try await TestHTTPServer()
+        let size = 64 << 20
+        let result = try await LoadEngine.run(try Self.plan(server.url, level: 1, seconds: 1, paths: ["/big/\(size)"], threads: 1))
+        try await server.stop()
+        #expect(result.overall.count >= 1)
+        #expect(result.overall.errors.isEmpty)
+        #expect(result.overall.bytesReceived >= result.overall.count * UInt64(size))
+    }
+
+    @Test func connectionCloseAndChunkedResponsesSucceed() async throws {
+        let server = try await TestHTTPServer()
+        let result = try await LoadEngine.run(try Self.plan(server.url, level: 2, paths: ["/close", "/chunked"]))
+        try await server.stop()
+        #expect(result.overall.errors.isEmpty)
+        #expect(result.requests.allSatisfy { $0.count > 10 })
+    }
+
+    @Test func randomPathsAndBodiesReachTheServer() async throws {
+        let server = try await TestHTTPServer()
+        let requests = [
+            RequestTemplate(name: "item", path: "/item/${random:1..1000}"),
+            RequestTemplate(name: "post", method: "POST", path: "/orders", body: #"{"n":${random:1..99999}}"#),
+        ]
+        let workload = Workload(name: "w", model: .closed, start: 2, stages: [Stage(duration: .seconds(1), target: 2)], requests: requests)
+        let result = try await LoadEngine.run(try LoadPlan(Scenario(target: server.url, workloads: [workload], threads: 1)))
+        let paths = server.paths.filter { $0.hasPrefix("/item/") }
+        let bodies = Set(server.bodyLengths)
+        try await server.stop()
+        #expect(result.overall.errors.isEmpty)
+        #expect(Set(paths).count > 50)
+        #expect(paths.allSatisfy { Int($0.dropFirst(6)).map { (1...1000).contains($0) } == true })
+        // GETs have no body; POST bodies are {"n":N} with N of 1 to 5 digits, each with its own Content-Length.
+        #expect(bodies.contains(0))
+        #expect(bodies.subtracting([0]).allSatisfy { (7...11).contains($0) })
+        #expect(bodies.isSuperset(of: [10, 11]))
+    }
+
+    @Test func cancellationReturnsThePartialResult() async throws {
+        let server = try await TestHTTPServer()
+        let plan = try Self.plan(server.url, level: 2, seconds: 30)
+        let started = ContinuousClock.now
+        let result = try await withThrowingTaskGroup(of: LoadResult?.self) { group in
+            group.addTask { try await LoadEngine.run(plan) }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(1500))
+                return nil
+            }
+            _ = try await group.next()
+            group.cancelAll()
+            var result: LoadResult?
+            while let next = try await group.next() { result = result ?? next }
+            return result
+        }
+        try await server.stop()
+        let partial = try #require(result)
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(partial.overall.count > 0)
+        #expect(partial.notes.contains { $0.hasPrefix("interrupted after") })
+        #expect(partial.configuration.durationSeconds < 5)
+    }
+
+    @Test func progressArrivesEverySecond() async throws {
+        let server = try await TestHTTPServer()
+        let seen = LockedBox<[LoadProgress]>([])
+        _ = try await LoadEngine.run(try Self.plan(server.url, level: 2, seconds: 3)) { progress in
+            seen.withLockedValue { $0.append(progress) }
+        }
+        try await server.stop()
+        let progress = seen.withLockedValue { $0 }
+        #expect(progress.map(\.elapsedSeconds) == [1, 2, 3])
+        #expect(progress.allSatisfy { $0.point.requests > 0 && $0.point.histogram != nil })
+    }
+
+    @Test func thresholdsAreEvaluated() async throws {
+        let server = try await TestHTTPServer()
+        let result = try await LoadEngine.run(try Self.plan(
+            server.url, level: 2, paths: ["/status/500"], thresholds: ["error_rate < 1%", "p99 < 10s"]))
+        try await server.stop()
+        #expect(result.thresholds.map(\.passed) == [false, true])
+        #expect(!result.thresholdsPassed)
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A real HTTP server on 127.0.0.1, port 0, for engine tests. Paths choose the answer:
+/// `/status/503`, `/delay/100` (ms), `/close` (Connection: close), `/chunked`, `/big/1000000`,
+/// anything else `200 hello\n`. A `Misbehaviour` makes the whole server misbehave instead.
+final class TestHTTPServer: Sendable {
+    enum Misbehaviour: Sendable {
+        /// Accepts and closes at once.
+        case closeImmediately
+        /// Answers every request with bytes that are not HTTP.
+        case garbage
+        /// Reads requests and never answers.
+        case silent
+    }
+
+    let port: Int
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+    private let seen = LockedBox<[String]>([])
+    private let bodies = LockedBox<[Int]>([])
+
+    /// Paths of the requests received so far (at most 10,000 kept).
+    var paths: [String] { seen.withLockedValue { $0 } }
+    /// Body lengths of the requests received so far.
+    var bodyLengths: [Int] { bodies.withLockedValue { $0 } }
+
+    init(misbehaviour: Misbehaviour? = nil) async throws {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let seen = self.seen
+        let bodies = self.bodies
+        channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    switch misbehaviour {
+                    case .closeImmediately:
+                        channel.close(promise: nil)
+                    case .garbage:
+                        try sync.addHandler(GarbageHandler())
+                    case .silent:
+                        break
+                    case nil:
+                        try sync.configureHTTPServerPipeline()
+                        try sync.addHandler(BehaviourHandler(seen: seen, bodies: bodies))
+                    }
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        port = channel.localAddress?.port ?? 0
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func stop() async throws {
+        try await channel.close()
+        try await group.shutdownGracefully()
+    }
+}
+
+private final class GarbageHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "SSH-2.0-OpenSSH_9.2\r\nnot http at all\r\n\r\n")), promise: nil)
+    }
+}
+
+private final class BehaviourHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let seen: LockedBox<[String]>
+    let bodies: LockedBox<[Int]>
+    private var head: HTTPRequestHead?
+    private var bodyLength = 0
+
+    init(seen: LockedBox<[String]>, bodies: LockedBox<[Int]>) {
+        self.seen = seen
+        self.bodies = bodies
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            bodyLength = 0
+        case .body(let buffer):
+            bodyLength += buffer.readableBytes
+        case .end:
+            guard let head else { return }
+            seen.withLockedValue { if $0.count < 10_000 { $0.append(head.uri) } }
+            let length = bodyLength
+            bodies.withLockedValue { if $0.count < 10_000 { $0.append(length) } }
+            answer(head, context: context)
+        }
+    }
+
+    private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let parts = head.uri.split(separator: "/").map(String.init)
+        let loop = context.eventLoop.assumeIsolated()
+        switch (parts.first, parts.count > 1 ? Int(parts[1]) : nil) {
+        case ("status", let code?):
+            respond(context, status: .init(statusCode: code), body: "status \(code)\n")
+        case ("delay", let ms?):
+            loop.scheduleTask(in: .milliseconds(Int64(ms))) { self.respond(context, status: .ok, body: "late\n") }
+        case ("close", _):
+            respond(context, status: .ok, body: "bye\n", headers: ["Connection": "close"])
+        case ("chunked", _):
+            var headers = HTTPHeaders()
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+            context.write(wrapOutboundOut(.head(.init(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            for piece in ["one ", "two ", "three\n"] {
+                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: piece)))), promise: nil)
+            }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        case ("big", let size?):
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Length", value: String(size))
+            context.write(wrapOutboundOut(.head(.init(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            let block = ByteBuffer(repeating: 0x61, count: 1 << 16)
+            var left = size
+            while left > 0 {
+                let n = min(left, block.readableBytes)
+                context.write(wrapOutboundOut(.body(.byteBuffer(block.getSlice(at: 0, length: n)!))), promise: nil)
+                left -= n
+            }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        default:
+            respond(context, status: .ok, body: "hello\n")
+        }
+    }
+
+    private func respond(
+        _ context: ChannelHandlerContext, status: HTTPResponseStatus, body: String, headers extra: [String: String] = [:]
+    ) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        for (name, value) in extra { headers.add(name: name, value: value) }
+        context.write(wrapOutboundOut(.head(.init(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        let close = extra["Connection"] == "close"
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            if close { context.close(promise: nil) }
+        }
+    }
+}
+
+/// A value behind a lock, shared between the server's event loop and the test.
+final class LockedBox<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: every access to `value` holds `lock`.
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLockedValue<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
