@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import TunerCore
@@ -19,22 +20,29 @@ public enum LoadEngine {
     ) async throws -> LoadResult {
         let address = try resolve(plan.target)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
+        // The workers must outlive the event loops: channels closing during the group's shutdown still
+        // call into their runners (which handlers hold unowned, to keep the hot path free of refcounting).
+        let keepAlive = NIOLockedValueBox<[NIOLoopBound<LoopWorker>]>([])
         do {
-            let result = try await run(plan, address: address, group: group, progress: progress)
+            let result = try await run(plan, address: address, group: group, keepAlive: keepAlive, progress: progress)
             try? await group.shutdownGracefully()
+            keepAlive.withLockedValue { $0.removeAll() }
             return result
         } catch {
             try? await group.shutdownGracefully()
+            keepAlive.withLockedValue { $0.removeAll() }
             throw error
         }
     }
 
     private static func run(
         _ plan: LoadPlan, address: SocketAddress, group: MultiThreadedEventLoopGroup,
+        keepAlive: NIOLockedValueBox<[NIOLoopBound<LoopWorker>]>,
         progress: @escaping @Sendable (LoadProgress) -> Void
     ) async throws -> LoadResult {
         let startedAt = Date()
         var workers: [NIOLoopBound<LoopWorker>] = []
+        defer { keepAlive.withLockedValue { [workers] in $0 = workers } }
         let loops = Array(group.makeIterator())
         for (index, loop) in loops.enumerated() {
             let share = (index: index, count: loops.count)
