@@ -1,0 +1,139 @@
+/// A workload statement with its plan before any new index.
+struct PlannedQuery: Sendable {
+    var query: WorkloadQuery
+    var sql: SQLText
+    var baseline: QueryPlan
+    var usage: [String: TableUsage]
+    var candidates: [IndexCandidate]
+    /// Database milliseconds per hour, or a stand-in weight (calls, else 1) to rank indexes by.
+    var weight: Double
+}
+
+/// How one query fares with the chosen indexes.
+struct QueryOutcome: Sendable {
+    var cost: Double
+    var indexes: Set<IndexCandidate>
+}
+
+/// The indexes chosen for a workload, with each query's plan cost once they exist.
+struct Selection: Sendable {
+    var indexes: [IndexCandidate]
+    /// By position in the planned-query list; only queries whose plan changed.
+    var outcomes: [Int: QueryOutcome]
+    var estimatedSizes: [IndexCandidate: Int64]
+    var notes: [String]
+}
+
+/// Chooses indexes with hypopg, the way Dexter does and then some: every candidate is created
+/// hypothetically, each query re-planned, and an index kept when the query's cost falls by at
+/// least `minSavings`. The set is then shrunk: an index another chosen index covers as a prefix
+/// goes, and so does any index whose queries still reach the saving without it.
+struct IndexSelection {
+    let hypothetical: HypotheticalIndexes
+    let planner: QueryPlanner
+    let queries: [PlannedQuery]
+    let minSavings: Double
+    let progress: @Sendable (String) -> Void
+
+    private final class State {
+        var oids: [IndexCandidate: Int64] = [:]
+        var candidates: [Int64: IndexCandidate] = [:]
+        var outcomes: [Int: QueryOutcome] = [:]
+    }
+
+    func run(existing: [TableName: [ExistingIndex]]) async throws(DatabaseError) -> Selection {
+        let state = State()
+        var notes: [String] = []
+        let all = queries.flatMap(\.candidates).uniqued().filter { !$0.isCovered(byAnyOf: existing[$0.table] ?? []) }
+        progress("trying \(all.count) hypothetical indexes")
+        for candidate in all {
+            do {
+                try await create(candidate, state)
+            } catch {
+                notes.append("could not try \(candidate): \(QueryPlanner.serverMessage(error))")
+            }
+        }
+        // With every candidate present the planner picks the best of them for each query.
+        var improvable: [Int] = []
+        for (i, query) in queries.enumerated() where !query.candidates.isEmpty {
+            guard let outcome = await outcome(of: query, state) else { continue }
+            if meetsTarget(outcome, query) {
+                improvable.append(i)
+                state.outcomes[i] = outcome
+            }
+        }
+        var chosen = Set(improvable.flatMap { state.outcomes[$0]?.indexes ?? [] })
+        for candidate in all where !chosen.contains(candidate) { try await drop(candidate, state) }
+
+        // A prefix of another chosen index is served by it.
+        for candidate in chosen where chosen.contains(where: { $0 != candidate && candidate.isCovered(by: $0) }) {
+            chosen.remove(candidate)
+            try await drop(candidate, state)
+        }
+        for i in improvable { state.outcomes[i] = await outcome(of: queries[i], state) }
+
+        // Least useful first: drop an index when every query it serves still reaches the target without it.
+        let ranked = chosen.sorted { benefit(of: $0, improvable, state) < benefit(of: $1, improvable, state) }
+        for candidate in ranked {
+            let affected = improvable.filter { state.outcomes[$0]?.indexes.contains(candidate) == true }
+            try await drop(candidate, state)
+            var trial: [Int: QueryOutcome] = [:]
+            for i in affected { trial[i] = await outcome(of: queries[i], state) }
+            if affected.allSatisfy({ trial[$0].map { meetsTarget($0, queries[$0]) } == true }) {
+                chosen.remove(candidate)
+                for (i, outcome) in trial { state.outcomes[i] = outcome }
+            } else {
+                try await create(candidate, state)
+            }
+        }
+
+        // Final plans: every query that reads a table with a chosen index.
+        let tables = Set(chosen.map(\.table))
+        state.outcomes = [:]
+        for (i, query) in queries.enumerated() where query.usage.values.contains(where: { tables.contains($0.table) }) {
+            if let outcome = await outcome(of: query, state), !outcome.indexes.isEmpty {
+                state.outcomes[i] = outcome
+            }
+        }
+        var sizes: [IndexCandidate: Int64] = [:]
+        for candidate in chosen {
+            if let oid = state.oids[candidate], let size = await hypothetical.estimatedSize(oid) { sizes[candidate] = size }
+        }
+        try await hypothetical.reset()
+        let ordered = chosen.sorted { benefit(of: $0, Array(state.outcomes.keys), state) > benefit(of: $1, Array(state.outcomes.keys), state) }
+        return Selection(indexes: ordered, outcomes: state.outcomes, estimatedSizes: sizes, notes: notes)
+    }
+
+    private func meetsTarget(_ outcome: QueryOutcome, _ query: PlannedQuery) -> Bool {
+        outcome.cost <= query.baseline.totalCost * (1 - minSavings)
+    }
+
+    /// The weighted saving of the queries whose plan uses `candidate` (split between the indexes a plan uses).
+    private func benefit(of candidate: IndexCandidate, _ indices: [Int], _ state: State) -> Double {
+        indices.reduce(0) { sum, i in
+            guard let outcome = state.outcomes[i], outcome.indexes.contains(candidate) else { return sum }
+            let query = queries[i]
+            let saved = max(0, 1 - outcome.cost / max(query.baseline.totalCost, 0.001))
+            return sum + query.weight * saved / Double(outcome.indexes.count)
+        }
+    }
+
+    /// Plans the query with the hypothetical indexes present now; nil when planning fails.
+    private func outcome(of query: PlannedQuery, _ state: State) async -> QueryOutcome? {
+        guard let plan = try? await planner.plan(query.sql) else { return nil }
+        let used = plan.indexNames.compactMap { HypotheticalIndexes.oid(inIndexName: $0) }.compactMap { state.candidates[$0] }
+        return QueryOutcome(cost: plan.totalCost, indexes: Set(used))
+    }
+
+    private func create(_ candidate: IndexCandidate, _ state: State) async throws(DatabaseError) {
+        let oid = try await hypothetical.create(candidate)
+        state.oids[candidate] = oid
+        state.candidates[oid] = candidate
+    }
+
+    private func drop(_ candidate: IndexCandidate, _ state: State) async throws(DatabaseError) {
+        guard let oid = state.oids.removeValue(forKey: candidate) else { return }
+        state.candidates[oid] = nil
+        try await hypothetical.drop(oid)
+    }
+}
