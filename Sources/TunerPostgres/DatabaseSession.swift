@@ -122,7 +122,8 @@ public final class DatabaseSession: Sendable {
         } catch {
             throw DatabaseError("cannot encode query parameter: \(error)")
         }
-        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        // The marker lets every pg_stat_statements reader leave Tuner's own queries out of the workload.
+        let query = PostgresQuery(unsafeSQL: Self.marker + sql, binds: binds)
         do {
             var result: [DatabaseRow] = []
             for try await row in try await connection.query(query, logger: logger) {
@@ -145,6 +146,10 @@ public final class DatabaseSession: Sendable {
     {
         try await rows(sql, bindings).first?.values.first
     }
+
+    /// Prefix of every statement Tuner sends, so that `WHERE query NOT LIKE '/* tuner */%'` excludes
+    /// Tuner's own statements from pg_stat_statements.
+    public static let marker = "/* tuner */ "
 
     /// The server's major version number (`server_version_num / 10000`).
     public func serverMajorVersion() async throws(DatabaseError) -> Int {
