@@ -95,8 +95,13 @@ enum CandidateGenerator {
         if let range = ranges.first, sortColumns.first?.name == range, !ownEquality.isEmpty {
             shapes.append(ownEquality.map(plain) + sortColumns)
         }
+        // An equality lookup on a unique column finds one row: more columns behind it only widen the index.
+        let unique = Set(info.indexes.filter { $0.isUnique && $0.isValid && !$0.isPartial && $0.columns.count == 1 }
+            .compactMap { $0.columns.first??.name })
         var seen = Set<[IndexColumn]>()
-        return shapes.map { Array($0.prefix(maxColumns)) }.filter { seen.insert($0).inserted }
+        return shapes.map { Array($0.prefix(maxColumns)) }
+            .filter { $0.count == 1 || !(unique.contains($0[0].name) && equality.contains($0[0].name)) }
+            .filter { seen.insert($0).inserted }
             .map { IndexCandidate(table: info.name, columns: $0) }
     }
 

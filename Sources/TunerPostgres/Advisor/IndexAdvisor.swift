@@ -27,11 +27,24 @@ public enum IndexAdvisor {
                               options: AdvisorOptions = AdvisorOptions()) async throws(DatabaseError) -> AdvisorReport
     {
         let planner = try await QueryPlanner.make(session)
+        do {
+            let report = try await advise(session, workload: workload, options: options, planner: planner)
+            await planner.finish()
+            return report
+        } catch {
+            await planner.finish()
+            throw error
+        }
+    }
+
+    private static func advise(_ session: DatabaseSession, workload: AdvisorWorkload, options: AdvisorOptions,
+                               planner: QueryPlanner) async throws(DatabaseError) -> AdvisorReport
+    {
         var notes = workload.notes
         var unplanned: [UnplannedQuery] = []
         var baselines: [(WorkloadQuery, SQLText, QueryPlan)] = []
         var notPlannable = 0
-        options.progress("planning \(workload.queries.count) statements")
+        options.progress("planning \(workload.queries.count) statement\(workload.queries.count == 1 ? "" : "s")")
         for query in workload.queries {
             let sql = SQLText(query.text)
             guard sql.isPlannable else {
@@ -55,8 +68,8 @@ public enum IndexAdvisor {
                 catalogOnly += 1
                 continue
             }
-            let candidates = usage.values.sorted { $0.table < $1.table }.flatMap { usage in
-                catalog[usage.table].map { CandidateGenerator.candidates(for: usage, table: $0) } ?? []
+            let candidates = usage.values.sorted { $0.table < $1.table }.flatMap { tableUsage in
+                catalog[tableUsage.table].map { CandidateGenerator.candidates(for: tableUsage, table: $0) } ?? []
             }.uniqued()
             let likeColumns = usage.values.flatMap { u in u.likeParameters.map { "\(u.table).\($0)" } }
             if !likeColumns.isEmpty {
@@ -86,11 +99,16 @@ public enum IndexAdvisor {
         let method: AdvisorReport.Method = hypothetical == nil ? .statistics : .hypothetical
         let selection: Selection
         if let hypothetical {
-            let existing = catalog.tables.mapValues(\.indexes)
-            selection = try await IndexSelection(
-                hypothetical: hypothetical, planner: planner, queries: planned, minSavings: options.minSavings,
-                progress: options.progress
-            ).run(existing: existing)
+            do {
+                selection = try await IndexSelection(
+                    hypothetical: hypothetical, planner: planner, queries: planned, minSavings: options.minSavings,
+                    progress: options.progress
+                ).run(existing: catalog.tables.mapValues(\.indexes))
+            } catch {
+                // The caller may keep using this session: leave no hypothetical index behind.
+                try? await hypothetical.reset()
+                throw error
+            }
         } else {
             selection = StatisticsFallback(queries: planned, catalog: catalog, minSavings: options.minSavings).run()
         }
@@ -102,12 +120,13 @@ public enum IndexAdvisor {
         let reviews = ExistingIndexReview.review(
             catalog: catalog, plans: planned.map(\.baseline), suggestions: suggestions,
             judgesUnused: workload.source != .queries)
-        options.progress("\(suggestions.count) indexes suggested for \(planned.count) planned statements")
+        options.progress("\(suggestions.count) index\(suggestions.count == 1 ? "" : "es") suggested for "
+            + "\(planned.count) planned statement\(planned.count == 1 ? "" : "s")")
         return AdvisorReport(
             method: method, serverVersion: planner.majorVersion, minSavings: options.minSavings,
             workload: WorkloadSummary(source: workload.source, statements: workload.queries.count,
                                       planned: planned.count, observedSeconds: workload.observedSeconds),
-            suggestions: suggestions, unplanned: unplanned, existingIndexes: reviews, notes: notes, applied: [])
+            suggestions: suggestions, unplanned: unplanned, existingIndexes: reviews, notes: notes.uniqued(), applied: [])
     }
 
     private static func isSystem(_ schema: String) -> Bool {

@@ -44,26 +44,31 @@ struct IndexSelection {
     func run(existing: [TableName: [ExistingIndex]]) async throws(DatabaseError) -> Selection {
         let state = State()
         var notes: [String] = []
-        let all = queries.flatMap(\.candidates).uniqued().filter { !$0.isCovered(byAnyOf: existing[$0.table] ?? []) }
-        progress("trying \(all.count) hypothetical indexes")
-        for candidate in all {
-            do {
-                try await create(candidate, state)
-            } catch {
-                notes.append("could not try \(candidate): \(QueryPlanner.serverMessage(error))")
-            }
-        }
-        // With every candidate present the planner picks the best of them for each query.
+        var failed = Set<IndexCandidate>()
+        let total = queries.reduce(0) { $0 + $1.candidates.count }
+        progress("trying \(total) hypothetical indexes for \(queries.count) statements")
+        // Each query against its own candidates only: given every query's candidates at once, the planner
+        // breaks near-ties between indexes arbitrarily and may pick one built for another query.
         var improvable: [Int] = []
-        for (i, query) in queries.enumerated() where !query.candidates.isEmpty {
-            guard let outcome = await outcome(of: query, state) else { continue }
-            if meetsTarget(outcome, query) {
+        for (i, query) in queries.enumerated() {
+            let own = query.candidates.filter { !failed.contains($0) && !$0.isCovered(byAnyOf: existing[$0.table] ?? []) }
+            guard !own.isEmpty else { continue }
+            for candidate in own {
+                do {
+                    try await create(candidate, state)
+                } catch {
+                    failed.insert(candidate)
+                    notes.append("could not try \(candidate): \(QueryPlanner.serverMessage(error))")
+                }
+            }
+            if let outcome = await outcome(of: query, state), meetsTarget(outcome, query) {
                 improvable.append(i)
                 state.outcomes[i] = outcome
             }
+            for candidate in own { try await drop(candidate, state) }
         }
         var chosen = Set(improvable.flatMap { state.outcomes[$0]?.indexes ?? [] })
-        for candidate in all where !chosen.contains(candidate) { try await drop(candidate, state) }
+        for candidate in chosen.sorted(by: { $0.description < $1.description }) { try await create(candidate, state) }
 
         // A prefix of another chosen index is served by it.
         for candidate in chosen where chosen.contains(where: { $0 != candidate && candidate.isCovered(by: $0) }) {
@@ -79,7 +84,7 @@ struct IndexSelection {
             try await drop(candidate, state)
             var trial: [Int: QueryOutcome] = [:]
             for i in affected { trial[i] = await outcome(of: queries[i], state) }
-            if affected.allSatisfy({ trial[$0].map { meetsTarget($0, queries[$0]) } == true }) {
+            if affected.allSatisfy({ i in trial[i].map { meetsTarget($0, queries[i]) } == true }) {
                 chosen.remove(candidate)
                 for (i, outcome) in trial { state.outcomes[i] = outcome }
             } else {

@@ -70,7 +70,7 @@ enum PlanReader {
         let children = (object["Plans"] as? [[String: Any]] ?? []).map(node)
         // Parallel Seq Scan is a sequential scan too; the flag keeps the node type comparable.
         var type = object["Node Type"] as? String ?? "?"
-        if type == "Seq Scan" || (type == "Parallel Seq Scan") { type = "Seq Scan" }
+        if type == "Parallel Seq Scan" { type = "Seq Scan" }
         return PlanNode(
             nodeType: type,
             relationName: object["Relation Name"] as? String,

@@ -24,6 +24,11 @@ struct QueryPlanner: Sendable {
         return QueryPlanner(session: session, majorVersion: version)
     }
 
+    /// Gives the session back as it was (the setting `make` changed).
+    func finish() async {
+        if majorVersion >= 12 && majorVersion < 16 { try? await session.execute("RESET plan_cache_mode") }
+    }
+
     /// The statement's estimated plan (never executed).
     func plan(_ sql: SQLText) async throws(Failure) -> QueryPlan {
         let parameters = sql.parameterCount

@@ -20,7 +20,8 @@ struct StatisticsFallback {
             var cost = query.baseline.totalCost
             var used = Set<IndexCandidate>()
             for usage in query.usage.values.sorted(by: { $0.table < $1.table }) {
-                guard let (candidate, fraction) = proposal(for: usage) else { continue }
+                guard let found = proposal(for: usage) else { continue }
+                let (candidate, fraction) = found
                 let share = min(1, usage.scanCost / max(query.baseline.totalCost, 0.001))
                 let saved = share * max(0, 1 - 10 * fraction)
                 guard saved > 0 else { continue }

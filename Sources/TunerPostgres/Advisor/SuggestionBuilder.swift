@@ -52,7 +52,7 @@ struct SuggestionBuilder {
         let activity = table.activity
         guard activity.isWriteHeavy else { return nil }
         return "\(table.name) is write-heavy: \(activity.inserted) rows inserted, \(activity.updated) updated "
-            + "(\(activity.hotUpdated) HOT), \(activity.deleted) deleted against \(activity.scans) scans since the "
+            + "(\(activity.hotUpdated) HOT), \(activity.deleted) deleted against \(activity.scans) scan\(activity.scans == 1 ? "" : "s") since the "
             + "statistics were reset; every insert, delete and non-HOT update will also write this index"
     }
 

@@ -75,9 +75,9 @@ public struct AdvisorWorkload: Codable, Sendable {
                    mean_\(timeColumn)::float8 AS mean
             FROM \(view)
             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-              AND calls >= $1 AND total_\(timeColumn) >= $2
+              AND calls >= $1 AND total_\(timeColumn) >= $2 AND query NOT LIKE $4
             ORDER BY total_\(timeColumn) DESC LIMIT $3
-            """, [minCalls, minTotalMilliseconds, limit])
+            """, [minCalls, minTotalMilliseconds, limit, DatabaseSession.marker.trimmingCharacters(in: .whitespaces) + "%"])
         var queries: [WorkloadQuery] = []
         var hidden = 0
         for row in rows {
