@@ -73,7 +73,8 @@ import json, sys
 report = json.load(open(sys.argv[1]))
 elapsed = float(sys.argv[4]) - float(sys.argv[3])
 print(f"{sys.argv[2]}: {elapsed:.2f} s wall, {report['workload']['planned']} of {report['workload']['statements']} "
-      f"statements planned, {len(report['suggestions'])} indexes suggested, "
+      f"statements planned, {len(report['suggestions'])} indexes suggested, {report['effort']['plans']} plans, "
+      f"{report['effort']['candidatesTried']} candidates tried, "
       f"{len(report['unplanned'])} unplanned, {len(report['existingIndexes'])} existing indexes flagged")
 EOF
 }

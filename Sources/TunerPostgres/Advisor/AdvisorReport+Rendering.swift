@@ -37,8 +37,9 @@ extension AdvisorReport {
         if !notes.isEmpty {
             out.append("Notes:")
             for note in notes { out.append("  - \(note)") }
+            out.append("")
         }
-        while out.last == "" { out.removeLast() }
+        out.append(effortLine)
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -85,6 +86,7 @@ extension AdvisorReport {
             out.append("")
         }
         if !notes.isEmpty { out += ["### Notes", ""] + notes.map { "- \($0)" } + [""] }
+        out += ["_\(effortLine)_", ""]
         return out.joined(separator: "\n")
     }
 
@@ -107,6 +109,10 @@ extension AdvisorReport {
             line += " Expected saving: \(Self.duration(total)) of database time per hour."
         }
         return line
+    }
+
+    private var effortLine: String {
+        String(format: "%d plans, %d candidate indexes tried, %.1f s.", effort.plans, effort.candidatesTried, effort.seconds)
     }
 
     private var appliedLines: [String] {

@@ -23,12 +23,20 @@ public struct AdvisorReport: Codable, Sendable {
     public var notes: [String]
     /// Filled by `apply`: what `--apply` created.
     public var applied: [AppliedIndex]
+    public var effort: AdvisorEffort
 
     /// Database time all suggestions together are expected to save per hour (nil when calls are unknown).
     public var savedMillisecondsPerHour: Double? {
         let values = suggestions.compactMap(\.savedMillisecondsPerHour)
         return values.isEmpty ? nil : values.reduce(0, +)
     }
+}
+
+/// What the advice cost: plans asked of PostgreSQL, candidate indexes tried, wall-clock time.
+public struct AdvisorEffort: Codable, Sendable {
+    public var plans: Int
+    public var candidatesTried: Int
+    public var seconds: Double
 }
 
 /// Where the workload came from and how much of it could be planned.

@@ -26,13 +26,17 @@ struct HypotheticalIndexes: Sendable {
         return (count?.int ?? 0) > 0
     }
 
-    /// Creates a hypothetical index; returns its oid (plans name it `<oid>btree_…`).
-    func create(_ candidate: IndexCandidate) async throws(DatabaseError) -> Int64 {
-        let value = try await session.scalar(
-            "SELECT indexrelid::int8 AS oid FROM \(prefix)hypopg_create_index($1)",
-            ["CREATE INDEX ON \(candidate.target)"])
-        guard let oid = value?.int else { throw DatabaseError("hypopg did not create \(candidate)") }
-        return oid
+    /// Creates hypothetical indexes in one round trip; returns their oids in order (plans name them
+    /// `<oid>btree_…`). Fails as a whole when one fails.
+    func create(_ candidates: [IndexCandidate]) async throws(DatabaseError) -> [Int64] {
+        let rows = try await session.rows("""
+            SELECT h.indexrelid::int8 AS oid
+            FROM unnest($1::text[]) WITH ORDINALITY AS s(statement, n), \(prefix)hypopg_create_index(s.statement) h
+            ORDER BY s.n
+            """, [candidates.map { "CREATE INDEX ON \($0.target)" }])
+        let oids = rows.compactMap { $0.int("oid") }
+        guard oids.count == candidates.count else { throw DatabaseError("hypopg did not create every candidate") }
+        return oids
     }
 
     func drop(_ oid: Int64) async throws(DatabaseError) {

@@ -26,10 +26,14 @@ public enum IndexAdvisor {
     public static func advise(_ session: DatabaseSession, workload: AdvisorWorkload,
                               options: AdvisorOptions = AdvisorOptions()) async throws(DatabaseError) -> AdvisorReport
     {
+        let clock = ContinuousClock()
+        let start = clock.now
         let planner = try await QueryPlanner.make(session)
         do {
-            let report = try await advise(session, workload: workload, options: options, planner: planner)
+            var report = try await advise(session, workload: workload, options: options, planner: planner)
             await planner.finish()
+            let elapsed = (clock.now - start).components
+            report.effort.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
             return report
         } catch {
             await planner.finish()
@@ -126,7 +130,8 @@ public enum IndexAdvisor {
             method: method, serverVersion: planner.majorVersion, minSavings: options.minSavings,
             workload: WorkloadSummary(source: workload.source, statements: workload.queries.count,
                                       planned: planned.count, observedSeconds: workload.observedSeconds),
-            suggestions: suggestions, unplanned: unplanned, existingIndexes: reviews, notes: notes.uniqued(), applied: [])
+            suggestions: suggestions, unplanned: unplanned, existingIndexes: reviews, notes: notes.uniqued(), applied: [],
+            effort: AdvisorEffort(plans: planner.statements.planCount, candidatesTried: selection.candidatesTried, seconds: 0))
     }
 
     private static func isSystem(_ schema: String) -> Bool {

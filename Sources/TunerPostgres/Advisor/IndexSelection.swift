@@ -22,6 +22,8 @@ struct Selection: Sendable {
     var outcomes: [Int: QueryOutcome]
     var estimatedSizes: [IndexCandidate: Int64]
     var notes: [String]
+    /// Distinct candidate indexes tried.
+    var candidatesTried = 0
 }
 
 /// Chooses indexes with hypopg, the way Dexter does and then some: every candidate is created
@@ -37,6 +39,7 @@ struct IndexSelection {
 
     private final class State {
         var oids: [IndexCandidate: Int64] = [:]
+        var tried = Set<IndexCandidate>()
         var candidates: [Int64: IndexCandidate] = [:]
         var outcomes: [Int: QueryOutcome] = [:]
     }
@@ -53,22 +56,27 @@ struct IndexSelection {
         for (i, query) in queries.enumerated() {
             let own = query.candidates.filter { !failed.contains($0) && !$0.isCovered(byAnyOf: existing[$0.table] ?? []) }
             guard !own.isEmpty else { continue }
-            for candidate in own {
-                do {
-                    try await create(candidate, state)
-                } catch {
-                    failed.insert(candidate)
-                    notes.append("could not try \(candidate): \(QueryPlanner.serverMessage(error))")
+            do {
+                try await create(own, state)
+            } catch {
+                // One at a time, to find the candidate hypopg refuses (a type without a B-tree class, …).
+                for candidate in own {
+                    do {
+                        try await create(candidate, state)
+                    } catch {
+                        failed.insert(candidate)
+                        notes.append("could not try \(candidate): \(QueryPlanner.serverMessage(error))")
+                    }
                 }
             }
             if let outcome = await outcome(of: query, state), meetsTarget(outcome, query) {
                 improvable.append(i)
                 state.outcomes[i] = outcome
             }
-            for candidate in own { try await drop(candidate, state) }
+            try await resetAll(state)
         }
         var chosen = Set(improvable.flatMap { state.outcomes[$0]?.indexes ?? [] })
-        for candidate in chosen.sorted(by: { $0.description < $1.description }) { try await create(candidate, state) }
+        try await create(chosen.sorted { $0.description < $1.description }, state)
 
         // A prefix of another chosen index is served by it.
         for candidate in chosen where chosen.contains(where: { $0 != candidate && candidate.isCovered(by: $0) }) {
@@ -104,9 +112,10 @@ struct IndexSelection {
         for candidate in chosen {
             if let oid = state.oids[candidate], let size = await hypothetical.estimatedSize(oid) { sizes[candidate] = size }
         }
-        try await hypothetical.reset()
+        try await resetAll(state)
         let ordered = chosen.sorted { benefit(of: $0, Array(state.outcomes.keys), state) > benefit(of: $1, Array(state.outcomes.keys), state) }
-        return Selection(indexes: ordered, outcomes: state.outcomes, estimatedSizes: sizes, notes: notes)
+        return Selection(indexes: ordered, outcomes: state.outcomes, estimatedSizes: sizes, notes: notes,
+                         candidatesTried: state.tried.count)
     }
 
     private func meetsTarget(_ outcome: QueryOutcome, _ query: PlannedQuery) -> Bool {
@@ -131,14 +140,30 @@ struct IndexSelection {
     }
 
     private func create(_ candidate: IndexCandidate, _ state: State) async throws(DatabaseError) {
-        let oid = try await hypothetical.create(candidate)
-        state.oids[candidate] = oid
-        state.candidates[oid] = candidate
+        try await create([candidate], state)
+    }
+
+    private func create(_ candidates: [IndexCandidate], _ state: State) async throws(DatabaseError) {
+        guard !candidates.isEmpty else { return }
+        planner.invalidatePlans()
+        for (candidate, oid) in zip(candidates, try await hypothetical.create(candidates)) {
+            state.tried.insert(candidate)
+            state.oids[candidate] = oid
+            state.candidates[oid] = candidate
+        }
     }
 
     private func drop(_ candidate: IndexCandidate, _ state: State) async throws(DatabaseError) {
         guard let oid = state.oids.removeValue(forKey: candidate) else { return }
         state.candidates[oid] = nil
+        planner.invalidatePlans()
         try await hypothetical.drop(oid)
+    }
+
+    private func resetAll(_ state: State) async throws(DatabaseError) {
+        state.oids = [:]
+        state.candidates = [:]
+        planner.invalidatePlans()
+        try await hypothetical.reset()
     }
 }

@@ -39,7 +39,7 @@ struct StatisticsFallback {
             let indexes = Set(outcome.indexes.map { c in kept.contains(c) ? c : kept.first { c.isCovered(by: $0) } ?? c })
             outcomes[i]?.indexes = indexes
         }
-        return Selection(indexes: kept, outcomes: outcomes, estimatedSizes: [:], notes: [])
+        return Selection(indexes: kept, outcomes: outcomes, estimatedSizes: [:], notes: [], candidatesTried: chosen.count)
     }
 
     /// The index for one table's usage and the share of rows the filter keeps, when it looks worth it.
