@@ -8,6 +8,7 @@ extension AdvisorReport {
         if suggestions.isEmpty {
             out.append("No index would cut any query's cost by \(percent(minSavings)) or more.")
         }
+        var warned = Set<TableName>()
         for (n, s) in suggestions.enumerated() {
             out.append("\(n + 1). \(s.statement)")
             out.append("   " + summary(of: s))
@@ -15,7 +16,9 @@ extension AdvisorReport {
                 out.append("   - cost \(cost(q.costBefore)) → \(cost(q.costAfter)) (−\(percent(q.savings)))"
                     + callText(q) + "  " + Self.oneLine(q.text, limit: 100))
             }
-            if let warning = s.writeWarning { out.append("   ! \(warning)") }
+            if let warning = s.writeWarning {
+                out.append(warned.insert(s.table).inserted ? "   ! \(warning)" : "   ! \(s.table) is write-heavy (see above)")
+            }
             if !s.makesRedundant.isEmpty { out.append("   makes redundant: \(s.makesRedundant.joined(separator: ", "))") }
             out.append("")
         }

@@ -48,7 +48,7 @@ public enum IndexAdvisor {
         var unplanned: [UnplannedQuery] = []
         var baselines: [(WorkloadQuery, SQLText, QueryPlan)] = []
         var notPlannable = 0
-        options.progress("planning \(workload.queries.count) statement\(workload.queries.count == 1 ? "" : "s")")
+        options.progress("planning \(statements(workload.queries.count))")
         for query in workload.queries {
             let sql = SQLText(query.text)
             guard sql.isPlannable else {
@@ -86,8 +86,10 @@ public enum IndexAdvisor {
             planned.append(PlannedQuery(query: query, sql: sql, baseline: plan, usage: usage,
                                         candidates: candidates, weight: weight))
         }
-        if notPlannable > 0 { notes.append("\(notPlannable) statements skipped: not queries (SET, BEGIN, DDL, …)") }
-        if catalogOnly > 0 { notes.append("\(catalogOnly) statements skipped: they read only system catalogs") }
+        if notPlannable > 0 {
+            notes.append("\(statements(notPlannable)) skipped: not queries (SET, BEGIN, DDL, EXPLAIN, …)")
+        }
+        if catalogOnly > 0 { notes.append("\(statements(catalogOnly)) skipped: no user table read") }
 
         var hypothetical: HypotheticalIndexes?
         if options.usesHypotheticalIndexes {
@@ -125,7 +127,7 @@ public enum IndexAdvisor {
             catalog: catalog, plans: planned.map(\.baseline), suggestions: suggestions,
             judgesUnused: workload.source != .queries)
         options.progress("\(suggestions.count) index\(suggestions.count == 1 ? "" : "es") suggested for "
-            + "\(planned.count) planned statement\(planned.count == 1 ? "" : "s")")
+            + "\(statements(planned.count)) planned")
         return AdvisorReport(
             method: method, serverVersion: planner.majorVersion, minSavings: options.minSavings,
             workload: WorkloadSummary(source: workload.source, statements: workload.queries.count,
@@ -133,6 +135,8 @@ public enum IndexAdvisor {
             suggestions: suggestions, unplanned: unplanned, existingIndexes: reviews, notes: notes.uniqued(), applied: [],
             effort: AdvisorEffort(plans: planner.statements.planCount, candidatesTried: selection.candidatesTried, seconds: 0))
     }
+
+    private static func statements(_ count: Int) -> String { count == 1 ? "1 statement" : "\(count) statements" }
 
     private static func isSystem(_ schema: String) -> Bool {
         systemSchemas.contains(schema) || schema.hasPrefix("pg_toast") || schema.hasPrefix("pg_temp")

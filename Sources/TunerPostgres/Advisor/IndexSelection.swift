@@ -48,8 +48,7 @@ struct IndexSelection {
         let state = State()
         var notes: [String] = []
         var failed = Set<IndexCandidate>()
-        let total = queries.reduce(0) { $0 + $1.candidates.count }
-        progress("trying \(total) hypothetical indexes for \(queries.count) statements")
+        progress("trying \(Set(queries.flatMap(\.candidates)).count) candidate indexes hypothetically")
         // Each query against its own candidates only: given every query's candidates at once, the planner
         // breaks near-ties between indexes arbitrarily and may pick one built for another query.
         var improvable: [Int] = []
