@@ -28,12 +28,12 @@ public struct ByteSize: Hashable, Comparable, Codable, Sendable, CustomStringCon
         self.bytes = Int64((value * factor).rounded())
     }
 
-    /// As pgtune renders memory: `GB` when whole, else `MB` when whole, else `kB`.
+    /// As pgtune renders memory (its `formatValue`): `GB` when whole, else `MB` when whole, else `kB`;
+    /// like pgtune, zero is `0GB`. Sizes that are not whole kB, which pgtune never produces, end in `B`.
     public var description: String {
-        let kb = bytes / 1024
-        if bytes % (1 << 30) == 0 && bytes > 0 { return "\(bytes >> 30)GB" }
-        if bytes % (1 << 20) == 0 && bytes > 0 { return "\(bytes >> 20)MB" }
-        if bytes % 1024 == 0 { return "\(kb)kB" }
+        if bytes % (1 << 30) == 0 { return "\(bytes / (1 << 30))GB" }
+        if bytes % (1 << 20) == 0 { return "\(bytes / (1 << 20))MB" }
+        if bytes % 1024 == 0 { return "\(bytes / 1024)kB" }
         return "\(bytes)B"
     }
 
