@@ -49,7 +49,8 @@ public enum IndexAdvisor {
         var baselines: [(WorkloadQuery, SQLText, QueryPlan)] = []
         var notPlannable = 0
         options.progress("planning \(statements(workload.queries.count))")
-        for query in workload.queries {
+        for (n, query) in workload.queries.enumerated() {
+            if n > 0 && n % 100 == 0 { options.progress("planned \(n) of \(workload.queries.count)") }
             let sql = SQLText(query.text)
             guard sql.isPlannable else {
                 notPlannable += 1

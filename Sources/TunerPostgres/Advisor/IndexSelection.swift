@@ -47,57 +47,8 @@ struct IndexSelection {
     func run(existing: [TableName: [ExistingIndex]]) async throws(DatabaseError) -> Selection {
         let state = State()
         var notes: [String] = []
-        var failed = Set<IndexCandidate>()
-        progress("trying \(Set(queries.flatMap(\.candidates)).count) candidate indexes hypothetically")
-        // Each query against its own candidates only: given every query's candidates at once, the planner
-        // breaks near-ties between indexes arbitrarily and may pick one built for another query.
-        var improvable: [Int] = []
-        for (i, query) in queries.enumerated() {
-            let own = query.candidates.filter { !failed.contains($0) && !$0.isCovered(byAnyOf: existing[$0.table] ?? []) }
-            guard !own.isEmpty else { continue }
-            do {
-                try await create(own, state)
-            } catch {
-                // One at a time, to find the candidate hypopg refuses (a type without a B-tree class, …).
-                for candidate in own {
-                    do {
-                        try await create(candidate, state)
-                    } catch {
-                        failed.insert(candidate)
-                        notes.append("could not try \(candidate): \(QueryPlanner.serverMessage(error))")
-                    }
-                }
-            }
-            if let outcome = await outcome(of: query, state), meetsTarget(outcome, query) {
-                improvable.append(i)
-                state.outcomes[i] = outcome
-            }
-            try await resetAll(state)
-        }
-        var chosen = Set(improvable.flatMap { state.outcomes[$0]?.indexes ?? [] })
-        try await create(chosen.sorted { $0.description < $1.description }, state)
-
-        // A prefix of another chosen index is served by it.
-        for candidate in chosen where chosen.contains(where: { $0 != candidate && candidate.isCovered(by: $0) }) {
-            chosen.remove(candidate)
-            try await drop(candidate, state)
-        }
-        for i in improvable { state.outcomes[i] = await outcome(of: queries[i], state) }
-
-        // Least useful first: drop an index when every query it serves still reaches the target without it.
-        let ranked = chosen.sorted { benefit(of: $0, improvable, state) < benefit(of: $1, improvable, state) }
-        for candidate in ranked {
-            let affected = improvable.filter { state.outcomes[$0]?.indexes.contains(candidate) == true }
-            try await drop(candidate, state)
-            var trial: [Int: QueryOutcome] = [:]
-            for i in affected { trial[i] = await outcome(of: queries[i], state) }
-            if affected.allSatisfy({ i in trial[i].map { meetsTarget($0, queries[i]) } == true }) {
-                chosen.remove(candidate)
-                for (i, outcome) in trial { state.outcomes[i] = outcome }
-            } else {
-                try await create(candidate, state)
-            }
-        }
+        let improvable = try await tryOwnCandidates(existing: existing, state, notes: &notes)
+        let chosen = try await shrink(Set(improvable.flatMap { state.outcomes[$0]?.indexes ?? [] }), improvable, state)
 
         // Final plans: every query that reads a table with a chosen index.
         let tables = Set(chosen.map(\.table))
@@ -112,9 +63,76 @@ struct IndexSelection {
             if let oid = state.oids[candidate], let size = await hypothetical.estimatedSize(oid) { sizes[candidate] = size }
         }
         try await resetAll(state)
-        let ordered = chosen.sorted { benefit(of: $0, Array(state.outcomes.keys), state) > benefit(of: $1, Array(state.outcomes.keys), state) }
+        let served = Array(state.outcomes.keys)
+        let ordered = chosen.sorted { benefit(of: $0, served, state) > benefit(of: $1, served, state) }
         return Selection(indexes: ordered, outcomes: state.outcomes, estimatedSizes: sizes, notes: notes,
                          candidatesTried: state.tried.count)
+    }
+
+    /// Plans each query with its own candidates only, and returns the queries that reach the target.
+    /// (Given every query's candidates at once, the planner breaks near-ties between indexes
+    /// arbitrarily and may pick one built for another query.)
+    private func tryOwnCandidates(existing: [TableName: [ExistingIndex]], _ state: State, notes: inout [String])
+        async throws(DatabaseError) -> [Int]
+    {
+        progress("trying \(Set(queries.flatMap(\.candidates)).count) candidate indexes hypothetically")
+        var failed = Set<IndexCandidate>()
+        var improvable: [Int] = []
+        for (i, query) in queries.enumerated() {
+            if i > 0 && i % 100 == 0 { progress("tried the candidates of \(i) of \(queries.count) statements") }
+            let own = query.candidates.filter { !failed.contains($0) && !$0.isCovered(byAnyOf: existing[$0.table] ?? []) }
+            guard !own.isEmpty else { continue }
+            do {
+                try await create(own, state)
+            } catch {
+                // One at a time, to find the candidate hypopg refuses (a type without a B-tree class, …).
+                for candidate in own {
+                    do {
+                        try await create([candidate], state)
+                    } catch {
+                        failed.insert(candidate)
+                        notes.append("could not try \(candidate): \(QueryPlanner.serverMessage(error))")
+                    }
+                }
+            }
+            if let outcome = await outcome(of: query, state), meetsTarget(outcome, query) {
+                improvable.append(i)
+                state.outcomes[i] = outcome
+            }
+            try await resetAll(state)
+        }
+        return improvable
+    }
+
+    /// Creates the useful indexes together, drops those another one covers as a prefix, then, least
+    /// useful first, each one whose queries still reach the target without it. Leaves the result created.
+    private func shrink(_ useful: Set<IndexCandidate>, _ improvable: [Int], _ state: State)
+        async throws(DatabaseError) -> Set<IndexCandidate>
+    {
+        var chosen = useful
+        try await create(chosen.sorted { $0.description < $1.description }, state)
+        for candidate in chosen where chosen.contains(where: { $0 != candidate && candidate.isCovered(by: $0) }) {
+            chosen.remove(candidate)
+            try await drop(candidate, state)
+        }
+        // Now a query may use an index built for another one.
+        for i in improvable { state.outcomes[i] = await outcome(of: queries[i], state) }
+
+        progress("shrinking \(chosen.count) useful indexes to the smallest set")
+        let ranked = chosen.sorted { benefit(of: $0, improvable, state) < benefit(of: $1, improvable, state) }
+        for candidate in ranked {
+            let affected = improvable.filter { state.outcomes[$0]?.indexes.contains(candidate) == true }
+            try await drop(candidate, state)
+            var trial: [Int: QueryOutcome] = [:]
+            for i in affected { trial[i] = await outcome(of: queries[i], state) }
+            if affected.allSatisfy({ i in trial[i].map { meetsTarget($0, queries[i]) } == true }) {
+                chosen.remove(candidate)
+                for (i, outcome) in trial { state.outcomes[i] = outcome }
+            } else {
+                try await create([candidate], state)
+            }
+        }
+        return chosen
     }
 
     private func meetsTarget(_ outcome: QueryOutcome, _ query: PlannedQuery) -> Bool {
@@ -136,10 +154,6 @@ struct IndexSelection {
         guard let plan = try? await planner.plan(query.sql) else { return nil }
         let used = plan.indexNames.compactMap { HypotheticalIndexes.oid(inIndexName: $0) }.compactMap { state.candidates[$0] }
         return QueryOutcome(cost: plan.totalCost, indexes: Set(used))
-    }
-
-    private func create(_ candidate: IndexCandidate, _ state: State) async throws(DatabaseError) {
-        try await create([candidate], state)
     }
 
     private func create(_ candidates: [IndexCandidate], _ state: State) async throws(DatabaseError) {
