@@ -86,6 +86,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "TunerWorkflow",
+            dependencies: [
+                "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", "EmbeddedPostgres", "DemoShop",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "demo-shop",
             dependencies: [
@@ -97,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "tuner",
             dependencies: [
-                "TunerCore", "TunerLoad", "TunerPostgres", "EmbeddedPostgres", "TunerReport", "DemoShop",
+                "TunerCore", "TunerLoad", "TunerPostgres", "EmbeddedPostgres", "TunerReport", "DemoShop", "TunerWorkflow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -146,6 +154,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TunerWorkflowTests",
+            dependencies: ["TunerWorkflow", "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", "EmbeddedPostgres", "DemoShop"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

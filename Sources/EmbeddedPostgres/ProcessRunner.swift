@@ -8,12 +8,12 @@ import Glibc
 ///
 /// Uses `posix_spawn` and `waitpid` directly: Foundation's `Process` can miss the exit of a child
 /// whose grandchild (a daemonized postmaster) inherited its descriptors, and then waits forever.
-enum ProcessRunner {
-    struct Failure: Error, CustomStringConvertible {
+package enum ProcessRunner {
+    package struct Failure: Error, CustomStringConvertible {
         let command: String
         let status: Int32
         let output: String
-        var description: String {
+        package var description: String {
             let tail = output.split(separator: "\n").suffix(3).joined(separator: " | ")
             return "\(command) exited with \(status): \(tail)"
         }
@@ -45,7 +45,7 @@ enum ProcessRunner {
     }
 
     /// Starts a program with stdin from /dev/null and stdout+stderr into `stdout`; returns its pid.
-    static func spawn(_ executable: String, argv: [String], environment: [String: String]?, stdout: Int32) throws
+    package static func spawn(_ executable: String, argv: [String], environment: [String: String]?, stdout: Int32) throws
         -> pid_t
     {
         var actions = posix_spawn_file_actions_t()

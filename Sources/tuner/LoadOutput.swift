@@ -17,9 +17,12 @@ final class LoadOutput: @unchecked Sendable {
     /// Seconds between progress lines when stderr is not a terminal.
     static let plainInterval = 5.0
 
-    init(jsonPath: String?, quiet: Bool) {
+    private let command: String
+
+    init(jsonPath: String?, quiet: Bool, command: String = "tuner load") {
         self.jsonPath = jsonPath
         self.quiet = quiet
+        self.command = command
     }
 
     func announce(_ plan: LoadPlan) {
@@ -28,7 +31,7 @@ final class LoadOutput: @unchecked Sendable {
                 : "\(Int(w.peak.rounded())) connections"
             return "\(w.name == "default" ? "" : w.name + ": ")\(w.model.rawValue) \(level)"
         }.joined(separator: "; ")
-        var line = "tuner load \(plan.target) · \(workloads) · \(plan.totalDuration.shortDescription)"
+        var line = "\(command) \(plan.target) · \(workloads) · \(plan.totalDuration.shortDescription)"
         if plan.scenario.warmUp > .zero { line += " incl. \(plan.scenario.warmUp.shortDescription) warm-up" }
         line += " · \(plan.threads) event loop\(plan.threads == 1 ? "" : "s")"
         Self.writeError(line + "\n")

@@ -52,37 +52,7 @@ struct ReportCommand: AsyncParsableCommand {
         let report = PerformanceReport(result: current, baseline: before, change: change)
         let outputResult = URL(fileURLWithPath: out).appendingPathComponent("result.json").standardizedFileURL.path
         let isSameFile = outputResult == URL(fileURLWithPath: result).standardizedFileURL.path
-        let files: PerformanceReport.Files
-        do {
-            files = try report.write(to: out, includeResult: !isSameFile)
-        } catch {
-            throw RuntimeError(String(describing: error))
-        }
-        var written = [files.markdown, files.html, files.junit]
-        if let json = files.result { written.insert(json, at: 0) }
-        let stderr = FileHandle.standardError
-        stderr.write(Data("wrote \(written.joined(separator: ", "))\n".utf8))
-        stderr.write(Data("\(Self.verdict(current))\n".utf8))
-        if let comparison = report.comparison {
-            let changes = comparison.significantChanges
-            let text = changes.isEmpty ? "no change beyond run-to-run noise"
-                : changes.prefix(6).map { "\($0.scope) \($0.change.name) \(Self.percent($0.change.changePercent)) (\($0.change.verdict.rawValue))" }
-                    .joined(separator: ", ")
-            stderr.write(Data("against the baseline: \(text)\n".utf8))
-        }
+        try ReportOutput.write(report, to: out, includeResult: !isSameFile)
         if check && !current.thresholdsPassed { throw ExitCode.thresholdsCrossed }
-    }
-
-    private static func verdict(_ r: LoadResult) -> String {
-        if r.thresholds.isEmpty { return "no thresholds in the result" }
-        let failed = r.thresholds.filter { !$0.passed }
-        if failed.isEmpty { return "all \(r.thresholds.count) thresholds held" }
-        return "\(failed.count) of \(r.thresholds.count) thresholds crossed: "
-            + failed.map { "\($0.threshold) (measured \($0.measuredDescription))" }.joined(separator: "; ")
-    }
-
-    private static func percent(_ v: Double) -> String {
-        guard v.isFinite else { return "from 0" }
-        return (v >= 0 ? "+" : "") + String(format: "%.1f%%", v)
     }
 }

@@ -1,12 +1,115 @@
 import ArgumentParser
+import Foundation
+import TunerCore
+import TunerLoad
+import TunerPostgres
+import TunerReport
+import TunerWorkflow
 
+/// `tuner run`: the load while the database is watched, the findings, and the report.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Load test and database observation in one run, then the report."
+        abstract: "Load test and database observation in one run, then the report.",
+        discussion: """
+            Snapshots pg_stat_statements, pg_stat_user_tables/indexes, pg_statio and pg_stat_database when the \
+            warm-up ends and again after the load, samples pg_stat_activity every second (and, with --metrics, \
+            the service's Prometheus endpoint for its pool), and counts only what the load caused. Then it \
+            reports the run's findings (top queries, N+1 shapes, sequential scans, unused indexes, cache hit, \
+            connection and pool saturation), the indexes the load's queries want (the index advisor) and \
+            `tuner db check`'s findings, each with its fix. The database session is read-only.
+
+            Writes result.json, report.md, report.html and junit.xml into --out. With --baseline, the report \
+            compares every endpoint and the database figures with an earlier result.
+
+            Examples:
+              tuner run scenarios/shop.yaml --db postgres://shop@127.0.0.1:5432/shop --metrics http://127.0.0.1:8080/metrics
+              tuner run scenarios/shop.yaml --db "$DATABASE_URL" --baseline before/result.json --change "CREATE INDEX …"
+
+            Exit codes: 0 success, 1 the database, the metrics or the target could not be reached, 64 bad \
+            input, 99 a threshold was crossed, 130 interrupted (what was measured is still written).
+            """
     )
 
+    @OptionGroup var load: LoadOptions
+
+    @Option(help: "The database the service uses: a postgres:// URL (default: DATABASE_URL, then the PG* variables).")
+    var db: String?
+
+    @Option(help: ArgumentHelp("The service's Prometheus metrics, for its connection pool (in use, idle, waiting).",
+                               valueName: "URL"))
+    var metrics: String?
+
+    @Option(help: ArgumentHelp("Directory for result.json, report.md, report.html and junit.xml.", valueName: "DIR"))
+    var out = "tuner-report"
+
+    @Option(help: ArgumentHelp("An earlier result to compare against (before the change).", valueName: "OLD.json"))
+    var baseline: String?
+
+    @Option(help: ArgumentHelp("What changed since --baseline (SQL, a setting); goes into the optimization log.",
+                               valueName: "TEXT"))
+    var change: String?
+
+    @Flag(help: "Skip tuner db check's findings after the load.")
+    var noCheck = false
+
+    @Flag(help: "Skip the index advisor on the load's queries.")
+    var noAdvise = false
+
+    @Flag(help: "No progress line.")
+    var quiet = false
+
+    func validate() throws {
+        if change != nil && baseline == nil { throw ValidationError("--change describes a comparison: pass --baseline too") }
+        if let metrics {
+            guard let url = URL(string: metrics), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw ValidationError("--metrics must be an http:// URL, e.g. http://127.0.0.1:8080/metrics")
+            }
+        }
+    }
+
     func run() async throws {
-        throw RuntimeError("'tuner run' is not built yet (issue 6)")
+        let plan = try load.makePlan()
+        let database: ConnectionSettings
+        do {
+            database = try ConnectionSettings.resolve(option: db)
+        } catch {
+            throw LoadOutcome.usageFailure("--db: \(error)")
+        }
+        let before: LoadResult?
+        do {
+            before = try baseline.map { try ResultFile.read($0) }
+        } catch {
+            throw RuntimeError(String(describing: error))
+        }
+        let output = LoadOutput(jsonPath: nil, quiet: quiet, command: "tuner run")
+        output.announce(plan)
+        var workflow = RunWorkflow(plan: plan, database: database, metricsURL: metrics.flatMap(URL.init(string:)))
+        workflow.checksDatabase = !noCheck
+        workflow.advisesIndexes = !noAdvise
+        workflow.progress = output.progress
+        workflow.status = { LoadOutput.writeError("\($0)\n") }
+        let result: LoadResult
+        let interrupted: Bool
+        do {
+            (result, interrupted) = try await SignalCancellation.run { [workflow] in try await workflow.run() }
+        } catch let error as LoadError {
+            output.finishProgress()
+            if let partial = error.partialResult { try ReportOutput.write(PerformanceReport(result: partial), to: out) }
+            throw RuntimeError(error.description)
+        } catch let error as WorkflowError {
+            throw RuntimeError(error.description)
+        }
+        output.finishProgress()
+        output.printSummary(result)
+        if !result.findings.isEmpty {
+            let text = FindingsTextRenderer(maximumPerID: 3, omittedHint: "report.md lists them all")
+                .render(result.findings, title: "Findings (\(FindingsSummary(result.findings).sentence))")
+            FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        }
+        try ReportOutput.write(PerformanceReport(result: result, baseline: before, change: change), to: out)
+        if interrupted { throw ExitCode(130) }
+        if let failure = LoadOutcome.noResponse(result) { throw RuntimeError(failure) }
+        if !result.thresholdsPassed { throw ExitCode.thresholdsCrossed }
     }
 }

@@ -63,7 +63,7 @@ struct AdvisorParsingTests {
             name: table, kind: "r", estimatedRows: 200_000, pages: 2000,
             columns: ["status": info("status", distinct: 5), "customer_id": info("customer_id", distinct: 5000),
                       "created_at": info("created_at", distinct: 200_000)],
-            indexes: [], activity: TableActivity(inserted: 0, updated: 0, hotUpdated: 0, deleted: 0, scans: 0))
+            indexes: [], activity: TableWriteActivity(inserted: 0, updated: 0, hotUpdated: 0, deleted: 0, scans: 0))
         var usage = TableUsage(table: table)
         usage.equality = ["status", "customer_id"]
         usage.range = ["created_at"]
@@ -89,7 +89,7 @@ struct AdvisorParsingTests {
             name: table, kind: "r", estimatedRows: 200_000, pages: 2000,
             columns: ["id": ColumnInfo(name: "id", type: "integer", collation: "", distinctValues: 200_000, nullFraction: 0),
                       "total": ColumnInfo(name: "total", type: "numeric", collation: "", distinctValues: 1000, nullFraction: 0)],
-            indexes: [primaryKey], activity: TableActivity(inserted: 0, updated: 0, hotUpdated: 0, deleted: 0, scans: 0))
+            indexes: [primaryKey], activity: TableWriteActivity(inserted: 0, updated: 0, hotUpdated: 0, deleted: 0, scans: 0))
         var usage = TableUsage(table: table)
         usage.join = ["id"]
         usage.range = ["total"]

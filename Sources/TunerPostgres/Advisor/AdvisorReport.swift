@@ -66,7 +66,7 @@ public struct IndexSuggestion: Codable, Sendable {
     public var savedMillisecondsPerHour: Double?
     /// Set when the table is written more than it is read: every insert and update will also pay for this index.
     public var writeWarning: String?
-    public var tableActivity: TableActivity
+    public var tableActivity: TableWriteActivity
     /// Existing indexes this one would make redundant (their columns are a prefix of it).
     public var makesRedundant: [String]
 }

@@ -40,7 +40,7 @@ struct ColumnInfo: Sendable {
 }
 
 /// Write activity since the statistics were reset (`pg_stat_user_tables`).
-public struct TableActivity: Codable, Sendable, Hashable {
+public struct TableWriteActivity: Codable, Sendable, Hashable {
     public var inserted: Int64
     public var updated: Int64
     public var hotUpdated: Int64
@@ -65,7 +65,7 @@ struct TableInfo: Sendable {
     var pages: Int64
     var columns: [String: ColumnInfo]
     var indexes: [ExistingIndex]
-    var activity: TableActivity
+    var activity: TableWriteActivity
 
     /// True when hypopg and CREATE INDEX can index this relation directly.
     var isIndexable: Bool { kind == "r" || kind == "m" }
@@ -100,7 +100,7 @@ struct TableCatalog: Sendable {
                 name: TableName(schema: schema, name: name), kind: row.string("kind") ?? "r",
                 estimatedRows: row.double("reltuples") ?? 0, pages: row.int("relpages") ?? 0, columns: [:],
                 indexes: [],
-                activity: TableActivity(
+                activity: TableWriteActivity(
                     inserted: row.int("ins") ?? 0, updated: row.int("upd") ?? 0, hotUpdated: row.int("hot") ?? 0,
                     deleted: row.int("del") ?? 0, scans: row.int("scans") ?? 0))
         }

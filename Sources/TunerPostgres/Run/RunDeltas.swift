@@ -8,22 +8,23 @@ extension RunObserver.Observation {
         let indexes = after.indexes.values.map { now -> IndexUsage in
             let then = before.indexes[now.name]
             let (schema, index) = Self.split(now.name)
+            let scans: Int64 = Self.growth(now.scans, then?.scans)
+            let read: Int64 = Self.growth(now.rowsRead, then?.rowsRead)
+            let fetched: Int64 = Self.growth(now.rowsFetched, then?.rowsFetched)
             return IndexUsage(
-                schema: schema, table: Self.split(now.table).1, index: index,
-                scans: max(0, now.scans - (then?.scans ?? 0)),
-                tuplesRead: max(0, now.rowsRead - (then?.rowsRead ?? 0)),
-                tuplesFetched: max(0, now.rowsFetched - (then?.rowsFetched ?? 0)),
-                sizeBytes: now.sizeBytes, isUnique: now.backsConstraint)
+                schema: schema, table: Self.split(now.table).1, index: index, scans: scans,
+                tuplesRead: read, tuplesFetched: fetched, sizeBytes: now.sizeBytes, isUnique: now.backsConstraint)
         }
         .sorted { ($0.scans, $1.index) > ($1.scans, $0.index) }
         let tables = after.tables.values.map { now -> TableActivity in
             let then = before.tables[now.name]
             let (schema, table) = Self.split(now.name)
+            let scans: Int64 = Self.growth(now.sequentialScans, then?.sequentialScans)
+            let rows: Int64 = Self.growth(now.sequentialRowsRead, then?.sequentialRowsRead)
+            let indexScans: Int64 = Self.growth(now.indexScans, then?.indexScans)
             return TableActivity(
-                schema: schema, table: table,
-                sequentialScans: max(0, now.sequentialScans - (then?.sequentialScans ?? 0)),
-                sequentialRowsRead: max(0, now.sequentialRowsRead - (then?.sequentialRowsRead ?? 0)),
-                indexScans: max(0, now.indexScans - (then?.indexScans ?? 0)), liveRows: now.liveRows)
+                schema: schema, table: table, sequentialScans: scans, sequentialRowsRead: rows,
+                indexScans: indexScans, liveRows: now.liveRows)
         }
         .sorted { ($0.sequentialRowsRead, $1.table) > ($1.sequentialRowsRead, $0.table) }
         let hits = after.database.blocksHit - before.database.blocksHit
@@ -39,6 +40,9 @@ extension RunObserver.Observation {
             maxConnections: maxConnections, cacheHitRatio: hits + reads > 0 ? Double(hits) / Double(hits + reads) : nil,
             pool: pool)
     }
+
+    /// How much a counter grew between the snapshots (never negative: a reset counts as no growth).
+    static func growth(_ now: Int64, _ then: Int64?) -> Int64 { max(0, now - (then ?? 0)) }
 
     /// Temporary files the load made (pg_stat_database deltas).
     public var tempFiles: (files: Int64, bytes: Int64) {

@@ -1,0 +1,161 @@
+import Foundation
+import TunerCore
+import TunerLoad
+import TunerPostgres
+
+/// `tuner run`'s work: the load while the database (and, optionally, the service's metrics) is watched,
+/// then the run's findings, the doctor's, and the indexes the run's queries want, all in one result.
+///
+/// The database session is read-only throughout; nothing in the database changes.
+public struct RunWorkflow: Sendable {
+    public var plan: LoadPlan
+    public var database: ConnectionSettings
+    /// The service's Prometheus endpoint, for its pool figures.
+    public var metricsURL: URL?
+    /// Also run `tuner db check`'s checks after the load.
+    public var checksDatabase = true
+    /// Also ask the index advisor about the statements the load caused.
+    public var advisesIndexes = true
+    public var analysisThresholds = RunAnalysis.Thresholds()
+    /// Status lines (connecting, checking, advising) for stderr.
+    public var status: @Sendable (String) -> Void = { _ in }
+    /// The engine's once-a-second progress.
+    public var progress: @Sendable (LoadProgress) -> Void = { _ in }
+
+    public init(plan: LoadPlan, database: ConnectionSettings, metricsURL: URL? = nil) {
+        self.plan = plan
+        self.database = database
+        self.metricsURL = metricsURL
+    }
+
+    /// Runs the load under observation and returns the result with its `database` section and findings.
+    ///
+    /// - Throws: `WorkflowError` when the database or the metrics endpoint cannot be reached before the
+    ///   load starts; `LoadError` (with its partial result) when the target cannot be reached.
+    public func run() async throws -> LoadResult {
+        status("connecting to \(database.redactedURL)")
+        let session: DatabaseSession
+        do {
+            session = try await DatabaseSession.connect(database, options: .readOnly)
+        } catch {
+            throw WorkflowError("cannot observe the database: \(error.description)")
+        }
+        do {
+            let result = try await run(session)
+            await session.close()
+            return result
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
+
+    private func run(_ session: DatabaseSession) async throws -> LoadResult {
+        let maxConnections = try? await session.scalar("SELECT current_setting('max_connections')::int8 AS n")?.int
+        let sampler = try await metricsSampler()
+        let poolTask = sampler.map { sampler in Task { await sampler.samplePool() } }
+        let plan = self.plan
+        let progress = self.progress
+        let observed: (LoadResult, RunObserver.Observation)
+        do {
+            observed = try await RunObserver.observe(session, warmUp: plan.scenario.warmUp) {
+                try await LoadEngine.run(plan, progress: progress)
+            }
+        } catch {
+            poolTask?.cancel()
+            throw error
+        }
+        poolTask?.cancel()
+        let pool = await poolTask?.value
+        var (result, observation) = observed
+        let run = observation.databaseRun(maxConnections: maxConnections.map(Int.init), pool: pool?.samples ?? [])
+        result.database = run
+        result.notes += observation.notes + (pool?.notes ?? [])
+        var findings = RunAnalysis.findings(run, load: Self.load(of: result, observation: observation),
+                                            thresholds: analysisThresholds)
+        if Task.isCancelled {
+            result.notes.append("interrupted: the database checks and the index advice were skipped")
+        } else {
+            if advisesIndexes { findings += await adviceFindings(session, result: result, notes: &result.notes) }
+            if checksDatabase { findings += await doctorFindings(session, notes: &result.notes) }
+        }
+        result.findings = Self.withoutRepeats(findings)
+        return result
+    }
+
+    /// The metrics sampler, after one scrape that proves the endpoint answers (a typo fails before the load).
+    private func metricsSampler() async throws -> MetricsSampler? {
+        guard let metricsURL else { return nil }
+        let sampler = MetricsSampler(url: metricsURL)
+        do {
+            _ = try await sampler.scrape()
+        } catch let error as WorkflowError {
+            throw error
+        } catch {
+            throw WorkflowError("cannot read metrics at \(metricsURL.absoluteString): \(error.localizedDescription)")
+        }
+        return sampler
+    }
+
+    /// What the run analysis needs to know about the load.
+    static func load(of result: LoadResult, observation: RunObserver.Observation) -> RunAnalysis.Load {
+        var byName: [String: UInt64] = [:]
+        for stats in result.requests { byName[stats.name, default: 0] += stats.count }
+        let temp = observation.tempFiles
+        return RunAnalysis.Load(
+            httpRequests: result.overall.count, requestsByName: byName,
+            seconds: observation.seconds > 0 ? observation.seconds : result.configuration.durationSeconds,
+            tempFiles: temp.files, tempBytes: temp.bytes)
+    }
+
+    private func adviceFindings(_ session: DatabaseSession, result: LoadResult, notes: inout [String]) async -> [Finding] {
+        let workload = AdvisorWorkload.result(result)
+        guard !workload.queries.isEmpty else { return [] }
+        status("asking the index advisor about \(workload.queries.count) statements the load caused")
+        do {
+            let report = try await IndexAdvisor.advise(session, workload: workload)
+            // Indexes the workload never used are already the run's own finding (with run numbers).
+            return report.findings.filter { $0.id == "missing-index" }
+        } catch {
+            notes.append("index advice failed: \(error.description)")
+            return []
+        }
+    }
+
+    private func doctorFindings(_ session: DatabaseSession, notes: inout [String]) async -> [Finding] {
+        status("running the database checks (tuner db check)")
+        let status = self.status
+        let environment = DoctorEnvironment(
+            isServerLocal: database.isUnixSocket || ["127.0.0.1", "localhost", "::1"].contains(database.host))
+        let report = await Doctor.run(session: session, environment: environment, progress: { status("  \($0)") })
+        if report.checksRun.isEmpty, let first = report.skipped.first {
+            notes.append("the database checks could not run: \(first.reason)")
+        }
+        return report.findings
+    }
+
+    /// Drops a finding that repeats an earlier one about the same missing index (the advisor's
+    /// `missing-index` and the doctor's `missing-fk-index` often name the same columns), and exact repeats.
+    static func withoutRepeats(_ findings: [Finding]) -> [Finding] {
+        let indexIDs: Set<String> = ["missing-index", "missing-fk-index"]
+        var seenIndexes = Set<String>()
+        var seen = Set<Finding>()
+        var kept: [Finding] = []
+        // The advisor's finding carries the planner's numbers, so it wins over the doctor's.
+        let ordered = findings.filter { $0.id == "missing-index" } + findings.filter { $0.id != "missing-index" }
+        for finding in ordered where seen.insert(finding).inserted {
+            if indexIDs.contains(finding.id) {
+                guard seenIndexes.insert(Self.indexKey(finding.object)).inserted else { continue }
+            }
+            kept.append(finding)
+        }
+        return kept.sorted { $0.severity > $1.severity }
+    }
+
+    /// `public.order_items (order_id)` and `order_items (order_id)` name the same index.
+    static func indexKey(_ object: String) -> String {
+        var key = object.lowercased().replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\"", with: "")
+        if key.hasPrefix("public.") { key.removeFirst("public.".count) }
+        return key
+    }
+}

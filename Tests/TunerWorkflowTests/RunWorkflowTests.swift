@@ -1,0 +1,145 @@
+import DemoShop
+import EmbeddedPostgres
+import Foundation
+import Testing
+import TunerCore
+import TunerLoad
+import TunerPostgres
+import TunerReport
+
+@testable import TunerWorkflow
+
+/// `tuner run`'s workflow against the real demo shop (its own process) on a real cluster.
+@Suite(.serialized)
+struct RunWorkflowTests {
+    /// The shipped scenario, fitted to `scale`, as a short constant-rate run.
+    static func plan(scale: SeedScale, shop: ShopProcess, seconds: Int = 6) throws -> LoadPlan {
+        var overrides = ScenarioOverrides()
+        overrides.rate = 40
+        overrides.duration = .seconds(seconds)
+        overrides.warmUp = .seconds(1)
+        let scenario = try Scenario(yaml: ShopScenario.text(scale: scale, baseURL: shop.baseURL))
+        return try LoadPlan(overrides.apply(to: scenario, reshape: true))
+    }
+
+    @Test func naiveShopRunFindsTheN1AndTheMissingIndexAndTheFixRemovesIt() async throws {
+        try await EmbeddedCluster.withCluster { cluster in
+            let url = try await cluster.createDatabase("run_workflow")
+            let scale = SeedScale(4)
+            try await ShopSeeder.seed(url: url, scale: scale)
+            let shop = try await ShopProcess.start(
+                executable: try ShopProcess.locateExecutable(), databaseURL: url, environment: ["SHOP_MODE": "naive"])
+            do {
+                let settings = try ConnectionSettings(url: url)
+                var workflow = RunWorkflow(
+                    plan: try Self.plan(scale: scale, shop: shop), database: settings,
+                    metricsURL: URL(string: shop.baseURL + "/metrics"))
+                workflow.checksDatabase = true
+                let before = try await workflow.run()
+
+                let database = try #require(before.database)
+                #expect(!database.queries.isEmpty)
+                #expect(database.queries.allSatisfy { !$0.query.contains("/* tuner */") })
+                #expect(!database.connections.isEmpty)
+                #expect(!database.pool.isEmpty, "the shop's /metrics names its pool")
+                #expect(database.maxConnections == 100)
+
+                let nPlusOne = before.findings.filter { $0.id == "n-plus-one" }
+                #expect(!nPlusOne.isEmpty, "naive order history loads each order's lines separately")
+                #expect(nPlusOne.contains { $0.title.contains("customer-orders") || $0.why.contains("customer-orders") },
+                        "the N+1 names the endpoint: \(nPlusOne.map(\.title))")
+                let itemsIndex = before.findings.filter {
+                    ["missing-index", "missing-fk-index"].contains($0.id) && RunWorkflow.indexKey($0.object) == "order_items(order_id)"
+                }
+                #expect(itemsIndex.count == 1, "one finding (not two) for order_items(order_id): \(before.findings.map(\.object))")
+                #expect(before.findings.contains { $0.source == "check" }, "tuner db check's findings are included")
+
+                // Apply the finding's own fix, then measure again against the first run.
+                let fix = try #require(itemsIndex.first?.fix)
+                _ = try await cluster.psql(fix, database: "run_workflow")
+                workflow.plan = try Self.plan(scale: scale, shop: shop)
+                let after = try await workflow.run()
+                #expect(!after.findings.contains { RunWorkflow.indexKey($0.object) == "order_items(order_id)" },
+                        "the applied index is no longer recommended")
+
+                let report = PerformanceReport(result: after, baseline: before, change: fix)
+                let comparison = try #require(report.comparison)
+                #expect(!comparison.endpoints.isEmpty)
+                let directory = NSTemporaryDirectory() + "run-workflow-\(UUID().uuidString.prefix(6))"
+                let files = try report.write(to: directory)
+                let html = try String(contentsOfFile: files.html, encoding: .utf8)
+                #expect(html.contains("customer-orders"))
+                let markdown = try String(contentsOfFile: files.markdown, encoding: .utf8)
+                #expect(markdown.contains(fix.trimmingCharacters(in: .whitespaces)))
+                try? FileManager.default.removeItem(atPath: directory)
+            } catch {
+                await shop.stop()
+                throw error
+            }
+            await shop.stop()
+            #expect(!shop.isRunning)
+        }
+    }
+
+    @Test func unreachableDatabaseFailsBeforeTheLoad() async throws {
+        let port = try FreePortProbe.unusedPort()
+        let settings = try ConnectionSettings(url: "postgres://nobody@127.0.0.1:\(port)/none")
+        let scenario = try ScenarioOverrides().scenario(url: "http://127.0.0.1:\(port)/")
+        let started = ContinuousClock.now
+        await #expect(throws: WorkflowError.self) {
+            _ = try await RunWorkflow(plan: try LoadPlan(scenario), database: settings).run()
+        }
+        #expect(ContinuousClock.now - started < .seconds(8), "no load ran")
+    }
+
+    @Test func shippedScenarioIsTheEmbeddedOne() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scenarios/shop.yaml")
+        #expect(try String(contentsOf: file, encoding: .utf8) == ShopScenario.yaml)
+        let tiny = ShopScenario.text(scale: .tiny, baseURL: "http://127.0.0.1:9")
+        #expect(tiny.contains("target: http://127.0.0.1:9"))
+        #expect(tiny.contains("/products/${random:1..50}"))
+        #expect(tiny.contains("/customers/${random:1..20}/orders"))
+        #expect(!tiny.contains("100000"))
+        _ = try Scenario(yaml: tiny)
+    }
+
+    @Test func poolFiguresAreReadFromCommonExporters() {
+        let text = """
+            shop_db_pool_connections{state="in_use"} 3
+            shop_db_pool_connections{state="idle"} 1
+            shop_db_pool_waiting 7
+            shop_db_pool_max_connections 4
+            """
+        let sample = PoolMetricsReader.sample(PrometheusText.parse(text), second: 2)
+        #expect(sample == PoolSample(second: 2, inUse: 3, idle: 1, waiting: 7, size: 4))
+        let hikari = PoolMetricsReader.sample(PrometheusText.parse("""
+            hikaricp_connections_active{pool="main"} 9
+            hikaricp_connections_idle{pool="main"} 1
+            hikaricp_connections_pending{pool="main"} 2
+            hikaricp_connections_max{pool="main"} 10
+            """), second: 0)
+        #expect(hikari == PoolSample(second: 0, inUse: 9, idle: 1, waiting: 2, size: 10))
+        #expect(PoolMetricsReader.sample(PrometheusText.parse("http_requests_total 5"), second: 0) == nil)
+    }
+}
+
+/// A port nothing listens on (bound, then released).
+enum FreePortProbe {
+    static func unusedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw WorkflowError("cannot bind a probe socket") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
