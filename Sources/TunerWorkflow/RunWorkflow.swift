@@ -135,7 +135,8 @@ public struct RunWorkflow: Sendable {
     }
 
     /// Drops a finding that repeats an earlier one about the same missing index (the advisor's
-    /// `missing-index` and the doctor's `missing-fk-index` often name the same columns), and exact repeats.
+    /// `missing-index` and the doctor's `missing-fk-index` often name the same columns, or the advisor's
+    /// index starts with the foreign key's columns), and exact repeats.
     static func withoutRepeats(_ findings: [Finding]) -> [Finding] {
         let indexIDs: Set<String> = ["missing-index", "missing-fk-index"]
         var seenIndexes = Set<String>()
@@ -145,7 +146,11 @@ public struct RunWorkflow: Sendable {
         let ordered = findings.filter { $0.id == "missing-index" } + findings.filter { $0.id != "missing-index" }
         for finding in ordered where seen.insert(finding).inserted {
             if indexIDs.contains(finding.id) {
-                guard seenIndexes.insert(Self.indexKey(finding.object)).inserted else { continue }
+                let key = Self.indexKey(finding.object)
+                // An index on (a, b) serves what one on (a) would: the shorter one is a repeat.
+                let covered = seenIndexes.contains { $0 == key || $0.hasPrefix(String(key.dropLast()) + ",") }
+                guard !covered else { continue }
+                seenIndexes.insert(key)
             }
             kept.append(finding)
         }

@@ -1,12 +1,124 @@
 import ArgumentParser
+import DemoShop
+import EmbeddedPostgres
+import Foundation
+import Synchronization
+import TunerCore
+import TunerReport
+import TunerWorkflow
 
+/// `tuner demo`: the whole tuning loop on a throwaway cluster and the bundled demo shop.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the whole tuning loop on a throwaway PostgreSQL and the bundled demo shop."
+        abstract: "Run the whole tuning loop on a throwaway PostgreSQL and the bundled demo shop.",
+        discussion: """
+            1. Starts a throwaway PostgreSQL cluster and loads the demo shop's data (--scale).
+            2. Starts the demo shop in its naive mode and runs a baseline: scenarios/shop.yaml with the `load` \
+            profile (--duration per step, after --warm-up), watching the database as `tuner run` does.
+            3. Prints the diagnosis: the run's findings, the index advisor's and `tuner db check`'s.
+            4. Changes one thing at a time and measures again after each: the recommended indexes (created by \
+            Tuner); the pool size for this machine's cores and pgtune's settings for its memory (applied, \
+            PostgreSQL restarted); then the shop's tuned mode (the code-level advice).
+            5. Writes the report with the optimization log (--out) and prints a before/after table.
+            6. Stops the shop and the cluster (also on Ctrl-C), unless --keep.
+
+            At the default scale (about a million order lines) the demo takes about 6 minutes on 2 cores. \
+            It needs the demo-shop executable built next to tuner (swift build does both) or TUNER_DEMO_SHOP.
+            """
     )
 
-    func run() async throws {
-        throw RuntimeError("'tuner demo' is not built yet (issue 7)")
+    @Option(help: "Seed scale: 1 is tiny (20 customers, ~500 order lines), 2000 about a million order lines.")
+    var scale = SeedScale.demo.factor
+
+    @Option(help: "Measured length of each step's run (the load profile: ramp up, hold, ramp down).")
+    var duration = "40s"
+
+    @Option(help: "Warm-up before each step's run, excluded from the figures.")
+    var warmUp = "5s"
+
+    @Option(help: ArgumentHelp("Directory for the report (result.json of the last step, report.md, report.html, junit.xml).",
+                               valueName: "DIR"))
+    var out = "tuner-report"
+
+    @Flag(help: "Leave the cluster and the shop running at the end and print how to reach and stop them.")
+    var keep = false
+
+    @Flag(help: "No progress line during the runs.")
+    var quiet = false
+
+    func validate() throws {
+        guard scale >= 1 else { throw ValidationError("--scale must be at least 1") }
+        do {
+            guard try Duration(parsing: duration) >= .seconds(2) else { throw ValidationError("--duration must be at least 2s") }
+            _ = try Duration(parsing: warmUp)
+        } catch let error as ParseError {
+            throw ValidationError("\(error.description)")
+        }
     }
+
+    func run() async throws {
+        CleanupRegistry.shared.installSignalHandlers(message: "\ninterrupted — stopping the demo shop and the cluster")
+        let output = LoadOutput(jsonPath: nil, quiet: quiet, command: "tuner demo")
+        let say: @Sendable (String) -> Void = { line in
+            output.finishProgress()
+            LoadOutput.writeError(line + "\n")
+        }
+        let measured = Mutex<[OptimizationStep]>([])
+        var workflow = DemoWorkflow(options: .init(
+            scale: SeedScale(scale), stepDuration: try Duration(parsing: duration), warmUp: try Duration(parsing: warmUp),
+            keep: keep))
+        workflow.say = say
+        workflow.progress = output.progress
+        workflow.stepFinished = { steps in
+            measured.withLock { $0 = steps }
+            if steps.count == 1, let baseline = steps.first { Self.printDiagnosis(baseline.result.findings, say: say) }
+        }
+        let started = ContinuousClock.now
+        let outcome: DemoWorkflow.Outcome
+        do {
+            outcome = try await workflow.run()
+        } catch {
+            output.finishProgress()
+            let steps = measured.withLock { $0 }
+            if !steps.isEmpty {
+                LoadOutput.writeError("the demo stopped after \(steps.count) measured step\(steps.count == 1 ? "" : "s"); writing what was measured\n")
+                try? ReportOutput.write(PerformanceReport(steps: steps), to: out)
+            }
+            throw RuntimeError(Self.describe(error))
+        }
+        output.finishProgress()
+        let report = PerformanceReport(steps: outcome.steps)
+        print("")
+        print(DemoTable.render(outcome.steps, log: report.log))
+        print("")
+        let files = try ReportOutput.write(report, to: out)
+        for note in outcome.notes { LoadOutput.writeError("note: \(note)\n") }
+        print("The report: \(files.html) (and \(files.markdown))")
+        print("The demo took \((ContinuousClock.now - started).shortDescription).")
+        if let database = outcome.databaseURL, let shop = outcome.shopURL {
+            print("""
+                Still running (--keep):
+                  PostgreSQL  \(database)
+                  demo shop   \(shop)   (metrics: \(shop)/metrics)
+                  try: tuner run scenarios/shop.yaml --db \(database) --metrics \(shop)/metrics
+                """)
+        }
+    }
+
+    /// The baseline's findings as a short list: most severe first, at most two of each kind.
+    static func printDiagnosis(_ findings: [Finding], say: @Sendable (String) -> Void) {
+        say("diagnosis: \(FindingsSummary(findings).sentence)")
+        var shown: [String: Int] = [:]
+        var lines = 0
+        for finding in findings.sorted(by: { $0.severity > $1.severity }) where lines < 12 {
+            let count = shown[finding.id, default: 0]
+            guard count < 2 else { continue }
+            shown[finding.id] = count + 1
+            lines += 1
+            say("  [\(finding.severity.rawValue)] \(finding.title)")
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String { String(describing: error) }
 }

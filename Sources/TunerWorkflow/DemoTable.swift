@@ -1,0 +1,51 @@
+import Foundation
+import TunerCore
+import TunerLoad
+import TunerReport
+
+/// The before/after table the demo prints: per endpoint p95 (and errors) for every step, the overall
+/// throughput and error rate, and each step's verdict from the optimization log's noise rule.
+public enum DemoTable {
+    public static func render(_ steps: [OptimizationStep], log: OptimizationLog? = nil) -> String {
+        guard let first = steps.first else { return "" }
+        let names = first.result.requests.map(\.name)
+        var rows: [[String]] = [["", ] + steps.map(\.label)]
+        rows.append(["requests/s"] + steps.map { LoadSummary.formatNumber($0.result.overall.rps) })
+        rows.append(["errors"] + steps.map { errorText($0.result.overall) })
+        rows.append(["p95 all"] + steps.map { LoadSummary.formatMillis($0.result.overall.latency.p95) })
+        for name in names {
+            rows.append(["p95 \(name)"] + steps.map { step in
+                guard let stats = step.result.requests.first(where: { $0.name == name }) else { return "–" }
+                let errors = stats.errors.values.reduce(0, +)
+                return LoadSummary.formatMillis(stats.latency.p95) + (errors > 0 ? " (\(errors) err)" : "")
+            })
+        }
+        rows.append(["findings"] + steps.map { "\($0.result.findings.count)" })
+        var lines = table(rows)
+        let entries = (log ?? OptimizationLog(steps: steps)).entries
+        if !entries.isEmpty { lines.append("") }
+        for entry in entries {
+            lines.append("\(entry.number). \(steps[entry.number].label): \(entry.conclusion)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func errorText(_ stats: RequestStats) -> String {
+        let errors = stats.errors.values.reduce(0, +)
+        guard stats.count > 0 else { return "–" }
+        let share = Double(errors) / Double(stats.count) * 100
+        return errors == 0 ? "0" : "\(errors) (\(share >= 10 ? String(Int(share.rounded())) : String(format: "%.1f", share))%)"
+    }
+
+    /// Left column left-aligned, the others right-aligned, two spaces apart.
+    private static func table(_ rows: [[String]]) -> [String] {
+        let columns = rows.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { c, cell in
+                let pad = String(repeating: " ", count: widths[c] - cell.count)
+                return c == 0 ? cell + pad : pad + cell
+            }.joined(separator: "  ")
+        }
+    }
+}

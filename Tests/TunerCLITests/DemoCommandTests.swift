@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import TunerCore
+
+/// `tuner demo` end to end, as a user runs it: the binary, a real cluster, the demo shop as its own process.
+@Suite(.serialized)
+struct DemoCommandTests {
+    /// `(data in DIR)` and every `(pid N)` the demo printed.
+    static func leftovers(in stderr: String) -> (directory: String?, pids: [Int32]) {
+        var directory: String?
+        var pids: [Int32] = []
+        for line in stderr.split(separator: "\n") {
+            if let range = line.range(of: "(data in ") {
+                directory = String(line[range.upperBound...].dropLast())
+            }
+            if let range = line.range(of: "(pid "), let pid = Int32(line[range.upperBound...].dropLast()) {
+                pids.append(pid)
+            }
+        }
+        return (directory, pids)
+    }
+
+    /// True once no process with this pid exists (reaped by init after tuner exited), waiting up to 5 s.
+    static func isGone(_ pid: Int32) -> Bool {
+        for _ in 0..<100 {
+            if kill(pid, 0) != 0 { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return false
+    }
+
+    @Test func demoAtTinyScaleFindsThePlantedProblemsAppliesIndexesAndCleansUp() throws {
+        let out = LoadBinaryRunner.temporaryPath("demo-report")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let run = try LoadBinaryRunner.run(
+            ["demo", "--scale", "2", "--duration", "4s", "--warm-up", "1s", "--out", out, "--quiet"],
+            timeout: .seconds(300))
+        #expect(run.status == 0, "stderr: \(run.stderr.suffix(2000))")
+
+        // Diagnosed: the N+1 of the naive order history and the unindexed foreign key it reads by.
+        let diagnosis = run.stderr.components(separatedBy: "step 1:").first ?? ""
+        #expect(diagnosis.contains("diagnosis:"))
+        #expect(diagnosis.contains("N+1"), "\(diagnosis.suffix(1500))")
+        #expect(diagnosis.contains("order_items (order_id)"), "\(diagnosis.suffix(1500))")
+        // Created by Tuner, and used: the tuned run (the last result) scanned the new index.
+        #expect(run.stderr.contains("CREATE INDEX CONCURRENTLY ON public.order_items (order_id)"))
+        let last = try ResultFile.read(out + "/result.json")
+        let itemIndexes = (last.database?.indexes ?? []).filter { $0.table == "order_items" && !$0.isUnique }
+        #expect(itemIndexes.contains { $0.scans > 0 }, "indexes on order_items: \(itemIndexes)")
+
+        // The before/after table and the report show every step with numbers.
+        for label in ["baseline (naive shop)", "recommended indexes", "pool size and settings", "tuned shop code"] {
+            #expect(run.stdout.contains(label))
+        }
+        #expect(run.stdout.contains("p95 customer-orders"))
+        let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        #expect(markdown.contains("Optimization #3"), "\(markdown.prefix(600))")
+        #expect(markdown.contains("tuned shop code"))
+        #expect(FileManager.default.fileExists(atPath: out + "/report.html"))
+
+        // Nothing left running: the cluster's directory is gone and the shops have exited.
+        let (directory, pids) = Self.leftovers(in: run.stderr)
+        let cluster = try #require(directory)
+        #expect(!FileManager.default.fileExists(atPath: cluster))
+        #expect(pids.count == 3)
+        for pid in pids { #expect(Self.isGone(pid), "demo-shop pid \(pid) still runs") }
+    }
+
+    @Test func interruptedDemoLeavesNothingRunning() throws {
+        let run = try LoadBinaryRunner.run(
+            ["demo", "--scale", "1", "--duration", "30s", "--warm-up", "1s", "--out", LoadBinaryRunner.temporaryPath("demo-int"),
+             "--quiet"],
+            interruptAfter: .seconds(12), timeout: .seconds(120))
+        #expect(run.status == 130, "stderr: \(run.stderr.suffix(1500))")
+        let (directory, pids) = Self.leftovers(in: run.stderr)
+        let cluster = try #require(directory, "the cluster had started: \(run.stderr.prefix(800))")
+        for _ in 0..<100 where FileManager.default.fileExists(atPath: cluster) { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!FileManager.default.fileExists(atPath: cluster))
+        for pid in pids { #expect(Self.isGone(pid), "demo-shop pid \(pid) still runs") }
+    }
+
+    @Test func badOptionsAreOneLineUsageErrors() throws {
+        let run = try LoadBinaryRunner.run(["demo", "--scale", "0"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--scale must be at least 1"))
+    }
+}
