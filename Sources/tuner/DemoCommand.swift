@@ -37,7 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Warm-up before each step's run, excluded from the figures.")
     var warmUp = "5s"
 
-    @Option(help: ArgumentHelp("Directory for the report (result.json of the last step, report.md, report.html, junit.xml).",
+    @Option(help: ArgumentHelp("Directory for the report (report.md, report.html, junit.xml, result.json of the last step, steps/ with every step's result).",
                                valueName: "DIR"))
     var out = "tuner-report"
 
@@ -70,8 +70,10 @@ struct DemoCommand: AsyncParsableCommand {
             keep: keep))
         workflow.say = say
         workflow.progress = output.progress
+        let stepsDirectory = URL(fileURLWithPath: out).appendingPathComponent("steps").path
         workflow.stepFinished = { steps in
             measured.withLock { $0 = steps }
+            if let step = steps.last { Self.save(step, number: steps.count - 1, in: stepsDirectory, say: say) }
             if steps.count == 1, let baseline = steps.first { Self.printDiagnosis(baseline.result.findings, say: say) }
         }
         let started = ContinuousClock.now
@@ -103,6 +105,19 @@ struct DemoCommand: AsyncParsableCommand {
                   demo shop   \(shop)   (metrics: \(shop)/metrics)
                   try: tuner run scenarios/shop.yaml --db \(database) --metrics \(shop)/metrics
                 """)
+        }
+    }
+
+    /// Each step's result as its own JSON (`steps/1-recommended-indexes.json`), for `tuner report --baseline`.
+    static func save(_ step: OptimizationStep, number: Int, in directory: String, say: @Sendable (String) -> Void) {
+        let slug = String(step.label.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+            .split(separator: "-").joined(separator: "-")
+        let path = "\(directory)/\(number)-\(slug).json"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try ResultFile.write(step.result, to: path)
+        } catch {
+            say("  could not write \(path): \(error)")
         }
     }
 

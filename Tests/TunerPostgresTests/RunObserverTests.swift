@@ -61,6 +61,23 @@ import TunerCore
         }
     }
 
+    @Test func oneCallPerRequestIsNotAnNPlusOneWhateverListMatchesItsCount() {
+        // 20 report calls return 184 rows; the product page reads its reviews once per request, 184 times.
+        let report = QueryStats(queryID: "1", query: "SELECT product_id FROM order_items GROUP BY 1 LIMIT $1", calls: 20,
+                                totalMilliseconds: 200, meanMilliseconds: 10, rows: 184, sharedBlocksHit: 0,
+                                sharedBlocksRead: 0, tempBlocksWritten: 0)
+        let reviews = QueryStats(queryID: "2", query: "SELECT rating FROM reviews WHERE product_id = $1", calls: 184,
+                                 totalMilliseconds: 9, meanMilliseconds: 0.05, rows: 184, sharedBlocksHit: 0,
+                                 sharedBlocksRead: 0, tempBlocksWritten: 0)
+        let run = DatabaseRun(queries: [report, reviews])
+        let product = RunAnalysis.Load(httpRequests: 300, requestsByName: ["report": 20, "product": 184, "list": 96],
+                                       seconds: 10)
+        #expect(!RunAnalysis.findings(run, load: product).contains { $0.id == "n-plus-one" })
+        // The same shape without a matching endpoint is the classic N+1 (one call per report row).
+        let noProduct = RunAnalysis.Load(httpRequests: 300, requestsByName: ["report": 20, "list": 280], seconds: 10)
+        #expect(RunAnalysis.findings(run, load: noProduct).contains { $0.id == "n-plus-one" && $0.title.contains("in report") })
+    }
+
     @Test func quietDatabaseYieldsNoRunFindings() {
         let run = DatabaseRun(queries: [], indexes: [], tables: [], connections: [], maxConnections: 100,
                               cacheHitRatio: 1.0)

@@ -112,6 +112,12 @@ public enum RunAnalysis {
                 .min { abs(Double($0.rows) - Double(q.calls)) < abs(Double($1.rows) - Double(q.calls)) }
             let perRequest = load.httpRequests > 0 ? Double(q.calls) / Double(load.httpRequests) : 0
             guard parent != nil || perRequest >= t.nPlusOneCallsPerRequest else { return nil }
+            // Calls that match one endpoint's requests are one call per request of that endpoint (a product
+            // page reading its product), whatever list statement happens to return as many rows.
+            let oncePerRequest = load.requestsByName.values.contains {
+                abs(Double($0) - Double(q.calls)) <= 0.03 * Double(q.calls) + 1
+            }
+            guard !oncePerRequest else { return nil }
             // Name the endpoint whose request count matches the parent's calls, when one does.
             let endpoint = parent.flatMap { p in
                 load.requestsByName.filter { abs(Double($0.value) - Double(p.calls)) <= 0.05 * Double(p.calls) + 1 }
