@@ -32,11 +32,18 @@ import Glibc
             let picture = try await withThrowingTaskGroup(of: Void.self) { group in
                 for connection in busy {
                     group.addTask {
-                        _ = try await connection.query("SELECT pg_sleep(2.5)", logger: Logger(label: "test")).collect()
+                        _ = try await connection.query("SELECT pg_sleep(4)", logger: Logger(label: "test")).collect()
                     }
                 }
-                // Let the sleeps start before sampling.
-                try await Task.sleep(for: .milliseconds(300))
+                // Let the sleeps start before sampling (a busy machine may take a while to send them).
+                for _ in 0..<100 {
+                    let active = try await DatabaseSession.withSession(settings) { session in
+                        try await session.scalar(
+                            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'busy' AND query = 'SELECT pg_sleep(4)' AND state = 'active'")?.int
+                    }
+                    if active == 4 { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 let picture = try await DatabaseSession.withSession(settings) { session in
                     try await LivePoolPicture.observe(in: session, duration: .seconds(1))
                 }

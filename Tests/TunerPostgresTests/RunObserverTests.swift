@@ -78,6 +78,14 @@ import TunerCore
         #expect(RunAnalysis.findings(run, load: noProduct).contains { $0.id == "n-plus-one" && $0.title.contains("in report") })
     }
 
+    @Test func parentNamedByTheChildsKeyIsPreferred() {
+        let child = "SELECT i.product_id, i.quantity FROM order_items i WHERE i.order_id = $1"
+        #expect(RunAnalysis.isNamedParent("SELECT id, status FROM orders WHERE customer_id = $1", of: child))
+        #expect(RunAnalysis.isNamedParent("SELECT id FROM public.\"orders\" o WHERE o.customer_id = $1", of: child))
+        #expect(!RunAnalysis.isNamedParent("SELECT rating FROM reviews WHERE product_id = $1", of: child))
+        #expect(!RunAnalysis.isNamedParent("SELECT 1", of: "SELECT * FROM t WHERE id = $1"))
+    }
+
     @Test func quietDatabaseYieldsNoRunFindings() {
         let run = DatabaseRun(queries: [], indexes: [], tables: [], connections: [], maxConnections: 100,
                               cacheHitRatio: 1.0)

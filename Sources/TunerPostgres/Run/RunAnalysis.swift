@@ -109,7 +109,13 @@ public enum RunAnalysis {
                         && Double(q.calls) >= Double(p.calls) * t.nPlusOneCallsPerRequest
                         && abs(Double(p.rows) - Double(q.calls)) <= 0.1 * Double(q.calls)
                 }
-                .min { abs(Double($0.rows) - Double(q.calls)) < abs(Double($1.rows) - Double(q.calls)) }
+                .min { a, b in
+                    // A parent named by the child's key (orders for order_id = $1) beats a list that merely
+                    // returns as many rows; then the closest count wins.
+                    let (namedA, namedB) = (Self.isNamedParent(a.query, of: q.query), Self.isNamedParent(b.query, of: q.query))
+                    if namedA != namedB { return namedA }
+                    return abs(Double(a.rows) - Double(q.calls)) < abs(Double(b.rows) - Double(q.calls))
+                }
             let perRequest = load.httpRequests > 0 ? Double(q.calls) / Double(load.httpRequests) : 0
             guard parent != nil || perRequest >= t.nPlusOneCallsPerRequest else { return nil }
             // Calls that match one endpoint's requests are one call per request of that endpoint (a product
@@ -271,6 +277,19 @@ public enum RunAnalysis {
     static func equalityParameter(in query: String) -> String? {
         guard let range = query.range(of: #"= \$[0-9]+"#, options: .regularExpression) else { return nil }
         return String(query[range].dropFirst(2))
+    }
+
+    /// True when `parent` reads the table the child's key column names: `… WHERE i.order_id = $1` and
+    /// `SELECT … FROM orders …` (the ORM convention `<table in singular>_id`).
+    static func isNamedParent(_ parent: String, of child: String) -> Bool {
+        guard let key = child.range(of: #"[A-Za-z_][A-Za-z0-9_]*_id\s*=\s*\$[0-9]+"#, options: .regularExpression),
+              let from = parent.range(of: #"(?i)\bfrom\s+[A-Za-z0-9_."]+"#, options: .regularExpression)
+        else { return false }
+        let column = child[key].prefix { $0 != " " && $0 != "=" }.lowercased()
+        let stem = column.dropLast(3)
+        let table = parent[from].split(whereSeparator: \.isWhitespace).last.map(String.init)?
+            .split(separator: ".").last.map { $0.replacingOccurrences(of: "\"", with: "").lowercased() } ?? ""
+        return !stem.isEmpty && table.hasPrefix(stem)
     }
 
     static func oneLine(_ text: String, _ limit: Int) -> String {
