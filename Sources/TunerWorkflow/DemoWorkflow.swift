@@ -1,6 +1,7 @@
 import DemoShop
 import EmbeddedPostgres
 import Foundation
+import Synchronization
 import TunerCore
 import TunerLoad
 import TunerPostgres
@@ -76,7 +77,14 @@ public struct DemoWorkflow: Sendable {
         say("loading the demo shop's data (\(options.scale))")
         let seedStart = ContinuousClock.now
         let say = self.say
-        try await ShopSeeder.seed(url: url, scale: options.scale) { p in say("  seed: \(p.description)") }
+        // One line per phase, and per table once it is loaded (the seeder reports every few thousand rows).
+        let shown = Mutex(Set<String>())
+        try await ShopSeeder.seed(url: url, scale: options.scale) { p in
+            let finished = p.phase != .loading || p.rowsWritten >= p.rowsExpected
+            let key = p.phase == .loading ? (p.table ?? "") : p.phase.rawValue
+            guard finished, shown.withLock({ $0.insert(key).inserted }) else { return }
+            say("  seed: \(p.description)")
+        }
         say("  loaded in \((ContinuousClock.now - seedStart).shortDescription)")
 
         var steps: [OptimizationStep] = []

@@ -8,7 +8,7 @@ public enum RunAnalysis {
         /// A statement run at least this many times per call of a list statement whose rows it follows
         /// (or, failing that, per HTTP request over all requests) is an N+1 shape …
         public var nPlusOneCallsPerRequest = 1.5
-        /// … provided one call is cheap (mean at most this many milliseconds) …
+        /// … provided, when no list statement explains the calls, one call is cheap (mean at most this many ms) …
         public var nPlusOneMaxMeanMilliseconds = 5.0
         /// … and returns few rows per call.
         public var nPlusOneMaxRowsPerCall = 50.0
@@ -97,8 +97,8 @@ public enum RunAnalysis {
         run.queries.compactMap { q in
             let lower = q.query.lowercased()
             let rowsPerCall = q.calls > 0 ? Double(q.rows) / Double(q.calls) : 0
-            guard q.calls >= 10, q.meanMilliseconds <= t.nPlusOneMaxMeanMilliseconds,
-                  rowsPerCall <= t.nPlusOneMaxRowsPerCall, lower.hasPrefix("select") || lower.hasPrefix("with"),
+            guard q.calls >= 10, rowsPerCall <= t.nPlusOneMaxRowsPerCall,
+                  lower.hasPrefix("select") || lower.hasPrefix("with"),
                   let parameter = equalityParameter(in: q.query)
             else { return nil }
             // The classic signature: one call per row of a list statement (the parent), so the child's calls
@@ -117,7 +117,11 @@ public enum RunAnalysis {
                     return abs(Double(a.rows) - Double(q.calls)) < abs(Double(b.rows) - Double(q.calls))
                 }
             let perRequest = load.httpRequests > 0 ? Double(q.calls) / Double(load.httpRequests) : 0
-            guard parent != nil || perRequest >= t.nPlusOneCallsPerRequest else { return nil }
+            // With a parent the signature is clear whatever the child costs (an unindexed child makes it worse);
+            // without one, only a cheap statement called several times per request looks like an N+1.
+            guard parent != nil
+                    || (perRequest >= t.nPlusOneCallsPerRequest && q.meanMilliseconds <= t.nPlusOneMaxMeanMilliseconds)
+            else { return nil }
             // Calls that match one endpoint's requests are one call per request of that endpoint (a product
             // page reading its product), whatever list statement happens to return as many rows.
             let oncePerRequest = load.requestsByName.values.contains {
