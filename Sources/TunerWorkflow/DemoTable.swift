@@ -12,12 +12,10 @@ public enum DemoTable {
         var rows: [[String]] = [["", ] + steps.map(\.label)]
         rows.append(["requests/s"] + steps.map { LoadSummary.formatNumber($0.result.overall.rps) })
         rows.append(["errors"] + steps.map { errorText($0.result.overall) })
-        rows.append(["p95 all"] + steps.map { LoadSummary.formatMillis($0.result.overall.latency.p95) })
+        rows.append(["p95 all"] + steps.map { p95($0.result.overall, withErrors: false) })
         for name in names {
             rows.append(["p95 \(name)"] + steps.map { step in
-                guard let stats = step.result.requests.first(where: { $0.name == name }) else { return "–" }
-                let errors = stats.errors.values.reduce(0, +)
-                return LoadSummary.formatMillis(stats.latency.p95) + (errors > 0 ? " (\(errors) err)" : "")
+                step.result.requests.first(where: { $0.name == name }).map { p95($0, withErrors: true) } ?? "–"
             })
         }
         rows.append(["findings"] + steps.map { "\($0.result.findings.count)" })
@@ -28,6 +26,13 @@ public enum DemoTable {
             lines.append("\(entry.number). \(steps[entry.number].label): \(entry.conclusion)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The p95 of the answered requests; "all N failed" when none was answered (a p95 of nothing is not 0 ms).
+    private static func p95(_ stats: RequestStats, withErrors: Bool) -> String {
+        let errors = stats.errors.values.reduce(0, +)
+        if errors >= stats.count { return stats.count == 0 ? "–" : "all \(errors) failed" }
+        return LoadSummary.formatMillis(stats.latency.p95) + (withErrors && errors > 0 ? " (\(errors) err)" : "")
     }
 
     private static func errorText(_ stats: RequestStats) -> String {

@@ -17,14 +17,21 @@ public struct DemoWorkflow: Sendable {
         public var stepDuration: Duration
         /// Warm-up before each step's measured run.
         public var warmUp: Duration
+        /// Peak arrival rate of each step's run (requests/s). The default is one the naive shop can nearly
+        /// hold at the demo scale on two cores, so that its "before" is slow rather than only timeouts and
+        /// every step's effect shows in the latencies.
+        public var rate: Double
         /// Leave the cluster and the shop running at the end.
         public var keep: Bool
 
-        public init(scale: SeedScale = .demo, stepDuration: Duration = .seconds(40), warmUp: Duration = .seconds(5),
-                    keep: Bool = false) {
+        public static let defaultRate = 5.0
+
+        public init(scale: SeedScale = .demo, stepDuration: Duration = .seconds(60), warmUp: Duration = .seconds(5),
+                    rate: Double = Self.defaultRate, keep: Bool = false) {
             self.scale = scale
             self.stepDuration = stepDuration
             self.warmUp = warmUp
+            self.rate = rate
             self.keep = keep
         }
     }
@@ -155,6 +162,7 @@ public struct DemoWorkflow: Sendable {
         say(title)
         var overrides = ScenarioOverrides()
         overrides.profile = .load
+        overrides.rate = options.rate
         overrides.duration = options.stepDuration
         overrides.warmUp = options.warmUp
         let scenario = try Scenario(yaml: ShopScenario.text(scale: options.scale, baseURL: shop.baseURL),

@@ -33,7 +33,7 @@ struct DemoCommandTests {
         let out = LoadBinaryRunner.temporaryPath("demo-report")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let run = try LoadBinaryRunner.run(
-            ["demo", "--scale", "2", "--duration", "4s", "--warm-up", "1s", "--out", out, "--quiet"],
+            ["demo", "--scale", "2", "--duration", "4s", "--warm-up", "1s", "--rate", "40", "--out", out, "--quiet"],
             timeout: .seconds(300))
         #expect(run.status == 0, "stderr: \(run.stderr.suffix(2000))")
 
