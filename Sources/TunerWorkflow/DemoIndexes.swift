@@ -4,15 +4,28 @@ import TunerPostgres
 
 /// The demo's first change: the indexes the baseline's findings recommend, created by Tuner.
 enum DemoIndexes {
-    /// The advisor's `missing-index` suggestions, and the doctor's `missing-fk-index` on tables the load
-    /// read by sequential scan (a foreign key nobody joins on is left alone: every index slows writes).
+    /// The advisor's `missing-index` suggestions, and the doctor's `missing-fk-index` where the load read the
+    /// table by sequential scan and ran a statement naming both the table and the key's columns (a foreign
+    /// key the workload never filters or joins on is left alone: every index slows writes).
     static func chosen(from result: LoadResult) -> [Finding] {
         let scanned = Set((result.database?.tables ?? []).filter { $0.sequentialScans > 0 }.map { $0.table.lowercased() })
+        let statements = (result.database?.queries ?? []).map { $0.query.lowercased() }
         return result.findings.filter { finding in
             guard finding.fix != nil else { return false }
             if finding.id == "missing-index" { return true }
-            return finding.id == "missing-fk-index" && scanned.contains(table(of: finding.object))
+            guard finding.id == "missing-fk-index" else { return false }
+            let table = table(of: finding.object)
+            let columns = columns(of: finding.object)
+            return scanned.contains(table)
+                && statements.contains { q in q.contains(table) && columns.allSatisfy { q.contains($0) } }
         }
+    }
+
+    /// `public.order_items (order_id, x)` → `["order_id", "x"]`.
+    static func columns(of object: String) -> [String] {
+        guard let open = object.firstIndex(of: "("), let close = object.lastIndex(of: ")"), open < close else { return [] }
+        return object[object.index(after: open)..<close].split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\"", with: "").lowercased() }
     }
 
     /// `public.order_items (order_id)` → `order_items`.

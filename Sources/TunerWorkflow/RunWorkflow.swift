@@ -102,8 +102,10 @@ public struct RunWorkflow: Sendable {
         var byName: [String: UInt64] = [:]
         for stats in result.requests { byName[stats.name, default: 0] += stats.count }
         let temp = observation.tempFiles
+        var paths: [String: String] = [:]
+        for spec in result.configuration.requests { paths[spec.name] = spec.path }
         return RunAnalysis.Load(
-            httpRequests: result.overall.count, requestsByName: byName,
+            httpRequests: result.overall.count, requestsByName: byName, pathsByName: paths,
             seconds: observation.seconds > 0 ? observation.seconds : result.configuration.durationSeconds,
             tempFiles: temp.files, tempBytes: temp.bytes)
     }

@@ -78,6 +78,25 @@ import TunerCore
         #expect(RunAnalysis.findings(run, load: noProduct).contains { $0.id == "n-plus-one" && $0.title.contains("in report") })
     }
 
+    @Test func endpointWithSimilarCountsIsToldApartByItsPath() {
+        let orders = QueryStats(queryID: "1", query: "SELECT id FROM orders WHERE customer_id = $1", calls: 23,
+                                totalMilliseconds: 5, meanMilliseconds: 0.2, rows: 110)
+        let items = QueryStats(queryID: "2", query: "SELECT * FROM order_items WHERE order_id = $1", calls: 110,
+                               totalMilliseconds: 20, meanMilliseconds: 0.2, rows: 500)
+        let run = DatabaseRun(queries: [orders, items])
+        let counts: [String: UInt64] = ["customer-orders": 23, "tenant-products": 24, "product": 60]
+        let withPaths = RunAnalysis.Load(
+            httpRequests: 107, requestsByName: counts,
+            pathsByName: ["customer-orders": "/customers/${random:1..80}/orders", "tenant-products": "/products?tenant=1",
+                          "product": "/products/1"],
+            seconds: 10)
+        #expect(RunAnalysis.findings(run, load: withPaths).contains { $0.id == "n-plus-one" && $0.title.contains("in customer-orders") })
+        // Without paths two endpoints are equally close: no endpoint is named rather than a guess.
+        let finding = RunAnalysis.findings(run, load: .init(httpRequests: 107, requestsByName: counts, seconds: 10))
+            .first { $0.id == "n-plus-one" }
+        #expect(finding != nil && finding?.title.contains(" in ") == false)
+    }
+
     @Test func parentNamedByTheChildsKeyIsPreferred() {
         let child = "SELECT i.product_id, i.quantity FROM order_items i WHERE i.order_id = $1"
         #expect(RunAnalysis.isNamedParent("SELECT id, status FROM orders WHERE customer_id = $1", of: child))

@@ -37,14 +37,18 @@ public enum RunAnalysis {
         public var httpRequests: UInt64
         /// Completed requests per request name, to name the endpoint behind an N+1.
         public var requestsByName: [String: UInt64]
+        /// Each request name's path, to tell apart endpoints with similar counts (`/customers/{id}/orders`
+        /// reads `orders`).
+        public var pathsByName: [String: String]
         public var seconds: Double
         public var tempFiles: Int64
         public var tempBytes: Int64
 
-        public init(httpRequests: UInt64, requestsByName: [String: UInt64] = [:], seconds: Double,
-                    tempFiles: Int64 = 0, tempBytes: Int64 = 0) {
+        public init(httpRequests: UInt64, requestsByName: [String: UInt64] = [:], pathsByName: [String: String] = [:],
+                    seconds: Double, tempFiles: Int64 = 0, tempBytes: Int64 = 0) {
             self.httpRequests = httpRequests
             self.requestsByName = requestsByName
+            self.pathsByName = pathsByName
             self.seconds = seconds
             self.tempFiles = tempFiles
             self.tempBytes = tempBytes
@@ -129,9 +133,20 @@ public enum RunAnalysis {
             }
             guard !oncePerRequest else { return nil }
             // Name the endpoint whose request count matches the parent's calls, when one does.
-            let endpoint = parent.flatMap { p in
-                load.requestsByName.filter { abs(Double($0.value) - Double(p.calls)) <= 0.05 * Double(p.calls) + 1 }
-                    .min { abs(Double($0.value) - Double(p.calls)) < abs(Double($1.value) - Double(p.calls)) }
+            // Requests in flight when the snapshots are taken blur the counts a little, so the match is loose
+            // (15% + 2), and an endpoint is named only when no other one is as close.
+            // Requests in flight when the snapshots are taken blur the counts a little, so the match is loose
+            // (15% + 2); among the endpoints that close, one whose path names the parent's table wins, and
+            // otherwise an endpoint is named only when it is the only one that close.
+            let endpoint = parent.flatMap { p -> (key: String, value: UInt64)? in
+                let close = load.requestsByName.filter { abs(Double($0.value) - Double(p.calls)) <= 0.15 * Double(p.calls) + 2 }
+                let table = Self.firstTable(in: p.query)
+                let named = close.filter { entry in
+                    guard let table, let path = load.pathsByName[entry.key]?.lowercased() else { return false }
+                    return path.contains(table)
+                }
+                let pick = named.count == 1 ? named : close
+                return pick.count == 1 ? pick.first.map { (key: $0.key, value: $0.value) } : nil
             }
             let perParentCall = parent.map { Double(q.calls) / Double($0.calls) } ?? perRequest
             let batched = q.query.replacingOccurrences(
@@ -287,13 +302,19 @@ public enum RunAnalysis {
     /// `SELECT … FROM orders …` (the ORM convention `<table in singular>_id`).
     static func isNamedParent(_ parent: String, of child: String) -> Bool {
         guard let key = child.range(of: #"[A-Za-z_][A-Za-z0-9_]*_id\s*=\s*\$[0-9]+"#, options: .regularExpression),
-              let from = parent.range(of: #"(?i)\bfrom\s+[A-Za-z0-9_."]+"#, options: .regularExpression)
+              let table = firstTable(in: parent)
         else { return false }
         let column = child[key].prefix { $0 != " " && $0 != "=" }.lowercased()
         let stem = column.dropLast(3)
-        let table = parent[from].split(whereSeparator: \.isWhitespace).last.map(String.init)?
-            .split(separator: ".").last.map { $0.replacingOccurrences(of: "\"", with: "").lowercased() } ?? ""
         return !stem.isEmpty && table.hasPrefix(stem)
+    }
+
+    /// The first table after `FROM`, without schema or quotes, lowercased (`orders`).
+    static func firstTable(in query: String) -> String? {
+        guard let from = query.range(of: #"(?i)\bfrom\s+[A-Za-z0-9_."]+"#, options: .regularExpression) else { return nil }
+        let table = query[from].split(whereSeparator: \.isWhitespace).last.map(String.init)?
+            .split(separator: ".").last.map { $0.replacingOccurrences(of: "\"", with: "").lowercased() }
+        return table?.isEmpty == false ? table : nil
     }
 
     static func oneLine(_ text: String, _ limit: Int) -> String {
