@@ -1,0 +1,68 @@
+import EmbeddedPostgres
+import Foundation
+import Testing
+import TunerCore
+
+/// `tuner run` as a user runs it: the binary, a real HTTP target, a real cluster.
+@Suite(.serialized)
+struct RunCommandTests {
+    @Test func runWritesTheFourFilesWithTheDatabaseSectionAndHonoursThresholds() async throws {
+        let server = try LoadTestServer()
+        defer { server.stop() }
+        try await EmbeddedCluster.withCluster { cluster in
+            let url = try await cluster.createDatabase("observed")
+            let out = LoadBinaryRunner.temporaryPath("run-report")
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let run = try LoadBinaryRunner.run(
+                ["run", server.url + "/", "--rate", "50", "--duration", "2s", "--db", url, "--out", out, "--quiet",
+                 "--threshold", "error_rate < 1%"],
+                timeout: .seconds(120))
+            #expect(run.status == 0, "\(run.stderr)")
+            for file in ["result.json", "report.md", "report.html", "junit.xml"] {
+                #expect(FileManager.default.fileExists(atPath: "\(out)/\(file)"), "\(file) missing")
+            }
+            let result = try ResultFile.read("\(out)/result.json")
+            let database = try #require(result.database, "tuner run records what the database did")
+            #expect(database.maxConnections == 100)
+            #expect(!database.connections.isEmpty)
+            #expect(result.findings.contains { $0.source == "check" }, "tuner db check's findings are part of the run")
+            #expect(run.stdout.contains("Findings ("))
+            #expect(!run.stderr.contains("password"))
+
+            // A threshold the target cannot meet: the files are still written, the exit code is 99.
+            let failing = try LoadBinaryRunner.run(
+                ["run", server.url + "/", "--rate", "20", "--duration", "1s", "--db", url, "--out", out, "--quiet",
+                 "--no-check", "--no-advise", "--threshold", "rps > 100000", "--baseline", "\(out)/result.json"],
+                timeout: .seconds(120))
+            #expect(failing.status == 99, "\(failing.stderr)")
+            #expect(failing.stderr.contains("against the baseline"))
+            let junit = try String(contentsOfFile: "\(out)/junit.xml", encoding: .utf8)
+            #expect(junit.contains("<failure"))
+        }
+    }
+
+    @Test func unreachableDatabaseIsOneLineAndNoLoadRuns() throws {
+        let server = try LoadTestServer()
+        defer { server.stop() }
+        let out = LoadBinaryRunner.temporaryPath("run-nodb")
+        let run = try LoadBinaryRunner.run(
+            ["run", server.url + "/", "--duration", "30s", "--db", "postgres://tuner:secret@127.0.0.1:1/none", "--out", out])
+        #expect(run.status == 1)
+        let errorLines = run.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        #expect(errorLines.count == 1, "\(run.stderr)")
+        #expect(!run.stderr.contains("secret"), "the password is never printed")
+        #expect(!FileManager.default.fileExists(atPath: out), "nothing was measured, nothing written")
+    }
+
+    @Test func missingDatabaseAndBadMetricsAreUsageErrors() throws {
+        let noDB = try LoadBinaryRunner.run(["run", "http://127.0.0.1:9/", "--duration", "1s"])
+        if ProcessInfo.processInfo.environment["DATABASE_URL"] == nil && ProcessInfo.processInfo.environment["PGHOST"] == nil {
+            #expect(noDB.status == 64, "\(noDB.stderr)")
+            #expect(noDB.stderr.contains("--db"))
+        }
+        let badMetrics = try LoadBinaryRunner.run(["run", "http://127.0.0.1:9/", "--db", "postgres://x@127.0.0.1/x",
+                                                   "--metrics", "not a url"])
+        #expect(badMetrics.status == 64)
+        #expect(badMetrics.stderr.contains("--metrics"))
+    }
+}
