@@ -14,6 +14,7 @@ struct DoctorActivityTests {
         let pid = try await DoctorCluster.pid(of: held)
         try await DoctorCluster.run("BEGIN", on: held)
         try await DoctorCluster.run("SELECT count(*) FROM t", on: held)
+        let began = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(1200))
         let report = try await DoctorCluster.check(database, thresholds: ["idle-in-transaction": "1s"])
         let idle = try report.finding("idle-in-transaction", object: "pid \(pid)")
@@ -23,7 +24,13 @@ struct DoctorActivityTests {
         #expect(try idle.value("query") == "SELECT count(*) FROM t")
         #expect(idle.fix?.hasPrefix("SELECT pg_terminate_backend(\(pid));") == true)
         let defaults = try await DoctorCluster.check(database)
-        #expect(defaults.findings(withID: "idle-in-transaction").isEmpty, "1.2 s is below the default 30 s")
+        // The default threshold is 30 s: a session reported must have been idle that long (on a busy CI
+        // machine the checks themselves can take that long), and one checked sooner is not reported.
+        let reported = defaults.findings(withID: "idle-in-transaction")
+        #expect(reported.allSatisfy { ($0.evidence(named: "idle for")?.number ?? 0) >= 30 }, "\(reported.map(\.title))")
+        if ContinuousClock.now - began < .seconds(29) {
+            #expect(reported.isEmpty, "1.2 s is below the default 30 s")
+        }
         try await DoctorCluster.run("ROLLBACK", on: held)
         try await held.close()
     }
