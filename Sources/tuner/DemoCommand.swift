@@ -130,7 +130,13 @@ struct DemoCommand: AsyncParsableCommand {
         say("diagnosis: \(FindingsSummary(findings).sentence)")
         var shown: [String: Int] = [:]
         var lines = 0
-        for finding in findings.sorted(by: { $0.severity > $1.severity }) where lines < 12 {
+        // The run's own findings (what the load caused) before the advisor's and the doctor's.
+        let rank = ["run": 0, "advise": 1]
+        let ordered = findings.sorted { a, b in
+            if a.severity != b.severity { return a.severity > b.severity }
+            return (rank[a.source] ?? 2) < (rank[b.source] ?? 2)
+        }
+        for finding in ordered where lines < 12 {
             let count = shown[finding.id, default: 0]
             guard count < 2 else { continue }
             shown[finding.id] = count + 1

@@ -161,7 +161,9 @@ import TunerCore
         let bodies = Set(server.bodyLengths)
         try await server.stop()
         #expect(result.overall.errors.isEmpty)
-        #expect(Set(paths).count > 50)
+        // Fresh numbers per request (however many requests a busy machine managed in the second).
+        #expect(paths.count >= 10)
+        #expect(Set(paths).count >= min(50, paths.count / 2), "\(Set(paths).count) distinct of \(paths.count)")
         #expect(paths.allSatisfy { Int($0.dropFirst(6)).map { (1...1000).contains($0) } == true })
         // GETs have no body; POST bodies are {"n":N} with N of 1 to 5 digits, each with its own Content-Length.
         #expect(bodies.contains(0))

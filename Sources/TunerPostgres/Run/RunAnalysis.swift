@@ -111,7 +111,7 @@ public enum RunAnalysis {
                 .filter { p in
                     p.queryID != q.queryID && p.calls > 0 && Double(p.rows) / Double(p.calls) >= 1.5
                         && Double(q.calls) >= Double(p.calls) * t.nPlusOneCallsPerRequest
-                        && abs(Double(p.rows) - Double(q.calls)) <= 0.1 * Double(q.calls)
+                        && abs(Double(p.rows) - Double(q.calls)) <= Self.countTolerance(Double(q.calls))
                 }
                 .min { a, b in
                     // A parent named by the child's key (orders for order_id = $1) beats a list that merely
@@ -129,7 +129,7 @@ public enum RunAnalysis {
             // Calls that match one endpoint's requests are one call per request of that endpoint (a product
             // page reading its product), whatever list statement happens to return as many rows.
             let oncePerRequest = load.requestsByName.values.contains {
-                abs(Double($0) - Double(q.calls)) <= 0.03 * Double(q.calls) + 1
+                abs(Double($0) - Double(q.calls)) <= Self.countTolerance(Double(q.calls))
             }
             guard !oncePerRequest else { return nil }
             // Name the endpoint whose request count matches the parent's calls, when one does.
@@ -139,7 +139,7 @@ public enum RunAnalysis {
             // (15% + 2); among the endpoints that close, one whose path names the parent's table wins, and
             // otherwise an endpoint is named only when it is the only one that close.
             let endpoint = parent.flatMap { p -> (key: String, value: UInt64)? in
-                let close = load.requestsByName.filter { abs(Double($0.value) - Double(p.calls)) <= 0.15 * Double(p.calls) + 2 }
+                let close = load.requestsByName.filter { abs(Double($0.value) - Double(p.calls)) <= Self.countTolerance(Double(p.calls)) }
                 let table = Self.firstTable(in: p.query)
                 let named = close.filter { entry in
                     guard let table, let path = load.pathsByName[entry.key]?.lowercased() else { return false }
@@ -297,6 +297,10 @@ public enum RunAnalysis {
         guard let range = query.range(of: #"= \$[0-9]+"#, options: .regularExpression) else { return nil }
         return String(query[range].dropFirst(2))
     }
+
+    /// How far two counts of the same thing may differ and still match: statements and requests in flight
+    /// when the snapshots are taken blur every count a little (15%, and 2 for small counts).
+    static func countTolerance(_ count: Double) -> Double { 0.15 * count + 2 }
 
     /// True when `parent` reads the table the child's key column names: `… WHERE i.order_id = $1` and
     /// `SELECT … FROM orders …` (the ORM convention `<table in singular>_id`).
