@@ -76,6 +76,10 @@ import TunerCore
         // The same shape without a matching endpoint is the classic N+1 (one call per report row).
         let noProduct = RunAnalysis.Load(httpRequests: 300, requestsByName: ["report": 20, "list": 280], seconds: 10)
         #expect(RunAnalysis.findings(run, load: noProduct).contains { $0.id == "n-plus-one" && $0.title.contains("in report") })
+        // An endpoint merely near the child's calls loses to a parent whose rows match them exactly.
+        let near = RunAnalysis.Load(httpRequests: 300, requestsByName: ["report": 20, "product": 193, "list": 87],
+                                    seconds: 10)
+        #expect(RunAnalysis.findings(run, load: near).contains { $0.id == "n-plus-one" })
     }
 
     @Test func endpointWithSimilarCountsIsToldApartByItsPath() {

@@ -128,13 +128,14 @@ public enum RunAnalysis {
             else { return nil }
             // Calls that match one endpoint's requests are one call per request of that endpoint (a product
             // page reading its product), whatever list statement happens to return as many rows.
+            // When a parent list also matches, the closer explanation wins (a tie goes to the benign one).
+            let parentGap = parent.map { abs(Double($0.rows) - Double(q.calls)) } ?? .infinity
             let oncePerRequest = load.requestsByName.values.contains {
-                abs(Double($0) - Double(q.calls)) <= Self.countTolerance(Double(q.calls))
+                let gap = abs(Double($0) - Double(q.calls))
+                return gap <= Self.countTolerance(Double(q.calls)) && gap <= parentGap
             }
             guard !oncePerRequest else { return nil }
             // Name the endpoint whose request count matches the parent's calls, when one does.
-            // Requests in flight when the snapshots are taken blur the counts a little, so the match is loose
-            // (15% + 2), and an endpoint is named only when no other one is as close.
             // Requests in flight when the snapshots are taken blur the counts a little, so the match is loose
             // (15% + 2); among the endpoints that close, one whose path names the parent's table wins, and
             // otherwise an endpoint is named only when it is the only one that close.
