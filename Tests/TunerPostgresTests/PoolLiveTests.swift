@@ -35,17 +35,16 @@ import Glibc
                         _ = try await connection.query("SELECT pg_sleep(4)", logger: Logger(label: "test")).collect()
                     }
                 }
-                // Let the sleeps start before sampling (a busy machine may take a while to send them).
-                for _ in 0..<100 {
-                    let active = try await DatabaseSession.withSession(settings) { session in
-                        try await session.scalar(
-                            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'busy' AND query = 'SELECT pg_sleep(4)' AND state = 'active'")?.int
-                    }
-                    if active == 4 { break }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
+                // Let the sleeps start before sampling (a busy machine may take a while to send them), polling
+                // from the observing session itself so that no extra connection is counted.
                 let picture = try await DatabaseSession.withSession(settings) { session in
-                    try await LivePoolPicture.observe(in: session, duration: .seconds(1))
+                    for _ in 0..<100 {
+                        let active = try await session.scalar(
+                            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'busy' AND query = 'SELECT pg_sleep(4)' AND state = 'active'")?.int
+                        if active == 4 { break }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    return try await LivePoolPicture.observe(in: session, duration: .seconds(1))
                 }
                 try await group.waitForAll()
                 return picture

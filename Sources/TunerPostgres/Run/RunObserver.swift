@@ -19,12 +19,15 @@ public enum RunObserver {
 
     /// Runs `body` (the load) while observing the database through `session`.
     ///
+    /// After the load, the "after" snapshot waits until no statement of this database is active (at most
+    /// `drainLimit`), so that the queries of requests still in the service are counted whole.
+    ///
     /// The "before" snapshot is taken when the warm-up ends, so that warm-up traffic is left out of the
     /// deltas just as it is left out of the latency figures; activity is sampled for the whole load, on
     /// a clock that starts with it (the same seconds as the load's series).
     public static func observe<T: Sendable>(
         _ session: DatabaseSession, warmUp: Duration = .zero, interval: Duration = .seconds(1),
-        during body: @escaping @Sendable () async throws -> T
+        drainLimit: Duration = .seconds(5), during body: @escaping @Sendable () async throws -> T
     ) async throws -> (T, Observation) {
         // Without a warm-up the baseline must precede the first request.
         var before: StatsSnapshot? = warmUp <= .zero ? try await StatsSnapshot.take(session) : nil
@@ -61,6 +64,14 @@ public enum RunObserver {
             throw error
         }
         let result = try await load.value
+        // Statements the service still runs for requests already sent belong to this load: wait (briefly)
+        // until the database is quiet, so that a request's queries are not split across the snapshot.
+        let quietBy = ContinuousClock.now + drainLimit
+        while ContinuousClock.now < quietBy,
+              let sample = try? await ActivitySample.take(session, second: (ContinuousClock.now - started).seconds),
+              sample.active > 0 {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
         // A load shorter than its warm-up still gets a baseline (the deltas are then empty, not wrong).
         let baseline: StatsSnapshot
         if let before { baseline = before } else { baseline = try await StatsSnapshot.take(session) }
