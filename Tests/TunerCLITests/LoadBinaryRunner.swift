@@ -14,8 +14,13 @@ struct LoadBinaryRunner {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/tuner")
     }
 
-    /// Runs `tuner arguments…`; `interruptAfter` sends SIGINT after that long.
-    static func run(_ arguments: [String], interruptAfter: Duration? = nil, timeout: Duration = .seconds(60)) throws -> Outcome {
+    /// The variables that name a default database (`tuner db …` and `tuner run` read them).
+    static let databaseVariables = ["DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"]
+
+    /// Runs `tuner arguments…`; `interruptAfter` sends SIGINT after that long; `withoutDatabaseEnvironment`
+    /// hides the caller's DATABASE_URL and PG* variables so that only `--db` counts.
+    static func run(_ arguments: [String], interruptAfter: Duration? = nil, timeout: Duration = .seconds(60),
+                    withoutDatabaseEnvironment: Bool = false) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tuner-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -26,6 +31,11 @@ struct LoadBinaryRunner {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if withoutDatabaseEnvironment {
+            var environment = ProcessInfo.processInfo.environment
+            for name in databaseVariables { environment.removeValue(forKey: name) }
+            process.environment = environment
+        }
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
         process.standardInput = FileHandle.nullDevice
