@@ -28,6 +28,9 @@ public struct ConnectionSettings: Sendable, CustomStringConvertible {
 
     /// True when `host` names a unix-socket directory.
     public var isUnixSocket: Bool { host.hasPrefix("/") }
+    /// True when the server runs on this machine (a unix socket or a loopback address), so that its memory
+    /// and cores are this machine's.
+    public var isLocal: Bool { isUnixSocket || ["127.0.0.1", "localhost", "::1"].contains(host) }
 
     /// The socket file for a unix-socket host: `DIR/.s.PGSQL.PORT`.
     public var socketPath: String { "\(host)/.s.PGSQL.\(port)" }

@@ -128,7 +128,7 @@ public struct RunWorkflow: Sendable {
         status("running the database checks (tuner db check)")
         let status = self.status
         let environment = DoctorEnvironment(
-            isServerLocal: database.isUnixSocket || ["127.0.0.1", "localhost", "::1"].contains(database.host))
+            isServerLocal: database.isLocal)
         let report = await Doctor.run(session: session, environment: environment, progress: { status("  \($0)") })
         if report.checksRun.isEmpty, let first = report.skipped.first {
             notes.append("the database checks could not run: \(first.reason)")

@@ -88,7 +88,7 @@ struct DBCheckCommand: AsyncParsableCommand {
         let thresholds = try makeThresholds()
         let environment = DoctorEnvironment(
             memory: try memory.map { try ByteSize(parsing: $0) },
-            isServerLocal: settings.isUnixSocket || ["127.0.0.1", "localhost", "::1"].contains(settings.host))
+            isServerLocal: settings.isLocal)
         var options = DatabaseSession.Options.readOnly
         options.statementTimeout = try Duration(parsing: statementTimeout)
         Self.note("tuner db check: examining \(settings.redactedURL)")

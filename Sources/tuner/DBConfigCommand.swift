@@ -62,8 +62,7 @@ struct DBConfigCommand: AsyncParsableCommand {
             let version = try await chooseVersion(session)
             let recommendation = ConfigurationRecommendation(try request.inputs(version: version))
             report(request, recommendation)
-            if !server.isUnixSocket && !["127.0.0.1", "localhost", "::1"].contains(server.host)
-                && !request.sources.isEmpty {
+            if !server.isLocal && !request.sources.isEmpty {
                 SizingConsole.note("the database is on \(server.host), but memory/CPUs were detected on this machine;"
                     + " pass --memory and --cpus for the database server")
             }

@@ -45,7 +45,7 @@ struct PoolCommand: AsyncParsableCommand {
         if let server { bouncer = PgBouncerConfig(sizing: sizing, server: server) }
         var live: LivePoolPicture?
         if let server {
-            if source != nil && !server.isUnixSocket && !["127.0.0.1", "localhost", "::1"].contains(server.host) {
+            if source != nil && !server.isLocal {
                 SizingConsole.note("the database is on \(server.host), but CPUs were detected on this machine;"
                     + " pass --cpus for the database server")
             }
