@@ -76,9 +76,10 @@ struct RunWorkflowTests {
                 #expect(scanned.verdict == .improved, "\(scanned.before) → \(scanned.after)")
                 let itemsBefore = try #require(before.database?.tables.first { $0.table == "order_items" })
                 let itemsAfter = try #require(after.database?.tables.first { $0.table == "order_items" })
-                // What remains is the top-products report, which aggregates the whole table by design.
-                #expect(itemsBefore.sequentialScans > 0 && itemsAfter.sequentialScans * 5 < itemsBefore.sequentialScans,
-                        "order_items scans: \(itemsBefore.sequentialScans) → \(itemsAfter.sequentialScans)")
+                // The per-order lookups moved to the new index; what still scans the table is the top-products
+                // report (an aggregate over all of it, by parallel workers too, so its count varies with the mix).
+                #expect(itemsBefore.sequentialScans > itemsAfter.sequentialScans && itemsAfter.indexScans > itemsBefore.indexScans,
+                        "order_items scans: seq \(itemsBefore.sequentialScans) → \(itemsAfter.sequentialScans), index \(itemsBefore.indexScans) → \(itemsAfter.indexScans)")
                 let directory = NSTemporaryDirectory() + "run-workflow-\(UUID().uuidString.prefix(6))"
                 let files = try report.write(to: directory)
                 let html = try String(contentsOfFile: files.html, encoding: .utf8)
