@@ -6,6 +6,13 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The load engine's hot path runs once per request at wrk's speed; in release builds it skips
+/// the dynamic exclusivity checks (a runtime call on every class-property access). Debug builds,
+/// and so the tests, keep them: an overlapping access still traps there.
+let hotPathSettings: [SwiftSetting] = swiftSettings + [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "tuner",
     platforms: [.macOS(.v14)],
@@ -47,7 +54,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: hotPathSettings
         ),
         .target(
             name: "EmbeddedPostgres",

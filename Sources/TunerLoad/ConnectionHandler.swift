@@ -7,7 +7,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    unowned let runner: WorkloadRunner
+    /// Unowned without reference counting: the engine keeps every runner alive until the event
+    /// loops have shut down (see `LoadEngine.run`), and this is touched several times per request.
+    unowned(unsafe) let runner: WorkloadRunner
     let slot: Int
     private var context: ChannelHandlerContext?
     private var framer = ResponseFramer()
@@ -45,17 +47,17 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Sends request `index` of the workload; `start` is its intended start (open) or 0 for "now".
     func send(request index: Int, start: UInt64) {
         guard let context, !isClosing else { return }
-        let request = runner.workload.requests[index]
-        framer.reset(isHEAD: request.isHEAD)
+        // Fields are read in place: copying the whole request would retain its buffers and arrays.
+        framer.reset(isHEAD: runner.workload.requests[index].isHEAD)
         requestIndex = index
         isBusy = true
         sentNanos = NIODeadline.now().uptimeNanoseconds
         startNanos = start == 0 ? sentNanos : start
-        if let fixed = request.fixed {
+        if let fixed = runner.workload.requests[index].fixed {
             context.writeAndFlush(wrapOutboundOut(fixed), promise: nil)
         } else {
             scratch.clear()
-            request.write(into: &scratch, random: &runner.worker.random)
+            runner.workload.requests[index].write(into: &scratch, random: &runner.worker.random)
             context.writeAndFlush(wrapOutboundOut(scratch), promise: nil)
         }
     }

@@ -87,6 +87,7 @@ struct ResponseFramer {
     mutating func parse(_ bytes: UnsafeRawBufferPointer) -> (consumed: Int, outcome: Outcome) {
         var i = 0
         let count = bytes.count
+        if state == .version && !isStarted, let headEnd = parseWholeHead(bytes) { i = headEnd }
         while i < count {
             switch state {
             case .fixedBody, .chunkData:
@@ -167,6 +168,96 @@ struct ResponseFramer {
         totalBytes += UInt64(i)
         if state == .done { return (i, .complete) }
         return (i, .needMoreData)
+    }
+
+    /// The common case in one pass: a whole, plain response head at the start of `bytes` — CRLF
+    /// line ends, a final status (200–599), no Transfer-Encoding, at most one numeric
+    /// Content-Length, and Connection only as `close` or `keep-alive`. On success the framer is in
+    /// the state the byte-wise path would reach after the head, and the head's length is returned.
+    /// Anything else (a split head, odd spacing, 1xx, chunked) returns nil without changing
+    /// anything, and the byte-wise state machine frames it — and finds any error — as before.
+    mutating func parseWholeHead(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        let count = min(bytes.count, Self.maxHeaderBytes)
+        // "HTTP/1.x ddd" then a space and a reason phrase, or the line end.
+        guard count >= 16, bytes[0] == 72, bytes[1] == 84, bytes[2] == 84, bytes[3] == 80, bytes[4] == 47,
+              bytes[5] == 49, bytes[6] == 46, isDigit(bytes[7]), bytes[8] == 32,
+              isDigit(bytes[9]), isDigit(bytes[10]), isDigit(bytes[11])
+        else { return nil }
+        let status = Int(bytes[9] &- 48) * 100 + Int(bytes[10] &- 48) * 10 + Int(bytes[11] &- 48)
+        guard status >= 200 && status <= 599 else { return nil }
+        var i = 12
+        if bytes[i] == 32 {
+            while i < count && bytes[i] != 13 && bytes[i] != 10 { i += 1 }
+        }
+        guard i + 1 < count, bytes[i] == 13, bytes[i + 1] == 10 else { return nil }
+        i += 2
+        var length: UInt64?
+        var close = false
+        var keepAlive = false
+        while true {
+            guard i + 1 < count else { return nil }
+            if bytes[i] == 13 {
+                guard bytes[i + 1] == 10 else { return nil }
+                i += 2
+                break
+            }
+            // Name: token characters up to the colon.
+            let nameStart = i
+            while i < count && Self.isTokenCharacter(bytes[i]) { i += 1 }
+            guard i < count, bytes[i] == 58, i > nameStart else { return nil }
+            let nameLength = i - nameStart
+            i += 1
+            // Value: optional whitespace, then visible characters up to CRLF.
+            while i < count && (bytes[i] == 32 || bytes[i] == 9) { i += 1 }
+            let valueStart = i
+            while i < count {
+                let byte = bytes[i]
+                if (byte < 32 && byte != 9) || byte == 127 { break }
+                i += 1
+            }
+            guard i + 1 < count, bytes[i] == 13, bytes[i + 1] == 10 else { return nil }
+            var valueEnd = i
+            while valueEnd > valueStart && (bytes[valueEnd - 1] == 32 || bytes[valueEnd - 1] == 9) { valueEnd -= 1 }
+            i += 2
+            switch nameLength {
+            case 14 where Self.name(bytes, at: nameStart, is: "content-length"):
+                guard length == nil, valueEnd > valueStart, valueEnd - valueStart <= 15 else { return nil }
+                var value: UInt64 = 0
+                for j in valueStart..<valueEnd {
+                    guard isDigit(bytes[j]) else { return nil }
+                    value = value * 10 + UInt64(bytes[j] &- 48)
+                }
+                length = value
+            case 17 where Self.name(bytes, at: nameStart, is: "transfer-encoding"):
+                return nil
+            case 10 where Self.name(bytes, at: nameStart, is: "connection"):
+                if valueEnd - valueStart == 10 && Self.name(bytes, at: valueStart, is: "keep-alive") {
+                    keepAlive = true
+                } else if valueEnd - valueStart == 5 && Self.name(bytes, at: valueStart, is: "close") {
+                    close = true
+                } else {
+                    return nil
+                }
+            default:
+                break
+            }
+        }
+        isStarted = true
+        versionMinor = bytes[7] &- 48
+        statusCode = status
+        contentLength = length
+        connectionClose = close
+        connectionKeepAlive = keepAlive
+        _ = endOfHeaders()  // cannot fail here: final status in range, no Transfer-Encoding
+        return i
+    }
+
+    /// Whether the bytes at `start` spell `word` (lowercase letters and '-'), ignoring case.
+    @inline(__always)
+    private static func name(_ bytes: UnsafeRawBufferPointer, at start: Int, is word: StaticString) -> Bool {
+        let letters = word.utf8Start
+        for k in 0..<word.utf8CodeUnitCount where bytes[start + k] | 0x20 != letters[k] { return false }
+        return true
     }
 
     /// The peer closed the connection: completes a read-until-close body, else says what was cut.

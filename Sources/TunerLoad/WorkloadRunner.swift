@@ -6,7 +6,9 @@ import NIOPosix
 ///
 /// Confined to its event loop, like its worker and handlers.
 final class WorkloadRunner {
-    unowned let worker: LoopWorker
+    /// Unowned without reference counting, like `ConnectionHandler.runner`: the engine keeps the
+    /// workers alive until the event loops have shut down.
+    unowned(unsafe) let worker: LoopWorker
     let workload: CompiledWorkload
     let isOpen: Bool
     /// This loop's position among the loops, and their number: work is split by index modulo count.
