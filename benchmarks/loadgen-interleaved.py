@@ -8,9 +8,10 @@ the most any NIO-based engine could do), this runs every generator once per roun
 many rounds, and prints medians: requests/s, requests per CPU-second (user + system of the
 generator process), and user and system microseconds per request.
 
-Usage: benchmarks/loadgen-interleaved.py [--rounds 8] [--seconds 4] [--connections 64] BINARY...
-Each BINARY is a built `tuner`; wrk always runs first in each round. Needs nginx and wrk
-(benchmarks/loadgen.sh installs them).
+Usage: benchmarks/loadgen-interleaved.py [--rounds 8] [--seconds 4] [--connections 64] [--probe] BINARY...
+Each BINARY is a built `tuner`; wrk always runs first in each round. `--probe` also builds and runs
+benchmarks/raw-epoll-probe (the engine's framer on raw epoll sockets instead of NIO's channels).
+Needs nginx and wrk (benchmarks/loadgen.sh installs them) and, for --probe, swiftc.
 """
 import argparse
 import json
@@ -72,8 +73,8 @@ def run(name, command, work, result_json):
     done = subprocess.run(["/usr/bin/time", "-f", "%e %U %S", "-o", timing] + command,
                           capture_output=True, text=True)
     wall, user, system = map(float, open(timing).read().strip().splitlines()[-1].split())
-    if name == "wrk":
-        found = re.search(r"(\d+) requests in", done.stdout)
+    if name in ("wrk", "raw-epoll-probe"):
+        found = re.search(r"(\d+) requests", done.stdout)
         requests = int(found.group(1)) if found else 0
     else:
         try:
@@ -85,12 +86,23 @@ def run(name, command, work, result_json):
     return requests, wall, user, system
 
 
+def build_probe(work):
+    """Compiles the raw-epoll probe with the engine's own ResponseFramer."""
+    root = os.path.dirname(os.path.abspath(__file__))
+    probe = f"{work}/raw-epoll-probe"
+    subprocess.run(["swiftc", "-O", "-import-objc-header", f"{root}/raw-epoll-probe/shim.h",
+                    f"{root}/raw-epoll-probe/main.swift", f"{root}/../Sources/TunerLoad/ResponseFramer.swift",
+                    "-o", probe], check=True, capture_output=True)
+    return probe
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("binaries", nargs="+", help="tuner binaries to compare")
+    parser.add_argument("--probe", action="store_true", help="also run the raw-epoll probe")
+    parser.add_argument("binaries", nargs="*", help="tuner binaries to compare")
     args = parser.parse_args()
     for binary in args.binaries:
         if not os.access(binary, os.X_OK):
@@ -98,7 +110,8 @@ def main():
     work = tempfile.mkdtemp()
     port = start_nginx(work)
     url = f"http://127.0.0.1:{port}/"
-    names = ["wrk"] + args.binaries
+    names = ["wrk"] + args.binaries + (["raw-epoll-probe"] if args.probe else [])
+    probe = build_probe(work) if args.probe else None
     figures = {name: [] for name in names}
     try:
         for round_number in range(1, args.rounds + 1):
@@ -106,6 +119,8 @@ def main():
             for name in names:
                 if name == "wrk":
                     command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", url]
+                elif name == "raw-epoll-probe":
+                    command = [probe, str(port), str(args.connections), str(args.seconds), "2"]
                 else:
                     command = [name, "load", url, "-c", str(args.connections), "--duration", f"{args.seconds}s",
                                "--quiet", "--json", f"{work}/result.json"]
