@@ -14,24 +14,10 @@ enum DemoIndexes {
             guard finding.fix != nil else { return false }
             if finding.id == "missing-index" { return true }
             guard finding.id == "missing-fk-index" else { return false }
-            let table = table(of: finding.object)
-            let columns = columns(of: finding.object)
-            return scanned.contains(table)
-                && statements.contains { q in q.contains(table) && columns.allSatisfy { q.contains($0) } }
+            guard let index = IndexedColumns(finding.object) else { return false }
+            return scanned.contains(index.table)
+                && statements.contains { q in q.contains(index.table) && index.columns.allSatisfy { q.contains($0) } }
         }
-    }
-
-    /// `public.order_items (order_id, x)` → `["order_id", "x"]`.
-    static func columns(of object: String) -> [String] {
-        guard let open = object.firstIndex(of: "("), let close = object.lastIndex(of: ")"), open < close else { return [] }
-        return object[object.index(after: open)..<close].split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\"", with: "").lowercased() }
-    }
-
-    /// `public.order_items (order_id)` → `order_items`.
-    static func table(of object: String) -> String {
-        let name = object.split(separator: " ").first.map(String.init) ?? object
-        return (name.split(separator: ".").last.map(String.init) ?? name).replacingOccurrences(of: "\"", with: "").lowercased()
     }
 
     /// Runs each finding's `CREATE INDEX CONCURRENTLY` in a session that may write; returns the statements

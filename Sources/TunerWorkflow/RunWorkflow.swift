@@ -141,28 +141,21 @@ public struct RunWorkflow: Sendable {
     /// index starts with the foreign key's columns), and exact repeats.
     static func withoutRepeats(_ findings: [Finding]) -> [Finding] {
         let indexIDs: Set<String> = ["missing-index", "missing-fk-index"]
-        var seenIndexes = Set<String>()
+        var seenIndexes: [IndexedColumns] = []
         var seen = Set<Finding>()
         var kept: [Finding] = []
         // The advisor's finding carries the planner's numbers, so it wins over the doctor's.
         let ordered = findings.filter { $0.id == "missing-index" } + findings.filter { $0.id != "missing-index" }
         for finding in ordered where seen.insert(finding).inserted {
             if indexIDs.contains(finding.id) {
-                let key = Self.indexKey(finding.object)
-                // An index on (a, b) serves what one on (a) would: the shorter one is a repeat.
-                let covered = seenIndexes.contains { $0 == key || $0.hasPrefix(String(key.dropLast()) + ",") }
-                guard !covered else { continue }
-                seenIndexes.insert(key)
+                if let index = IndexedColumns(finding.object) {
+                    // An index on (a, b) serves what one on (a) would: the shorter one is a repeat.
+                    guard !seenIndexes.contains(where: { $0.covers(index) }) else { continue }
+                    seenIndexes.append(index)
+                }
             }
             kept.append(finding)
         }
         return kept.sorted { $0.severity > $1.severity }
-    }
-
-    /// `public.order_items (order_id)` and `order_items (order_id)` name the same index.
-    static func indexKey(_ object: String) -> String {
-        var key = object.lowercased().replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\"", with: "")
-        if key.hasPrefix("public.") { key.removeFirst("public.".count) }
-        return key
     }
 }

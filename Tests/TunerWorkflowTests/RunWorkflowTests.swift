@@ -55,7 +55,7 @@ struct RunWorkflowTests {
                 #expect(planted.allSatisfy { !$0.title.contains(" in ") || $0.title.contains(" in customer-orders:") },
                         "\(planted.map(\.title))")
                 let itemsIndex = before.findings.filter {
-                    ["missing-index", "missing-fk-index"].contains($0.id) && RunWorkflow.indexKey($0.object) == "order_items(order_id)"
+                    ["missing-index", "missing-fk-index"].contains($0.id) && IndexedColumns($0.object)?.description == "order_items(order_id)"
                 }
                 #expect(itemsIndex.count == 1, "one finding (not two) for order_items(order_id): \(before.findings.map(\.object))")
                 #expect(before.findings.contains { $0.source == "check" }, "tuner db check's findings are included")
@@ -65,7 +65,7 @@ struct RunWorkflowTests {
                 _ = try await cluster.psql(fix, database: "run_workflow")
                 workflow.plan = try Self.plan(scale: scale, shop: shop)
                 let after = try await workflow.run()
-                #expect(!after.findings.contains { RunWorkflow.indexKey($0.object) == "order_items(order_id)" },
+                #expect(!after.findings.contains { IndexedColumns($0.object)?.description == "order_items(order_id)" },
                         "the applied index is no longer recommended")
 
                 let report = PerformanceReport(result: after, baseline: before, change: fix)
