@@ -100,7 +100,7 @@ public struct DemoWorkflow: Sendable {
 
         // 0. Baseline: the naive shop.
         shop = try await startShop(shopExecutable, url: url, environment: environment)
-        let baseline = try await measure("baseline: naive shop, no changes", shop: shop!, database: database)
+        let baseline = try await measure("baseline: naive shop, no changes", shop: shop!, database: database, showsEachCheck: true)
         steps.append(OptimizationStep(label: "baseline (naive shop)", result: baseline))
         stepFinished(steps)
         let diagnosis = baseline.findings
@@ -158,7 +158,11 @@ public struct DemoWorkflow: Sendable {
     }
 
     /// One observed run of the shipped scenario against the shop.
-    private func measure(_ title: String, shop: ShopProcess, database: ConnectionSettings) async throws -> LoadResult {
+    /// `showsEachCheck`: the database checks' own progress lines (for the baseline; the later runs would
+    /// repeat the same six).
+    private func measure(_ title: String, shop: ShopProcess, database: ConnectionSettings, showsEachCheck: Bool = false)
+        async throws -> LoadResult
+    {
         say(title)
         var overrides = ScenarioOverrides()
         overrides.profile = .load
@@ -170,6 +174,7 @@ public struct DemoWorkflow: Sendable {
         var workflow = RunWorkflow(plan: try LoadPlan(overrides.apply(to: scenario, reshape: true)), database: database,
                                    metricsURL: URL(string: shop.baseURL + "/metrics"))
         workflow.status = { [say] in say("  \($0)") }
+        workflow.showsEachCheck = showsEachCheck
         workflow.progress = progress
         return try await workflow.run()
     }

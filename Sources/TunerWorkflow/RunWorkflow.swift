@@ -19,6 +19,9 @@ public struct RunWorkflow: Sendable {
     public var analysisThresholds = RunAnalysis.Thresholds()
     /// Status lines (connecting, checking, advising) for stderr.
     public var status: @Sendable (String) -> Void = { _ in }
+    /// Also a status line per family of database checks as it starts (the demo, which runs four times,
+    /// turns them off after its first run).
+    public var showsEachCheck = true
     /// The engine's once-a-second progress.
     public var progress: @Sendable (LoadProgress) -> Void = { _ in }
 
@@ -129,7 +132,9 @@ public struct RunWorkflow: Sendable {
         let status = self.status
         let environment = DoctorEnvironment(
             isServerLocal: database.isLocal)
-        let report = await Doctor.run(session: session, environment: environment, progress: { status("  \($0)") })
+        var eachCheck: (@Sendable (String) -> Void)?
+        if showsEachCheck { eachCheck = { status("  \($0)") } }
+        let report = await Doctor.run(session: session, environment: environment, progress: eachCheck)
         if report.checksRun.isEmpty, let first = report.skipped.first {
             notes.append("the database checks could not run: \(first.reason)")
         }
