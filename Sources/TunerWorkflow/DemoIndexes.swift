@@ -40,17 +40,11 @@ enum DemoIndexes {
             if statement.hasSuffix(";") { statement.removeLast() }
             let started = ContinuousClock.now
             do {
-                try await session.execute(statement)
+                try await IndexAdvisor.createIndex(statement, session: session)
                 created.append(statement + ";")
                 say("  \(statement) (\((ContinuousClock.now - started).shortDescription))")
             } catch {
                 say("  failed: \(statement): \(error.description)")
-                try? await session.execute("""
-                    DO $$ DECLARE r record; BEGIN
-                      FOR r IN SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_index i
-                        JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                        WHERE NOT i.indisvalid LOOP EXECUTE 'DROP INDEX ' || r.name; END LOOP; END $$
-                    """)
             }
         }
         await session.close()

@@ -35,6 +35,36 @@ import TunerPostgres
         #expect(suggestion.writeWarning == nil)
     }
 
+    @Test func aFailedConcurrentBuildLeavesNoInvalidIndexButTouchesNoOtherOne() async throws {
+        let db = try await AdvisorDatabase.make("""
+            CREATE TABLE dupes (a int, b int);
+            INSERT INTO dupes SELECT g % 10, g FROM generate_series(1, 100) g;
+            """)
+        // Someone else's failed build, left invalid before ours runs.
+        _ = try? await db.psql("CREATE UNIQUE INDEX CONCURRENTLY someone_elses ON dupes (a)")
+        let invalidSQL = """
+            SELECT coalesce(string_agg(c.relname, ',' ORDER BY c.relname), '') FROM pg_index i
+            JOIN pg_class c ON c.oid = i.indexrelid WHERE NOT i.indisvalid
+            """
+        #expect(try await db.psql(invalidSQL) == "someone_elses")
+        var options = DatabaseSession.Options.applying
+        options.lockTimeout = .seconds(30)
+        let failure = try await DatabaseSession.withSession(db.settings, options: options) { session in
+            do {
+                try await IndexAdvisor.createIndex("CREATE UNIQUE INDEX CONCURRENTLY ON dupes (a, (b % 2));", session: session)
+                return nil as String?
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(failure?.contains("could not create unique index") == true, "\(failure ?? "it succeeded")")
+        #expect(try await db.psql(invalidSQL) == "someone_elses")
+        try await DatabaseSession.withSession(db.settings, options: options) { session in
+            try await IndexAdvisor.createIndex("CREATE INDEX CONCURRENTLY dupes_b_idx ON dupes (b)", session: session)
+        }
+        #expect(try await db.psql("SELECT count(*) FROM pg_indexes WHERE indexname = 'dupes_b_idx'") == "1")
+    }
+
     @Test func applyCreatesTheIndexesAndThePlansUseThem() async throws {
         let db = try await AdvisorDatabase.make(AdvisorFixtures.orders)
         let queries = [

@@ -31,14 +31,13 @@ extension IndexAdvisor {
             var result = AppliedIndex(name: suggestion.name, statement: suggestion.statement, succeeded: false,
                                       seconds: 0, sizeBytes: nil, error: nil)
             do {
-                try await session.execute(String(suggestion.statement.dropLast(suggestion.statement.hasSuffix(";") ? 1 : 0)))
+                try await createIndex(suggestion.statement, session: session)
                 result.succeeded = true
                 result.sizeBytes = try await session.scalar(
                     "SELECT pg_relation_size(c.oid)::int8 AS size FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
                     [suggestion.table.schema, suggestion.name])?.int
             } catch {
                 result.error = QueryPlanner.serverMessage(error)
-                await dropInvalid(suggestion, session: session)
             }
             let elapsed = clock.now - start
             result.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -50,15 +49,31 @@ extension IndexAdvisor {
         return applied
     }
 
-    /// Removes what a failed concurrent build left behind (an invalid index), if anything.
-    private static func dropInvalid(_ suggestion: IndexSuggestion, session: DatabaseSession) async {
-        let invalid = try? await session.scalar("""
-            SELECT count(*) AS n FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = $1 AND c.relname = $2 AND NOT i.indisvalid
-            """, [suggestion.table.schema, suggestion.name])
-        guard (invalid?.int ?? 0) > 0 else { return }
-        let name = "\(SQLIdentifier.quote(suggestion.table.schema)).\(SQLIdentifier.quote(suggestion.name))"
-        try? await session.execute("DROP INDEX CONCURRENTLY IF EXISTS \(name)")
+    /// Runs one `CREATE [UNIQUE] INDEX CONCURRENTLY …` statement (a trailing `;` is dropped) in a session
+    /// that allows writes. A concurrent build that fails leaves an invalid index behind: the one this
+    /// statement left is dropped again before the error is rethrown — not another session's invalid or
+    /// still-building index (those were invalid before the statement ran).
+    public static func createIndex(_ statement: String, session: DatabaseSession) async throws(DatabaseError) {
+        var sql = statement.trimmingCharacters(in: .whitespacesAndNewlines)
+        if sql.hasSuffix(";") { sql.removeLast() }
+        let before = (try? await invalidIndexes(session)) ?? []
+        do {
+            try await session.execute(sql)
+        } catch {
+            for name in ((try? await invalidIndexes(session)) ?? []).subtracting(before) {
+                try? await session.execute("DROP INDEX CONCURRENTLY IF EXISTS \(name)")
+            }
+            throw error
+        }
+    }
+
+    /// Every invalid index in the database, as quoted `schema.name`.
+    private static func invalidIndexes(_ session: DatabaseSession) async throws(DatabaseError) -> Set<String> {
+        let rows = try await session.rows("""
+            SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_index i
+            JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE NOT i.indisvalid
+            """)
+        return Set(rows.compactMap { $0.string("name") })
     }
 }
