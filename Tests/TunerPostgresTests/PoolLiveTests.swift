@@ -30,21 +30,26 @@ import Glibc
             var settings = try ConnectionSettings(url: url)
             settings.sslMode = .disable
             let picture = try await withThrowingTaskGroup(of: Void.self) { group in
+                // Long sleeps, cancelled once observed: on a machine busy enough to take seconds to send them,
+                // short ones could be over before the sampling starts.
                 for connection in busy {
                     group.addTask {
-                        _ = try await connection.query("SELECT pg_sleep(4)", logger: Logger(label: "test")).collect()
+                        _ = try? await connection.query("SELECT pg_sleep(60)", logger: Logger(label: "test")).collect()
                     }
                 }
-                // Let the sleeps start before sampling (a busy machine may take a while to send them), polling
-                // from the observing session itself so that no extra connection is counted.
+                // Let the sleeps start before sampling, polling from the observing session itself so that no
+                // extra connection is counted.
                 let picture = try await DatabaseSession.withSession(settings) { session in
-                    for _ in 0..<100 {
+                    let planted = "datname = 'busy' AND query = 'SELECT pg_sleep(60)'"
+                    for _ in 0..<600 {
                         let active = try await session.scalar(
-                            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'busy' AND query = 'SELECT pg_sleep(4)' AND state = 'active'")?.int
+                            "SELECT count(*) AS n FROM pg_stat_activity WHERE \(planted) AND state = 'active'")?.int
                         if active == 4 { break }
                         try await Task.sleep(for: .milliseconds(50))
                     }
-                    return try await LivePoolPicture.observe(in: session, duration: .seconds(1))
+                    let picture = try await LivePoolPicture.observe(in: session, duration: .seconds(1))
+                    try await session.execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE \(planted)")
+                    return picture
                 }
                 try await group.waitForAll()
                 return picture
