@@ -36,26 +36,9 @@ def start_nginx(work):
     """One worker, keep-alive, a fixed 6-byte body: the same server as loadgen.sh."""
     port = free_port()
     os.makedirs(f"{work}/nginx")
+    template = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "nginx-hello.conf")).read()
     with open(f"{work}/nginx.conf", "w") as conf:
-        conf.write(f"""worker_processes 1;
-pid {work}/nginx.pid;
-error_log {work}/nginx/error.log;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    keepalive_requests 100000000;
-    keepalive_timeout 120s;
-    client_body_temp_path {work}/nginx/body;
-    proxy_temp_path {work}/nginx/proxy;
-    fastcgi_temp_path {work}/nginx/fastcgi;
-    uwsgi_temp_path {work}/nginx/uwsgi;
-    scgi_temp_path {work}/nginx/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{ default_type text/plain; return 200 "hello\\n"; }}
-    }}
-}}
-""")
+        conf.write(template.replace("@WORK@", work).replace("@PORT@", str(port)))
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     subprocess.run([nginx, "-c", f"{work}/nginx.conf", "-p", f"{work}/nginx"], check=True)
     for _ in range(50):

@@ -52,26 +52,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 mkdir -p "$WORK/nginx"
-cat > "$WORK/nginx.conf" <<EOF
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    keepalive_timeout 120s;
-    client_body_temp_path $WORK/nginx/body;
-    proxy_temp_path $WORK/nginx/proxy;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
-    server {
-        listen 127.0.0.1:$PORT;
-        location / { default_type text/plain; return 200 "hello\n"; }
-    }
-}
-EOF
+sed -e "s|@WORK@|$WORK|g" -e "s|@PORT@|$PORT|g" benchmarks/nginx-hello.conf > "$WORK/nginx.conf"
 "$NGINX" -c "$WORK/nginx.conf" -p "$WORK/nginx"
 sleep 0.3
 curl -fsS "http://127.0.0.1:$PORT/" >/dev/null 2>&1 || { wrk -t1 -c1 -d1s "http://127.0.0.1:$PORT/" >/dev/null; }
