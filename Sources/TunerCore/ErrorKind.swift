@@ -17,6 +17,8 @@ public struct ErrorKind: Hashable, Codable, Sendable, CustomStringConvertible {
     public static let reset = ErrorKind("reset")
     /// The bytes received were not a valid HTTP/1.1 response.
     public static let `protocol` = ErrorKind("protocol")
+    /// Open model: not sent because `--max-in-flight` was reached; recorded with the time it had waited.
+    public static let dropped = ErrorKind("dropped")
     /// Anything else (DNS, local resource limits); the run notes say more.
     public static let other = ErrorKind("other")
 

@@ -163,17 +163,21 @@ public struct ScheduleStats: Codable, Sendable {
     public var late: UInt64
     /// Sends not made because the in-flight cap was reached (counted, never silently lost).
     public var dropped: UInt64
+    /// Requests that waited for a free connection until the request timeout (counted as timeouts, their waiting
+    /// time in the latency); absent in results written before it was counted.
+    public var expired: UInt64?
     /// Mean target rate over the measured window, requests/s.
     public var targetRate: Double
     /// Completed requests per second over the measured window.
     public var achievedRate: Double
 
-    public init(planned: UInt64, sent: UInt64, late: UInt64, dropped: UInt64, targetRate: Double,
-                achievedRate: Double) {
+    public init(planned: UInt64, sent: UInt64, late: UInt64, dropped: UInt64, expired: UInt64? = nil,
+                targetRate: Double, achievedRate: Double) {
         self.planned = planned
         self.sent = sent
         self.late = late
         self.dropped = dropped
+        self.expired = expired
         self.targetRate = targetRate
         self.achievedRate = achievedRate
     }

@@ -112,8 +112,9 @@ struct CompiledWorkload: Sendable {
     /// Open model: connection pool size.
     let connections: Int
     let thinkTimeNanos: Int64
-    /// Open model: waiting plus in-flight requests allowed before new ones are dropped.
-    let maxInFlight: Int
+    /// Open model: waiting plus in-flight requests allowed before the oldest waiting one is dropped;
+    /// `nil` (the default) lets requests wait until they are sent or reach the request timeout.
+    let maxInFlight: Int?
     let source: Workload
 
     init(_ workload: Workload, index: Int, requests: [EncodedRequest], warmUp: Duration) throws(LoadError) {
@@ -148,7 +149,7 @@ struct CompiledWorkload: Sendable {
         cumulativeWeights = cumulative
         connections = workload.connections
         thinkTimeNanos = workload.thinkTime.nanoseconds
-        maxInFlight = workload.maxInFlight ?? max(4 * workload.connections, 64)
+        maxInFlight = workload.maxInFlight
         source = workload
     }
 

@@ -38,6 +38,7 @@ public enum LoadSummary {
         if let schedule = result.schedule {
             var line = "schedule: target \(formatNumber(schedule.targetRate)) req/s, achieved \(formatNumber(schedule.achievedRate)) req/s"
             line += " · planned \(schedule.planned), sent \(schedule.sent), late \(schedule.late), dropped \(schedule.dropped)"
+            if let expired = schedule.expired, expired > 0 { line += ", timed out waiting \(expired)" }
             if let lag = result.overall.sendLag { line += " · send lag p99 \(formatMillis(lag.p99))" }
             if let service = result.overall.service { line += " · service time p99 \(formatMillis(service.p99))" }
             lines.append(line)

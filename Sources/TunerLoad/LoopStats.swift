@@ -2,7 +2,7 @@ import TunerCore
 
 /// The error kinds the engine counts, as array slots (a dictionary per request would allocate).
 enum ErrorSlot: Int, CaseIterable, Sendable {
-    case status4xx, status5xx, timeout, connectTimeout, refused, reset, `protocol`, other
+    case status4xx, status5xx, timeout, connectTimeout, refused, reset, `protocol`, dropped, other
 
     var kind: ErrorKind {
         switch self {
@@ -13,6 +13,7 @@ enum ErrorSlot: Int, CaseIterable, Sendable {
         case .refused: .refused
         case .reset: .reset
         case .protocol: .protocol
+        case .dropped: .dropped
         case .other: .other
         }
     }
@@ -84,8 +85,11 @@ struct ScheduleCounters: Sendable {
     var sent: UInt64 = 0
     var late: UInt64 = 0
     var dropped: UInt64 = 0
+    /// Requests that waited for a connection until the request timeout (counted as timeouts).
+    var expired: UInt64 = 0
 
     mutating func add(_ other: ScheduleCounters) {
+        expired += other.expired
         planned += other.planned
         sent += other.sent
         late += other.late

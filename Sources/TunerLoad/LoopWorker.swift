@@ -68,26 +68,29 @@ final class LoopWorker {
     }
 
     /// Records one finished request: into the per-second series always, into the statistics when it
-    /// started after the warm-up. Transport failures carry no latency (there was no response).
+    /// started after the warm-up. Transport failures carry no latency (there was no response); a timeout
+    /// and an open-model drop do: the user waited that long, so it belongs in the percentiles.
     @inline(__always)
     func record(
         name: Int, start: UInt64, sent: UInt64, end: UInt64, status: Int, error: ErrorSlot?, bytes: UInt64,
         isOpen: Bool
     ) {
         let hasResponse = status > 0
+        let hasLatency = hasResponse || error == .timeout || error == .dropped
         let latency = (end &- start) / 1000
         let second = end > epochNanos ? Int((end - epochNanos) / 1_000_000_000) : 0
         if second != current.second { roll(to: second) }
         current.count += 1
         if error != nil { current.errors += 1 }
-        if hasResponse { current.latency.recordClamped(micros: latency) }
+        if hasLatency { current.latency.recordClamped(micros: latency) }
         guard start >= warmUpEndNanos else { return }
         stats.names[name].count += 1
         stats.names[name].bytes += bytes
         if let error { stats.names[name].errors[error.rawValue] += 1 }
+        guard hasLatency else { return }
+        stats.names[name].latency.recordClamped(micros: latency)
         guard hasResponse else { return }
         if status < 600 { stats.names[name].statusCounts[status] += 1 }
-        stats.names[name].latency.recordClamped(micros: latency)
         if isOpen {
             stats.names[name].service?.recordClamped(micros: (end &- sent) / 1000)
             stats.names[name].sendLag?.recordClamped(micros: (sent &- start) / 1000)

@@ -37,7 +37,7 @@ struct ResultBuilder {
         }
         let s = stats.schedule
         return ScheduleStats(
-            planned: s.planned, sent: s.sent, late: s.late, dropped: s.dropped,
+            planned: s.planned, sent: s.sent, late: s.late, dropped: s.dropped, expired: s.expired,
             targetRate: measuredSeconds > 0 ? Double(s.planned) / measuredSeconds : 0,
             achievedRate: measuredSeconds > 0 ? Double(completed) / measuredSeconds : 0)
     }
@@ -57,12 +57,23 @@ struct ResultBuilder {
             rate: open.isEmpty ? nil : open.reduce(0) { $0 + $1.peak },
             durationSeconds: measuredSeconds, warmUpSeconds: plan.warmUpSeconds,
             connectTimeoutSeconds: scenario.connectTimeout.seconds, requestTimeoutSeconds: scenario.requestTimeout.seconds,
-            maxInFlight: open.isEmpty ? nil : plan.workloads.filter { $0.model == .open }.reduce(0) { $0 + $1.maxInFlight },
+            maxInFlight: Self.inFlightCap(of: plan.workloads.filter { $0.model == .open }),
             eventLoops: plan.threads,
             requests: scenario.workloads.flatMap(\.requests).map {
                 .init(name: $0.name, method: $0.method.uppercased(), path: $0.path, weight: $0.weight)
             },
             thresholds: thresholds)
+    }
+
+    /// The open workloads' caps added up; `nil` when any of them lets requests wait without a cap.
+    static func inFlightCap(of open: [CompiledWorkload]) -> Int? {
+        guard !open.isEmpty else { return nil }
+        var total = 0
+        for workload in open {
+            guard let cap = workload.maxInFlight else { return nil }
+            total += cap
+        }
+        return total
     }
 
     private func notes(
@@ -86,8 +97,11 @@ struct ResultBuilder {
         if s.late > 0 {
             notes.append("\(s.late) requests started late because every connection was busy (latency counts from the intended start); more connections would keep the schedule")
         }
+        if s.expired > 0 {
+            notes.append("\(s.expired) requests waited for a free connection for the whole request timeout and count as timeouts (their waiting time is in the latency)")
+        }
         if s.dropped > 0 {
-            notes.append("\(s.dropped) requests were dropped: the in-flight cap was reached — the target cannot keep up with the rate")
+            notes.append("\(s.dropped) requests were dropped unsent: the in-flight cap (--max-in-flight) was reached; each counts as a 'dropped' error with the time it had waited, its shortest possible latency")
         }
         if generator.wasBottleneck {
             notes.append("the load generator was near its CPU limit (\(Int(generator.cpuPercentMean))% of \(generator.cores) cores on average): the numbers understate what the target can do")

@@ -105,6 +105,7 @@ public enum ResultMerger {
         return ScheduleStats(
             planned: parts.reduce(0) { $0 + $1.planned }, sent: parts.reduce(0) { $0 + $1.sent },
             late: parts.reduce(0) { $0 + $1.late }, dropped: parts.reduce(0) { $0 + $1.dropped },
+            expired: parts.contains { $0.expired != nil } ? parts.reduce(0) { $0 + ($1.expired ?? 0) } : nil,
             targetRate: parts.reduce(0) { $0 + $1.targetRate }, achievedRate: parts.reduce(0) { $0 + $1.achievedRate })
     }
 

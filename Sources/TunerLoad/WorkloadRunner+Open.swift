@@ -1,21 +1,34 @@
 import NIOCore
 
 /// The open model: requests start on the schedule's intended times whatever the target does.
-/// A request due while every connection is busy waits (`late`); beyond the in-flight cap it is
-/// `dropped`. Latency counts from the intended time, so waiting shows up in it.
+///
+/// A request due while every connection is busy waits (`late`) and goes out, oldest first, when a
+/// connection frees up; its latency counts from the intended time, so the waiting shows up in it. A
+/// request still waiting when the request timeout has passed since its intended time is a `timeout`
+/// with that waiting time recorded. The waiting requests are not stored: they are the schedule's events
+/// between `nextEvent` and now, so any stall the timeout allows costs no memory. Only a cap the user set
+/// (`--max-in-flight`) drops requests, the oldest first, each recorded with the time it had waited (the
+/// least its latency could have been).
 extension WorkloadRunner {
     func openPool() {
         for slot in slots.indices { connect(slot: slot) }
     }
 
-    /// Issues every request that is due, then sleeps until the next one.
+    /// The timer's entry: sends whatever is due.
     func tick() {
         tickScheduled = false
+        pump(now: NIODeadline.now().uptimeNanoseconds)
+    }
+
+    /// Sends due requests while connections are free, expires (or, with a cap, drops) those that waited
+    /// too long, and sleeps until the next one is due.
+    func pump(now: UInt64) {
         guard !hasEnded, !worker.isAborted else { return }
-        let now = NIODeadline.now().uptimeNanoseconds
         let elapsed = worker.seconds(at: now)
-        while let due = workload.timeline.time(ofEvent: nextEvent, hint: &scheduleHint) {
+        while let due = nextDue {
             if due > elapsed {
+                isBacklogged = false
+                guard !tickScheduled else { return }
                 // Sleep until the next request is due, but at least 50 µs so that a high rate costs
                 // one timer per batch, not one per request.
                 let deadline = max(worker.nanos(atSeconds: due), now + 50_000)
@@ -23,28 +36,66 @@ extension WorkloadRunner {
                 loop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(deadline)) { self.tick() }
                 return
             }
-            issue(intended: worker.nanos(atSeconds: due))
-            nextEvent += Double(share.count)
+            let intended = worker.nanos(atSeconds: due)
+            if now >= intended &+ worker.requestTimeoutNanos {
+                worker.stats.schedule.expired += intended >= worker.warmUpEndNanos ? 1 : 0
+                consumeUnsent(intended: intended, now: now, error: .timeout)
+                continue
+            }
+            if let handler = takeIdleConnection() {
+                send(workload.pickRequest(using: &worker.random), intended: intended, on: handler, isLate: isBacklogged)
+                advance()
+                continue
+            }
+            isBacklogged = true
+            if let cap = inFlightCap { dropBeyond(cap: cap, elapsed: elapsed, now: now) }
+            return  // a connection that frees up, or housekeeping, pumps again
         }
         endWorkload()
     }
 
-    private func issue(intended: UInt64) {
-        let request = workload.pickRequest(using: &worker.random)
-        let isMeasured = intended >= worker.warmUpEndNanos
-        if isMeasured { worker.stats.schedule.planned += 1 }
+    /// A free, usable connection from the idle list.
+    private func takeIdleConnection() -> ConnectionHandler? {
         while let slot = idle.popLast() {
-            if let handler = slots[slot].handler, handler.isUsable, !handler.isBusy {
-                send(request, intended: intended, on: handler)
-                return
-            }
+            if let handler = slots[slot].handler, handler.isUsable, !handler.isBusy { return handler }
         }
+        return nil
+    }
+
+    /// Moves on to this loop's next event of the schedule.
+    private func advance() {
+        nextEvent += Double(share.count)
+        nextDue = workload.timeline.time(ofEvent: nextEvent, hint: &scheduleHint)
+    }
+
+    /// Ends the oldest waiting request without sending it: it timed out, failed with its connection, or
+    /// was dropped; its waiting time is recorded as its latency.
+    func consumeUnsent(intended: UInt64, now: UInt64, error: ErrorSlot) {
+        if intended >= worker.warmUpEndNanos { worker.stats.schedule.planned += 1 }
+        worker.record(
+            name: firstName + workload.pickRequest(using: &worker.random), start: intended, sent: now, end: now,
+            status: 0, error: error, bytes: 0, isOpen: true)
+        advance()
+    }
+
+    /// With a user-set cap: while waiting plus in-flight requests exceed it, the oldest waiting one is dropped.
+    private func dropBeyond(cap: Int, elapsed: Double, now: UInt64) {
         var busy = 0
         for slot in slots where slot.handler?.isBusy == true { busy += 1 }
-        if busy + queue.count < inFlightCap, queue.push(.init(request: request, intended: intended)) {
-            if isMeasured { worker.stats.schedule.late += 1 }
-        } else if isMeasured {
-            worker.stats.schedule.dropped += 1
+        var excess = busy + waitingCount(elapsed: elapsed) - cap
+        while excess > 0, let due = nextDue, due <= elapsed {
+            let intended = worker.nanos(atSeconds: due)
+            if intended >= worker.warmUpEndNanos { worker.stats.schedule.dropped += 1 }
+            consumeUnsent(intended: intended, now: now, error: .dropped)
+            excess -= 1
         }
+    }
+
+    /// This loop's events that are due by `elapsed` and not yet sent or ended.
+    func waitingCount(elapsed: Double) -> Int {
+        let produced = workload.timeline.cumulative(at: elapsed).rounded(.down)
+        let first = Double(share.index + 1)
+        guard produced >= nextEvent, nextEvent >= first else { return 0 }
+        return Int((produced - nextEvent) / Double(share.count)) + 1
     }
 }

@@ -28,14 +28,18 @@ final class WorkloadRunner {
         enum State { case unused, connecting, connected, retrying, retired }
     }
 
-    // Open model: requests due while every connection was busy, oldest first.
-    var queue: RequestQueue
+    // Open model: this loop's events are `share.index + 1`, then every `share.count`-th; `nextEvent` is the
+    // oldest not yet sent or ended, and every event before `now` from there on is waiting for a connection.
     var idle: [Int] = []
     var nextEvent: Double = 0
+    /// When `nextEvent` is due (seconds since time zero); `nil` once the schedule is over.
+    var nextDue: Double?
     var scheduleHint = 0
     var tickScheduled = false
-    /// Open model: this loop's share of the in-flight cap (waiting plus sent).
-    let inFlightCap: Int
+    /// True while due requests wait for a connection: they are sent as connections free up, and count as late.
+    var isBacklogged = false
+    /// Open model: this loop's share of the user's in-flight cap (waiting plus sent); `nil` when none was set.
+    let inFlightCap: Int?
     /// Closed model: how many of this loop's slots should be active now.
     var closedTarget = 0
 
@@ -48,9 +52,9 @@ final class WorkloadRunner {
         let slotCount = isOpen ? Self.portion(of: workload.connections, share: share)
             : Self.portion(of: Int(workload.timeline.segments.map { max($0.from, $0.to) }.max() ?? 0), share: share)
         slots = Array(repeating: Slot(), count: slotCount)
-        inFlightCap = max(Self.portion(of: workload.maxInFlight, share: share), 1)
-        queue = RequestQueue(capacity: isOpen ? inFlightCap : 0)
+        inFlightCap = workload.maxInFlight.map { max(Self.portion(of: $0, share: share), 1) }
         nextEvent = Double(share.index + 1)
+        nextDue = isOpen ? workload.timeline.time(ofEvent: nextEvent, hint: &scheduleHint) : nil
         idle.reserveCapacity(slotCount)
     }
 
@@ -101,8 +105,9 @@ final class WorkloadRunner {
         slots[slot].handler = nil
         let now = NIODeadline.now().uptimeNanoseconds
         if isOpen {
-            if let waiting = queue.pop() {
-                record(request: waiting.request, start: waiting.intended, end: now, error: kind)
+            // The oldest waiting request fails with the connection it was waiting for.
+            if isBacklogged, !hasEnded, let due = nextDue, due <= worker.seconds(at: now) {
+                consumeUnsent(intended: worker.nanos(atSeconds: due), now: now, error: kind)
             }
         } else if !hasEnded && !worker.isAborted {
             // The request this connection was about to send fails with it.
@@ -135,7 +140,7 @@ final class WorkloadRunner {
 
     private func wantsConnection(slot: Int) -> Bool {
         guard !worker.isAborted else { return false }
-        if isOpen { return !hasEnded || !queue.isEmpty }
+        if isOpen { return !hasEnded }
         return !hasEnded && slot < closedTarget
     }
 
@@ -144,12 +149,11 @@ final class WorkloadRunner {
     /// A connection is ready for a request: give it one, park it, or retire it.
     func connectionIsFree(_ handler: ConnectionHandler) {
         if isOpen {
-            if let waiting = queue.pop() {
-                send(waiting.request, intended: waiting.intended, on: handler)
-            } else if hasEnded {
+            if hasEnded {
                 handler.close()
             } else {
                 idle.append(handler.slot)
+                if isBacklogged { pump(now: NIODeadline.now().uptimeNanoseconds) }
             }
         } else {
             closedConnectionIsFree(handler)
@@ -177,22 +181,34 @@ final class WorkloadRunner {
             isOpen: isOpen)
     }
 
-    func send(_ request: Int, intended: UInt64, on handler: ConnectionHandler) {
+    func send(_ request: Int, intended: UInt64, on handler: ConnectionHandler, isLate: Bool = false) {
         handler.send(request: request, start: intended)
-        if isOpen && intended >= worker.warmUpEndNanos { worker.stats.schedule.sent += 1 }
+        if isOpen && intended >= worker.warmUpEndNanos {
+            worker.stats.schedule.planned += 1
+            worker.stats.schedule.sent += 1
+            if isLate { worker.stats.schedule.late += 1 }
+        }
     }
 
     // MARK: timing
 
     /// Periodic work: timeouts, and the closed model's connection count.
+    ///
+    /// The request timeout counts from the request's start: its intended time in the open model (a user
+    /// gives up that long after asking, however much of it was spent waiting for a connection), its send
+    /// in the closed model.
     func housekeeping(now: UInt64) {
         let timeout = worker.requestTimeoutNanos
         for slot in slots.indices {
-            if let handler = slots[slot].handler, handler.isBusy, now &- handler.sentNanos >= timeout {
+            if let handler = slots[slot].handler, handler.isBusy, now &- handler.startNanos >= timeout {
                 handler.timeOut()
             }
         }
-        guard !isOpen else { return }  // the open model's schedule ends itself (see `tick`)
+        guard !isOpen else {
+            // Waiting requests reach their timeout even while no connection frees up.
+            if isBacklogged { pump(now: now) }
+            return  // the open model's schedule ends itself (see `pump`)
+        }
         let elapsed = worker.seconds(at: now)
         if !hasEnded && elapsed >= workload.timeline.totalSeconds {
             endWorkload()
@@ -207,7 +223,7 @@ final class WorkloadRunner {
         for slot in slots.indices {
             switch slots[slot].state {
             case .connected:
-                if let handler = slots[slot].handler, !handler.isBusy, !isOpen || queue.isEmpty { handler.close() }
+                if let handler = slots[slot].handler, !handler.isBusy { handler.close() }
             case .retrying, .unused:
                 slots[slot].state = .retired
             case .connecting, .retired:
@@ -219,13 +235,17 @@ final class WorkloadRunner {
 
     /// True when nothing is waiting or in flight.
     var isDrained: Bool {
-        queue.isEmpty && !slots.contains { $0.handler?.isBusy == true }
+        !slots.contains { $0.handler?.isBusy == true }
     }
 
     /// Closes everything at once (the run was interrupted); returns how many requests were abandoned.
     func abort() -> UInt64 {
-        var abandoned = UInt64(queue.count)
-        queue.removeAll()
+        var abandoned: UInt64 = 0
+        if isOpen && !hasEnded {
+            let waiting = UInt64(waitingCount(elapsed: worker.seconds(at: NIODeadline.now().uptimeNanoseconds)))
+            abandoned += waiting
+            worker.stats.schedule.planned += waiting
+        }
         for slot in slots.indices {
             if let handler = slots[slot].handler {
                 if handler.isBusy { abandoned += 1 }

@@ -45,7 +45,7 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Event loops (threads); default one per core.")
     var threads: Int?
 
-    @Option(help: "Open model: waiting plus in-flight requests beyond this are dropped (default 4 × connections).")
+    @Option(help: "Open model: a cap on waiting plus in-flight requests; beyond it the oldest waiting one is dropped (default: no cap, requests wait until sent or timed out).")
     var maxInFlight: Int?
 
     @Option(help: "A check such as 'p95 < 100ms', 'error_rate < 1%', 'rps > 500', or 'NAME: p99 < 300ms' (repeatable).")

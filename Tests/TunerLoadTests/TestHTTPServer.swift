@@ -5,7 +5,8 @@ import NIOPosix
 
 /// A real HTTP server on 127.0.0.1, port 0, for engine tests. Paths choose the answer:
 /// `/status/503`, `/delay/100` (ms), `/close` (Connection: close), `/chunked`, `/big/1000000`,
-/// anything else `200 hello\n`. A `Misbehaviour` makes the whole server misbehave instead.
+/// `/stall/4000/1000` (the server stalls for the last 1000 ms of every 4000 ms since it started: a request
+/// arriving in a stall is answered when it ends, any other at once), anything else `200 hello\n`. A `Misbehaviour` makes the whole server misbehave instead.
 final class TestHTTPServer: Sendable {
     enum Misbehaviour: Sendable {
         /// Accepts and closes at once.
@@ -17,6 +18,8 @@ final class TestHTTPServer: Sendable {
     }
 
     let port: Int
+    /// Time zero of the `/stall` schedule.
+    let startedAt: NIODeadline
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     private let seen = LockedBox<[String]>([])
@@ -31,6 +34,8 @@ final class TestHTTPServer: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let seen = self.seen
         let bodies = self.bodies
+        let startedAt = NIODeadline.now()
+        self.startedAt = startedAt
         channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -45,7 +50,7 @@ final class TestHTTPServer: Sendable {
                         break
                     case nil:
                         try sync.configureHTTPServerPipeline()
-                        try sync.addHandler(BehaviourHandler(seen: seen, bodies: bodies))
+                        try sync.addHandler(BehaviourHandler(seen: seen, bodies: bodies, startedAt: startedAt))
                     }
                 }
             }
@@ -76,12 +81,14 @@ private final class BehaviourHandler: ChannelInboundHandler {
 
     let seen: LockedBox<[String]>
     let bodies: LockedBox<[Int]>
+    let startedAt: NIODeadline
     private var head: HTTPRequestHead?
     private var bodyLength = 0
 
-    init(seen: LockedBox<[String]>, bodies: LockedBox<[Int]>) {
+    init(seen: LockedBox<[String]>, bodies: LockedBox<[Int]>, startedAt: NIODeadline) {
         self.seen = seen
         self.bodies = bodies
+        self.startedAt = startedAt
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -108,6 +115,15 @@ private final class BehaviourHandler: ChannelInboundHandler {
             respond(context, status: .init(statusCode: code), body: "status \(code)\n")
         case ("delay", let ms?):
             loop.scheduleTask(in: .milliseconds(Int64(ms))) { self.respond(context, status: .ok, body: "late\n") }
+        case ("stall", let period?) where parts.count > 2:
+            let stall = Int64(parts[2]) ?? 0
+            let sinceStart = (NIODeadline.now() - startedAt).nanoseconds / 1_000_000
+            let phase = sinceStart % Int64(period)
+            if phase >= Int64(period) - stall {
+                loop.scheduleTask(in: .milliseconds(Int64(period) - phase)) { self.respond(context, status: .ok, body: "stalled\n") }
+            } else {
+                respond(context, status: .ok, body: "hello\n")
+            }
         case ("close", _):
             respond(context, status: .ok, body: "bye\n", headers: ["Connection": "close"])
         case ("chunked", _):

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import TunerCore
+@testable import TunerLoad
+
+/// The open model against a server that stalls on a known schedule, so that the true latency of every
+/// request follows from its intended start: nothing waiting may fall out of the percentiles.
+@Suite(.serialized) struct OpenModelStallTests {
+    /// The true latency percentile when a quarter of the time is a stall of `stall` seconds: a request
+    /// due `s` before a stall ends waits `s`, uniform over the stall, and the others are answered at once,
+    /// so P(latency > x) = ¼ · (1 − x / stall).
+    static func truth(percentile: Double, stall: Double) -> Double {
+        stall * (1 - (1 - percentile / 100) / 0.25)
+    }
+
+    @Test(arguments: [100.0, 200.0, 300.0])
+    func percentilesFollowTheStallSchedule(rate: Double) async throws {
+        let server = try await TestHTTPServer()
+        // 2 s stalls every 8 s, one whole period: whatever the phase, a quarter of the requests fall in a stall.
+        let result = try await LoadEngine.run(try LoadEngineTests.plan(
+            server.url, model: .open, level: rate, seconds: 8, paths: ["/stall/8000/2000"], connections: 16,
+            timeout: .seconds(5)))
+        try await server.stop()
+        let schedule = try #require(result.schedule)
+        #expect(schedule.dropped == 0)
+        #expect(schedule.late > 0)
+        #expect(result.overall.errors.isEmpty)
+        // Every planned request is in the histogram.
+        #expect(try result.overall.latencyHistogram().totalCount == schedule.planned)
+        #expect(abs(Double(schedule.planned) - rate * 8) <= 2)
+        for percentile in [90.0, 99.0] {
+            let expected = Self.truth(percentile: percentile, stall: 2) * 1000
+            let measured = try #require(result.overall.latency.value(atPercentile: percentile))
+            #expect(abs(measured - expected) <= expected * 0.10,
+                    "p\(Int(percentile)) at \(Int(rate))/s: measured \(measured) ms, the schedule says \(expected) ms")
+        }
+    }
+
+    @Test func aStallLongerThanTheTimeoutGivesTimeoutsAtTheTimeout() async throws {
+        let server = try await TestHTTPServer()
+        // A 2 s stall with a 1 s timeout: requests due in its first second cannot be answered in time.
+        let result = try await LoadEngine.run(try LoadEngineTests.plan(
+            server.url, model: .open, level: 100, seconds: 4, paths: ["/stall/4000/2000"], connections: 8,
+            timeout: .seconds(1), threads: 1))
+        try await server.stop()
+        let schedule = try #require(result.schedule)
+        let timeouts = result.overall.errors["timeout"] ?? 0
+        #expect(schedule.dropped == 0)
+        #expect(timeouts > 70 && timeouts < 140, "\(timeouts) timeouts; about 100 were due in the stall's first second")
+        // The timeouts are in the percentiles at the time Tuner gave up on them: 1 s after their intended start
+        // (the timeout counts from there in the open model), plus its 25 ms check.
+        #expect(try result.overall.latencyHistogram().totalCount == result.overall.count)
+        #expect(result.overall.latency.p99 >= 1000 && result.overall.latency.p99 < 1200)
+    }
+
+    @Test func requestsStillWaitingAtTheTimeoutAreTimeoutsWithTheirWait() async throws {
+        let server = try await TestHTTPServer(misbehaviour: .silent)
+        // One connection to a server that never answers: nearly every request waits for it until its timeout.
+        let result = try await LoadEngine.run(try LoadEngineTests.plan(
+            server.url, model: .open, level: 200, seconds: 2, connections: 1, timeout: .milliseconds(300),
+            threads: 1))
+        try await server.stop()
+        let schedule = try #require(result.schedule)
+        let expired = try #require(schedule.expired)
+        #expect(expired > 200, "\(expired) of \(schedule.planned) expired while waiting")
+        #expect(schedule.planned == schedule.sent + expired)
+        #expect(result.overall.errors["timeout"] == result.overall.count)
+        #expect(result.overall.count == schedule.planned)
+        // Each is recorded with its wait: the 300 ms timeout plus at most the 25 ms check (and a busy machine).
+        #expect(try result.overall.latencyHistogram().totalCount == result.overall.count)
+        #expect(result.overall.latency.min >= 299 && result.overall.latency.p99 < 450)
+        #expect(result.notes.contains { $0.contains("waited for a free connection for the whole request timeout") })
+    }
+
+    @Test func aCapTheUserSetDropsTheOldestWithTheirWait() async throws {
+        let server = try await TestHTTPServer()
+        let result = try await LoadEngine.run(try LoadEngineTests.plan(
+            server.url, model: .open, level: 200, seconds: 4, paths: ["/stall/4000/1000"], connections: 4,
+            maxInFlight: 20, threads: 1))
+        try await server.stop()
+        let schedule = try #require(result.schedule)
+        #expect(schedule.dropped > 100)
+        #expect(result.overall.errors["dropped"] == schedule.dropped)
+        // Dropped requests stay in the percentiles, at the least latency they could have had.
+        #expect(try result.overall.latencyHistogram().totalCount == result.overall.count)
+        #expect(result.overall.count == schedule.planned)
+    }
+}
