@@ -146,6 +146,7 @@ let package = Package(
                 "TunerPostgres", "EmbeddedPostgres", "TunerCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -25,7 +25,9 @@ public struct ByteSize: Hashable, Comparable, Codable, Sendable, CustomStringCon
             throw ParseError("invalid size unit '\(unit)' in '\(text)'; accepted: B, kB, MB, GB, TB")
         }
         guard value > 0 else { throw ParseError("size must be greater than zero, got '\(text)'") }
-        self.bytes = Int64((value * factor).rounded())
+        let bytes = (value * factor).rounded()
+        guard bytes < Double(Int64.max) else { throw ParseError("size '\(text)' is too large") }
+        self.bytes = Int64(bytes)
     }
 
     /// As pgtune renders memory (its `formatValue`): `GB` when whole, else `MB` when whole, else `kB`;

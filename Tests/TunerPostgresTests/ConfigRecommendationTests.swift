@@ -38,8 +38,13 @@ import TunerCore
         let big = ConfigurationRecommendation(try ConfigurationInputs(memory: .gigabytes(512), cpus: 64))
         #expect(big["autovacuum_max_workers"] == "5")
         #expect(big["autovacuum_work_mem"] == "2GB")
-        #expect(big["io_workers"] == "16")
+        #expect(big["io_method"] == "io_uring")
+        #expect(big["io_workers"] == nil)  // io_uring runs no I/O workers
         #expect(big["maintenance_work_mem"] == "8GB")
+        let bigWindows = ConfigurationRecommendation(
+            try ConfigurationInputs(memory: .gigabytes(512), cpus: 64, operatingSystem: .windows))
+        #expect(bigWindows["io_method"] == "worker")
+        #expect(bigWindows["io_workers"] == "16")
     }
 
     @Test(arguments: [10, 11, 12, 13, 14, 15, 16, 17, 18])

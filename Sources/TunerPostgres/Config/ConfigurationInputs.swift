@@ -46,8 +46,8 @@ public struct ConfigurationInputs: Sendable, Equatable {
     public static let cpuRange: ClosedRange<Int> = 1...999_999
     /// pgtune's form wants 512MB; its formulas (and their low-memory warning) work down to this.
     public static let minimumMemory = ByteSize.megabytes(16)
-    /// pgtune's form limit (999999 GB).
-    public static let maximumMemory = ByteSize.gigabytes(999_999)
+    /// pgtune's form limit: 999999 in its largest unit, TB (added to pgtune in April 2026).
+    public static let maximumMemory = ByteSize.gigabytes(999_999 * 1024)
 
     /// Total RAM the server may use (a container's limit, not the host's memory).
     public var memory: ByteSize
@@ -66,7 +66,7 @@ public struct ConfigurationInputs: Sendable, Equatable {
                 databaseType: DatabaseType = .web, postgresVersion: Int = 18,
                 operatingSystem: OperatingSystem = .linux, dataSize: DataSize = .ramTo3x) throws(ParseError) {
         guard memory >= Self.minimumMemory, memory <= Self.maximumMemory else {
-            throw ParseError("memory \(memory.humanDescription) is out of range; accepted: 16MB to 999999GB (e.g. 16GB)")
+            throw ParseError("memory \(memory.humanDescription) is out of range; accepted: 16MB to 999999TB (e.g. 16GB)")
         }
         if let cpus, !Self.cpuRange.contains(cpus) {
             throw ParseError("--cpus \(cpus) is out of range; accepted: 1 to 999999")

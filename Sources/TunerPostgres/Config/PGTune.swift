@@ -1,7 +1,9 @@
 import TunerCore
 
-/// pgtune's formulas (le0pard/pgtune `src/features/configuration/configurationSlice.js`, the 2026 version
-/// with nvme storage and the data-size input), ported one selector per property.
+/// pgtune's formulas (le0pard/pgtune `src/features/configuration/configurationSlice.js` at commit 7caef27,
+/// 2026-07-30: nvme storage, the data-size input, io_workers only beside io_method = worker), ported one
+/// selector per property. `PgtuneParityTests` holds the port to that code: a fixture of pgtune's own output
+/// for 1,900 inputs (`Tests/TunerPostgresTests/Fixtures/pgtune-parity.README.md` says how it is made).
 ///
 /// Memory values are in kB, as pgtune computes them. Each returns `nil` where pgtune leaves the setting out.
 /// Integer division stands for pgtune's `Math.floor` of a positive quotient; `work_mem` keeps pgtune's
@@ -175,9 +177,11 @@ public struct PGTune: Sendable {
         return isWindowsBefore18 ? min(threshold, threshold - Self.kbPerMB) : threshold
     }
 
-    /// A quarter of the CPUs between 3 and 32, only when above PostgreSQL 18's default of 3.
+    /// A quarter of the CPUs between 3 and 32, only when above PostgreSQL 18's default of 3, and only where
+    /// io_method is `worker`: with io_uring (Linux) no I/O worker processes run, so pgtune leaves it out
+    /// (pgtune #142, fixed in 830d3bb).
     public var ioWorkers: Int? {
-        guard version >= 18, let cpus else { return nil }
+        guard version >= 18, let cpus, ioMethod != "io_uring" else { return nil }
         let value = min(32, max(3, cpus / 4))
         return value > 3 ? value : nil
     }
