@@ -114,3 +114,24 @@ struct AdvisorParsingTests {
         #expect(throws: PlanReader.Failure.self) { try PlanReader.read("not json") }
     }
 }
+
+/// pg_stat_statements turns `interval '1 day'` into `interval $2`, which does not parse: the planner casts instead.
+struct TypedPlaceholderTests {
+    @Test(arguments: [
+        ("SELECT 1 FROM t WHERE d > now() - interval $2", "SELECT 1 FROM t WHERE d > now() - CAST($2 AS interval)"),
+        ("SELECT 1 FROM t WHERE d >= date $1 AND d < DATE $2", "SELECT 1 FROM t WHERE d >= CAST($1 AS date) AND d < CAST($2 AS DATE)"),
+        ("SELECT 1 FROM t WHERE d BETWEEN timestamp $1 AND timestamptz $2",
+         "SELECT 1 FROM t WHERE d BETWEEN CAST($1 AS timestamp) AND CAST($2 AS timestamptz)"),
+        ("SELECT 1 FROM t WHERE d > timestamp with time zone $1", "SELECT 1 FROM t WHERE d > CAST($1 AS timestamp with time zone)"),
+        ("SELECT 1 FROM t WHERE d > now() - interval $1 day", "SELECT 1 FROM t WHERE d > now() - CAST($1 AS interval day)"),
+        ("SELECT interval $1 hour to minute, $2", "SELECT CAST($1 AS interval hour to minute), $2"),
+        ("SELECT 1 FROM t WHERE id = uuid $1", "SELECT 1 FROM t WHERE id = CAST($1 AS uuid)"),
+        // Untouched: plain placeholders, a column named like a type, literals and comments.
+        ("SELECT 1 FROM t WHERE a = $1 LIMIT $2", "SELECT 1 FROM t WHERE a = $1 LIMIT $2"),
+        ("SELECT 1 FROM t WHERE t.date = $1", "SELECT 1 FROM t WHERE t.date = $1"),
+        ("SELECT 'date $1', \"date\" $2 /* interval $3 */", "SELECT 'date $1', \"date\" $2 /* interval $3 */"),
+    ])
+    func typedLiteralPlaceholdersBecomeCasts(normalized: String, planned: String) {
+        #expect(SQLText(normalized).castingTypedPlaceholders == planned)
+    }
+}

@@ -32,6 +32,21 @@ import TunerPostgres
         #expect(report.shapes == ["orders(created_at)"])
     }
 
+    /// Statements as pg_stat_statements stores them: each typed literal became `TYPE $n`, which does not parse.
+    @Test(arguments: [
+        "SELECT id FROM orders WHERE created_at >= now() - interval $1 AND created_at < now()",
+        "SELECT id FROM orders WHERE created_at >= date $1 AND created_at < date $2",
+        "SELECT id FROM orders WHERE created_at BETWEEN timestamp $1 AND timestamp $2",
+        "SELECT id FROM orders WHERE created_at >= timestamptz $1 AND created_at < timestamptz $2",
+        "SELECT id FROM orders WHERE created_at >= timestamp with time zone $1 AND created_at < now() - interval $2 day",
+    ])
+    func typedLiteralPlaceholdersArePlannedAndAdvised(statement: String) async throws {
+        let db = try await AdvisorDatabase.make(AdvisorFixtures.orders)
+        let report = try await db.advise([statement])
+        #expect(report.unplanned.isEmpty, "\(report.unplanned)")
+        #expect(report.shapes == ["orders(created_at)"])
+    }
+
     @Test func twoEqualityColumnsGetOneTwoColumnIndex() async throws {
         let db = try await AdvisorDatabase.make(AdvisorFixtures.orders)
         let report = try await db.advise(["SELECT * FROM orders WHERE b = $1 AND a = $2"])

@@ -7,7 +7,8 @@ import Foundation
 /// explained with `plan_cache_mode = force_generic_plan`, so that the placeholders are never
 /// replaced by values. Each statement is prepared once; after hypothetical indexes change,
 /// `DISCARD PLANS` makes the next plans fresh (hypopg sends no invalidation, and a cached plan
-/// would use an index that no longer exists or miss a new one).
+/// would use an index that no longer exists or miss a new one). Typed-literal placeholders
+/// (`interval $2`, `date $1`) are planned as casts of the parameter.
 struct QueryPlanner: Sendable {
     /// Why a statement could not be planned, in the server's words.
     struct Failure: Error, Sendable {
@@ -38,9 +39,11 @@ struct QueryPlanner: Sendable {
     func invalidatePlans() { statements.invalidate() }
 
     /// The statement's estimated plan (never executed).
-    func plan(_ sql: SQLText) async throws(Failure) -> QueryPlan {
+    func plan(_ statement: SQLText) async throws(Failure) -> QueryPlan {
         statements.countPlan()
-        let parameters = sql.parameterCount
+        let parameters = statement.parameterCount
+        // pg_stat_statements leaves `interval $2` where `interval '1 day'` was: planned as a cast instead.
+        let sql = parameters == 0 ? statement : SQLText(statement.castingTypedPlaceholders)
         let json: String
         if parameters == 0 {
             json = try await explain("EXPLAIN (VERBOSE, FORMAT JSON) \(sql.text)")
