@@ -3,6 +3,8 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Synchronization
+import TunerCore
 
 /// One connection to the database under examination, set up the way DESIGN.md asks:
 /// `application_name = tuner`, every transaction read-only unless writes were asked for,
@@ -34,15 +36,19 @@ public final class DatabaseSession: Sendable {
 
     public let settings: ConnectionSettings
     public let options: Options
-    let connection: PostgresConnection
     let logger: Logger
+    private let current: Mutex<PostgresConnection>
+    private let reconnectCount = Mutex(0)
 
     private init(settings: ConnectionSettings, options: Options, connection: PostgresConnection, logger: Logger) {
         self.settings = settings
         self.options = options
-        self.connection = connection
+        self.current = Mutex(connection)
         self.logger = logger
     }
+
+    /// How often the session had to connect again after its connection was lost (a server restart).
+    public var reconnects: Int { reconnectCount.withLock { $0 } }
 
     /// Opens a session, runs `body`, and closes the session whatever happens.
     public static func withSession<T: Sendable>(
@@ -52,10 +58,10 @@ public final class DatabaseSession: Sendable {
         let session = try await connect(settings, options: options)
         do {
             let result = try await body(session)
-            try? await session.connection.close()
+            await session.close()
             return result
         } catch {
-            try? await session.connection.close()
+            await session.close()
             throw error
         }
     }
@@ -66,6 +72,15 @@ public final class DatabaseSession: Sendable {
     {
         var logger = Logger(label: "tuner.postgres")
         logger.logLevel = .critical
+        let connection = try await openConnection(settings, options: options, logger: logger)
+        return DatabaseSession(settings: settings, options: options, connection: connection, logger: logger)
+    }
+
+    /// One connection, set up as the options say; never waits longer than the connect timeout and 5 s more
+    /// (a server that accepts but never answers the startup would otherwise hold Tuner forever).
+    private static func openConnection(_ settings: ConnectionSettings, options: Options, logger: Logger)
+        async throws(DatabaseError) -> PostgresConnection
+    {
         var configuration: PostgresConnection.Configuration
         if settings.isUnixSocket {
             configuration = .init(unixSocketPath: settings.socketPath, username: settings.user,
@@ -96,23 +111,43 @@ public final class DatabaseSession: Sendable {
         configuration.options.additionalStartupParameters = [
             ("application_name", options.applicationName), ("options", startup),
         ]
+        let frozen = configuration
+        let limit = options.connectTimeout + .seconds(5)
         do {
-            let connection = try await PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: logger)
-            return DatabaseSession(settings: settings, options: options, connection: connection, logger: logger)
+            return try await Deadline.run(within: limit) {
+                try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: frozen, id: 1, logger: logger)
+            }
+        } catch is Deadline.Expired {
+            throw DatabaseError(connecting: settings, DeadlineMessage("no answer within \(limit.shortDescription)"))
         } catch {
             throw DatabaseError(connecting: settings, error)
         }
     }
 
-    /// Closes the connection.
+    /// The session's connection, connected again when it was lost (a restarted server closes it).
+    private func liveConnection() async throws(DatabaseError) -> PostgresConnection {
+        let connection = current.withLock { $0 }
+        guard connection.isClosed else { return connection }
+        let fresh = try await Self.openConnection(settings, options: options, logger: logger)
+        current.withLock { $0 = fresh }
+        reconnectCount.withLock { $0 += 1 }
+        return fresh
+    }
+
+    /// Closes the connection (giving up after 2 s on a server that does not answer).
     public func close() async {
-        try? await connection.close()
+        let connection = current.withLock { $0 }
+        _ = try? await Deadline.run(within: .seconds(2), onTimeout: { _ = connection.close() as EventLoopFuture<Void> }) {
+            try await connection.close()
+        }
     }
 
     /// Runs a query and returns its rows with typed access by column name.
     ///
     /// Columns of exotic types (interval, xid, regclass, arrays) should be cast to text or numbers in SQL.
+    /// A lost connection is opened again first; no call waits longer than the statement timeout and 5 s
+    /// more, after which the connection is closed and the call fails.
     public func rows(_ sql: String, _ bindings: [any PostgresEncodable & Sendable] = []) async throws(DatabaseError)
         -> [DatabaseRow]
     {
@@ -124,12 +159,26 @@ public final class DatabaseSession: Sendable {
         }
         // The marker lets every pg_stat_statements reader leave Tuner's own queries out of the workload.
         let query = PostgresQuery(unsafeSQL: Self.marker + sql, binds: binds)
-        do {
+        let connection = try await liveConnection()
+        let logger = self.logger
+        let run: @Sendable () async throws -> [DatabaseRow] = {
             var result: [DatabaseRow] = []
             for try await row in try await connection.query(query, logger: logger) {
                 result.append(DatabaseRow(row))
             }
             return result
+        }
+        do {
+            guard options.statementTimeout > .zero else { return try await run() }
+            let limit = options.statementTimeout + .seconds(5)
+            do {
+                return try await Deadline.run(within: limit, onTimeout: { _ = connection.close() as EventLoopFuture<Void> }, run)
+            } catch is Deadline.Expired {
+                throw DatabaseError(querying: sql, DeadlineMessage(
+                    "no answer from the database within \(limit.shortDescription); the connection was closed"))
+            }
+        } catch let error as DatabaseError {
+            throw error
         } catch {
             throw DatabaseError(querying: sql, error)
         }
@@ -163,4 +212,10 @@ extension Duration {
         let c = components
         return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
     }
+}
+
+/// The reason a call gave up waiting, as `DatabaseError` describes it.
+struct DeadlineMessage: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -78,6 +78,8 @@ public struct RunWorkflow: Sendable {
                                             thresholds: analysisThresholds)
         if Task.isCancelled {
             result.notes.append("interrupted: the database checks and the index advice were skipped")
+        } else if observation.isDatabaseLost {
+            result.notes.append("the database checks and the index advice were skipped: the database could not be reached after the load")
         } else {
             if advisesIndexes { findings += await adviceFindings(session, result: result, notes: &result.notes) }
             if checksDatabase { findings += await doctorFindings(session, notes: &result.notes) }

@@ -1,9 +1,13 @@
 import Foundation
 
 /// Runs an operation and cancels it on Ctrl-C (SIGINT) or SIGTERM, so that it can stop and
-/// return what it has; a second Ctrl-C ends the process at once.
+/// return what it has; a second signal ends the process at once, and so does the first one when the
+/// operation has not stopped within `gracePeriod` (whatever it waits for, the process ends).
 /// Exit code after an interruption: 130, as shells report a process ended by Ctrl-C.
 enum SignalCancellation {
+    /// How long an interrupted operation may take to write what it measured.
+    static let gracePeriod: TimeInterval = 10
+
     static func run<T: Sendable>(
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> (value: T, interrupted: Bool) {
@@ -30,6 +34,11 @@ enum SignalCancellation {
             group.addTask {
                 for await _ in signals {
                     FileHandle.standardError.write(Data("\ninterrupted — stopping and keeping what was measured\n".utf8))
+                    DispatchQueue.global().asyncAfter(deadline: .now() + gracePeriod) {
+                        FileHandle.standardError.write(Data(
+                            "did not stop within \(Int(gracePeriod)) s of the interruption — exiting now\n".utf8))
+                        exit(130)
+                    }
                     return nil
                 }
                 return nil

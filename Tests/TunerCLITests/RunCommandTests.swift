@@ -41,6 +41,32 @@ struct RunCommandTests {
         }
     }
 
+    /// `pg_ctl restart -m fast` in the middle of a run: the run ends on time, writes its files and says that
+    /// the database figures across the restart are left out (it used to hang after the load).
+    @Test func aPostgresRestartMidRunNeitherHangsNorLosesTheResult() async throws {
+        let server = try LoadTestServer()
+        defer { server.stop() }
+        try await EmbeddedCluster.withCluster { cluster in
+            let url = try await cluster.createDatabase("restarted")
+            let out = LoadBinaryRunner.temporaryPath("run-restart")
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let running = Task.detached {
+                try LoadBinaryRunner.run(
+                    ["run", server.url + "/", "--rate", "20", "--duration", "8s", "--db", url, "--out", out, "--quiet",
+                     "--no-check", "--no-advise"],
+                    timeout: .seconds(90))
+            }
+            try await Task.sleep(for: .seconds(3))
+            try await cluster.restart()
+            let run = try await running.value
+            #expect(run.status == 0, "\(run.stderr)")
+            let result = try ResultFile.read("\(out)/result.json")
+            #expect(result.overall.count > 100)
+            #expect(result.notes.contains { $0.contains("PostgreSQL restarted during the run") }, "\(result.notes)")
+            #expect(result.database?.queries.isEmpty == true)
+        }
+    }
+
     @Test func unreachableDatabaseIsOneLineAndNoLoadRuns() throws {
         let server = try LoadTestServer()
         defer { server.stop() }

@@ -13,6 +13,11 @@ public enum RunObserver {
         public var samples: [ActivitySample]
         /// Problems met while observing (a failed sample, pg_stat_statements missing); the run still counts.
         public var notes: [String]
+        /// True when the database could not be read after the load: the deltas are empty, and nothing more
+        /// should be asked of it.
+        public var isDatabaseLost = false
+        /// True when the server restarted during the load: its statistics started again, so the deltas are empty.
+        public var didServerRestart = false
 
         public var seconds: Double { after.takenAt.timeIntervalSince(before.takenAt) }
     }
@@ -25,12 +30,23 @@ public enum RunObserver {
     /// The "before" snapshot is taken when the warm-up ends, so that warm-up traffic is left out of the
     /// deltas just as it is left out of the latency figures; activity is sampled for the whole load, on
     /// a clock that starts with it (the same seconds as the load's series).
+    ///
+    /// The database never stops the load: a lost connection is opened again at the next sample (the
+    /// session reconnects), a server that restarted is noticed by its start time and its figures are left
+    /// out (its statistics started again), and a database unreachable after the load leaves the result
+    /// without database figures, saying so.
     public static func observe<T: Sendable>(
         _ session: DatabaseSession, warmUp: Duration = .zero, interval: Duration = .seconds(1),
         drainLimit: Duration = .seconds(5), during body: @escaping @Sendable () async throws -> T
     ) async throws -> (T, Observation) {
+        var notes: [String] = []
+        func note(_ text: String) { if notes.count < 6 { notes.append(text) } }
         // Without a warm-up the baseline must precede the first request.
-        var before: StatsSnapshot? = warmUp <= .zero ? try await StatsSnapshot.take(session) : nil
+        var before: StatsSnapshot?
+        if warmUp <= .zero {
+            do { before = try await StatsSnapshot.take(session) } catch { note("the baseline snapshot failed: \(error)") }
+        }
+        var baselineTried = warmUp <= .zero
         let started = ContinuousClock.now
         let finished = Mutex(false)
         let load = Task {
@@ -38,47 +54,65 @@ public enum RunObserver {
             return try await body()
         }
         var samples: [ActivitySample] = []
-        var notes: [String] = []
-        do {
-            try await withTaskCancellationHandler {
-                while !finished.withLock({ $0 }) {
-                    let elapsed = ContinuousClock.now - started
-                    if before == nil && elapsed >= warmUp { before = try await StatsSnapshot.take(session) }
-                    do {
-                        samples.append(try await ActivitySample.take(session, second: elapsed.seconds))
-                    } catch {
-                        if notes.count < 3 { notes.append("activity sample at \(Int(elapsed.seconds))s failed: \(error)") }
-                    }
-                    let next = started + interval * (Int((ContinuousClock.now - started) / interval) + 1)
-                    // Sleep in short slices so that the end of the load is noticed quickly.
-                    while !finished.withLock({ $0 }) && ContinuousClock.now < next {
-                        try? await Task.sleep(for: min(.milliseconds(50), next - ContinuousClock.now))
-                    }
+        await withTaskCancellationHandler {
+            while !finished.withLock({ $0 }) {
+                let elapsed = ContinuousClock.now - started
+                if !baselineTried && elapsed >= warmUp {
+                    baselineTried = true
+                    do { before = try await StatsSnapshot.take(session) } catch { note("the baseline snapshot failed: \(error)") }
                 }
-            } onCancel: {
-                load.cancel()
+                do {
+                    samples.append(try await ActivitySample.take(session, second: elapsed.seconds))
+                } catch {
+                    note("activity sample at \(Int(elapsed.seconds))s failed: \(error)")
+                }
+                let next = started + interval * (Int((ContinuousClock.now - started) / interval) + 1)
+                // Sleep in short slices so that the end of the load is noticed quickly.
+                while !finished.withLock({ $0 }) && ContinuousClock.now < next {
+                    try? await Task.sleep(for: min(.milliseconds(50), next - ContinuousClock.now))
+                }
             }
-        } catch {
+        } onCancel: {
             load.cancel()
-            _ = try? await load.value
-            throw error
         }
         let result = try await load.value
         // Statements the service still runs for requests already sent belong to this load: wait (briefly)
         // until the database is quiet, so that a request's queries are not split across the snapshot.
+        // Not after an interruption: the user is waiting for the process to end.
         let quietBy = ContinuousClock.now + drainLimit
-        while ContinuousClock.now < quietBy,
+        while !Task.isCancelled, ContinuousClock.now < quietBy,
               let sample = try? await ActivitySample.take(session, second: (ContinuousClock.now - started).seconds),
               sample.active > 0 {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        // A load shorter than its warm-up still gets a baseline (the deltas are then empty, not wrong).
-        let baseline: StatsSnapshot
-        if let before { baseline = before } else { baseline = try await StatsSnapshot.take(session) }
-        let after = try await StatsSnapshot.take(session)
-        if let missing = after.statementsUnavailable {
-            notes.append("pg_stat_statements could not be read (\(missing)); query figures are missing")
+        var observation = Observation(before: .empty(), after: .empty(), samples: samples, notes: [])
+        do {
+            let after = try await StatsSnapshot.take(session)
+            observation.after = after
+            if let missing = after.statementsUnavailable {
+                note("pg_stat_statements could not be read (\(missing)); query figures are missing")
+            }
+            if let before, before.serverStartedAt != after.serverStartedAt {
+                observation.didServerRestart = true
+                note("PostgreSQL restarted during the run: its statistics started again, so the run's statement,"
+                    + " table, index and cache figures are left out (the activity samples are kept)")
+                observation.before = after
+            } else if let before {
+                observation.before = before
+            } else {
+                // A load shorter than its warm-up, or a baseline that failed: empty deltas, not wrong ones.
+                observation.before = after
+            }
+        } catch {
+            observation.isDatabaseLost = true
+            observation.before = before ?? .empty()
+            observation.after = observation.before
+            note("the database could not be read after the load (\(error)); the run's database figures are missing")
         }
-        return (result, Observation(before: baseline, after: after, samples: samples, notes: notes))
+        if session.reconnects > 0 && !observation.didServerRestart {
+            note("the connection to the database was lost and opened again \(session.reconnects) times during the run")
+        }
+        observation.notes = notes
+        return (result, observation)
     }
 }

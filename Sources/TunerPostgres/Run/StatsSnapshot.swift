@@ -48,6 +48,18 @@ public struct StatsSnapshot: Sendable {
     public var statements: [String: QueryStats]
     /// Why statements could not be read, when they could not.
     public var statementsUnavailable: String?
+    /// When the server started (`pg_postmaster_start_time()`, Unix seconds): statistics do not survive a
+    /// restart, so two snapshots with different start times cannot be subtracted.
+    public var serverStartedAt: Double?
+
+    /// A snapshot with nothing in it, standing in for one that could not be taken (the deltas are then empty).
+    public static func empty(at takenAt: Date = Date()) -> StatsSnapshot {
+        StatsSnapshot(
+            takenAt: takenAt, tables: [:], indexes: [:],
+            database: Database(commits: 0, rollbacks: 0, blocksRead: 0, blocksHit: 0, tempFiles: 0, tempBytes: 0,
+                               deadlocks: 0),
+            statements: [:], statementsUnavailable: nil, serverStartedAt: nil)
+    }
 
     /// Reads every view the run compares.
     public static func take(_ session: DatabaseSession) async throws(DatabaseError) -> StatsSnapshot {
@@ -86,7 +98,8 @@ public struct StatsSnapshot: Sendable {
             unavailable = error.description
         }
         return StatsSnapshot(takenAt: takenAt, tables: tables, indexes: indexes, database: database,
-                             statements: statements, statementsUnavailable: unavailable)
+                             statements: statements, statementsUnavailable: unavailable,
+                             serverStartedAt: db?.double("started"))
     }
 
     static let tablesSQL = """
@@ -108,7 +121,8 @@ public struct StatsSnapshot: Sendable {
         """
 
     static let databaseSQL = """
-        SELECT xact_commit, xact_rollback, blks_read, blks_hit, temp_files, temp_bytes, deadlocks
+        SELECT xact_commit, xact_rollback, blks_read, blks_hit, temp_files, temp_bytes, deadlocks,
+               extract(epoch FROM pg_postmaster_start_time())::float8 AS started
         FROM pg_stat_database WHERE datname = current_database()
         """
 }
