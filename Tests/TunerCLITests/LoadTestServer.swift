@@ -24,6 +24,10 @@ final class LoadTestServer: @unchecked Sendable {
     private let mode: Mode
     private let lock = NSLock()
     private var clients: Set<Int32> = []
+    private var answered = 0
+
+    /// Requests answered so far (a test waits for the load to have begun instead of sleeping a guess).
+    var requestCount: Int { lock.withLock { answered } }
 
     init(_ mode: Mode = .normal) throws {
         self.mode = mode
@@ -86,6 +90,7 @@ final class LoadTestServer: @unchecked Sendable {
             pending += chunk[0..<n]
             while let (path, consumed) = Self.request(in: pending) {
                 pending.removeFirst(consumed)
+                lock.withLock { answered += 1 }
                 guard respond(to: path, on: client) else { return }
             }
         }

@@ -28,11 +28,20 @@ import TunerCore
         // Every planned request is in the histogram.
         #expect(try result.overall.latencyHistogram().totalCount == schedule.planned)
         #expect(abs(Double(schedule.planned) - rate * 8) <= 2)
+        // After each stall the requests that waited drain through the 16 connections, a round trip per 16 of
+        // them: on a quiet machine a few ms, on one shared with the rest of the suite much more. That drain is
+        // real waiting, so the truth is the schedule's figure plus at most the drain at the round-trip time the
+        // engine measured (its median service time: three quarters of the requests are not stalled).
+        let service = try #require(result.overall.service)
+        let rounds = max(rate * 2 - 16, 0) / 16
+        let drain = rounds * max(service.p50, 0.1) * 2
         for percentile in [90.0, 99.0] {
             let expected = Self.truth(percentile: percentile, stall: 2) * 1000
             let measured = try #require(result.overall.latency.value(atPercentile: percentile))
-            #expect(abs(measured - expected) <= expected * 0.10,
-                    "p\(Int(percentile)) at \(Int(rate))/s: measured \(measured) ms, the schedule says \(expected) ms")
+            let message = Comment(rawValue:
+                "p\(Int(percentile)) at \(Int(rate))/s: measured \(measured) ms, the schedule says \(expected) ms (drain allowance \(drain) ms)")
+            #expect(measured >= expected * 0.9, message)
+            #expect(measured <= expected * 1.1 + drain, message)
         }
     }
 
