@@ -22,6 +22,17 @@ public struct ClusterRecord: Codable, Sendable, Equatable {
         return "\(root)/tuner-postgres-\(geteuid()).json"
     }
 
+    /// Where a cluster started with a data directory keeps its own record (`DIR/tuner-cluster.json`), so
+    /// that `stop --data-dir DIR` finds it whatever else was started since.
+    public static func path(inDataDirectory directory: String) -> String {
+        "\(URL(fileURLWithPath: directory).standardizedFileURL.path)/tuner-cluster.json"
+    }
+
+    /// The record of the cluster whose data is in `directory` (what `start --data-dir` was given).
+    public static func read(dataDirectory directory: String) -> ClusterRecord? {
+        read(from: path(inDataDirectory: directory))
+    }
+
     public static func read(from path: String = defaultPath) -> ClusterRecord? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? JSONDecoder().decode(ClusterRecord.self, from: data)

@@ -81,7 +81,7 @@ package enum ProcessRunner {
     }
 
     /// Waits for a child and returns its exit status (128 + signal when it was killed).
-    static func wait(for pid: pid_t) -> Int32 {
+    package static func wait(for pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             if errno != EINTR { return -1 }

@@ -37,6 +37,7 @@ struct PostgresCommand: AsyncParsableCommand {
                 .init(dataDirectory: dataDir, database: database, port: port, outlivesProcess: true))
             cluster.detach()
             try cluster.record.write()
+            if let dataDir { try cluster.record.write(to: ClusterRecord.path(inDataDirectory: dataDir)) }
             FileHandle.standardError.write(Data(
                 "started in \(cluster.startupDuration.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))) — data in \(cluster.baseDirectory)\n".utf8))
             print(cluster.url)
@@ -46,12 +47,15 @@ struct PostgresCommand: AsyncParsableCommand {
     struct Stop: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop the cluster started by 'tuner postgres start'.")
 
+        @Option(help: "The cluster started with this --data-dir (default: the last one started).")
+        var dataDir: String?
+
         func run() async throws {
-            guard let record = ClusterRecord.read() else {
-                throw RuntimeError("no cluster was started with 'tuner postgres start'")
-            }
+            let record = try PostgresCommand.record(dataDirectory: dataDir)
             try record.stop()
-            try? FileManager.default.removeItem(atPath: ClusterRecord.defaultPath)
+            if ClusterRecord.read()?.baseDirectory == record.baseDirectory {
+                try? FileManager.default.removeItem(atPath: ClusterRecord.defaultPath)
+            }
             FileHandle.standardError.write(Data(
                 "stopped\(record.isTemporary ? " and removed \(record.baseDirectory)" : "; data kept in \(record.baseDirectory)")\n".utf8))
         }
@@ -60,9 +64,12 @@ struct PostgresCommand: AsyncParsableCommand {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Say whether the cluster is running, and its URL.")
 
+        @Option(help: "The cluster started with this --data-dir (default: the last one started).")
+        var dataDir: String?
+
         func run() async throws {
-            guard let record = ClusterRecord.read() else {
-                print("not running (no cluster started with 'tuner postgres start')")
+            guard let record = try? PostgresCommand.record(dataDirectory: dataDir) else {
+                print("not running (no cluster started with 'tuner postgres start'\(dataDir.map { " --data-dir \($0)" } ?? ""))")
                 throw ExitCode(3)
             }
             if record.isRunning {
@@ -72,5 +79,19 @@ struct PostgresCommand: AsyncParsableCommand {
                 throw ExitCode(3)
             }
         }
+    }
+
+    /// The record of the cluster `--data-dir` names, else of the last one started.
+    static func record(dataDirectory: String?) throws -> ClusterRecord {
+        if let dataDirectory {
+            guard let record = ClusterRecord.read(dataDirectory: dataDirectory) else {
+                throw RuntimeError("no cluster was started with 'tuner postgres start --data-dir \(dataDirectory)'")
+            }
+            return record
+        }
+        guard let record = ClusterRecord.read() else {
+            throw RuntimeError("no cluster was started with 'tuner postgres start'")
+        }
+        return record
     }
 }

@@ -20,7 +20,7 @@ struct LoadBinaryRunner {
     /// Runs `tuner arguments…`; `interruptAfter` sends SIGINT after that long; `withoutDatabaseEnvironment`
     /// hides the caller's DATABASE_URL and PG* variables so that only `--db` counts.
     static func run(_ arguments: [String], interruptAfter: Duration? = nil, timeout: Duration = .seconds(60),
-                    withoutDatabaseEnvironment: Bool = false) throws -> Outcome {
+                    withoutDatabaseEnvironment: Bool = false, environment extra: [String: String] = [:]) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tuner-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -31,9 +31,12 @@ struct LoadBinaryRunner {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        if withoutDatabaseEnvironment {
+        if withoutDatabaseEnvironment || !extra.isEmpty {
             var environment = ProcessInfo.processInfo.environment
-            for name in databaseVariables { environment.removeValue(forKey: name) }
+            if withoutDatabaseEnvironment {
+                for name in databaseVariables { environment.removeValue(forKey: name) }
+            }
+            environment.merge(extra) { $1 }
             process.environment = environment
         }
         process.standardOutput = try FileHandle(forWritingTo: outURL)
