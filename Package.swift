@@ -166,7 +166,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TunerWorkflowTests",
-            dependencies: ["TunerWorkflow", "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", "EmbeddedPostgres", "DemoShop"],
+            dependencies: [
+                "TunerWorkflow", "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", "EmbeddedPostgres", "DemoShop",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,7 +1,20 @@
+import Foundation
 import TunerCore
 import Yams
 
 extension Scenario {
+    /// Reads a scenario file: the one reader of scenario files (`load`, `run`, `alerts`), errors naming
+    /// the file and line.
+    public init(file path: String) throws(LoadError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw LoadError("cannot read \(path): no such file or not readable")
+        }
+        try self.init(yaml: text, fileName: (path as NSString).lastPathComponent)
+    }
+
     /// Reads a scenario file (DESIGN.md's format). Errors name the file and line:
     /// `shop.yaml:12: unknown key 'weigth' in a request; accepted: name, method, path, headers, body, weight`.
     ///

@@ -38,14 +38,7 @@ public struct ScenarioOverrides: Sendable {
 
     /// Reads a scenario file and applies the overrides.
     public func scenario(file path: String) throws(LoadError) -> Scenario {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw LoadError("cannot read \(path): no such file or not readable")
-        }
-        let scenario = try Scenario(yaml: text, fileName: (path as NSString).lastPathComponent)
-        return apply(to: scenario, reshape: true)
+        apply(to: try Scenario(file: path), reshape: true)
     }
 
     /// Applies the overrides; with `reshape`, `--rate/--connections/--duration/--profile` replace each

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import TunerLoad
 import TunerReport
+import TunerWorkflow
 
 /// `tuner alerts`: Prometheus alerting rules from a scenario's thresholds, plus pool saturation.
 struct AlertsCommand: AsyncParsableCommand {
@@ -92,9 +94,18 @@ struct AlertsCommand: AsyncParsableCommand {
         names.poolInUse = poolInUseMetric
         names.poolSize = poolSizeMetric
         names.poolWaiting = poolWaitingMetric
+        let parsed: AlertScenario
+        do {
+            // The load engine's reader, so that requests are named as `tuner load` names them.
+            let base = URL(fileURLWithPath: scenario).deletingPathExtension().lastPathComponent
+            parsed = try AlertScenario(try Scenario(file: scenario), name: base)
+        } catch let error as LoadError {
+            throw LoadOutcome.usageFailure(error.description)
+        } catch {
+            throw LoadOutcome.usageFailure("\(scenario): \(error)")
+        }
         let yaml: String
         do {
-            let parsed = try AlertScenario.read(scenario)
             yaml = try AlertRules(scenario: parsed, metrics: names, window: window).yaml()
         } catch {
             throw RuntimeError(String(describing: error))

@@ -4,8 +4,8 @@ import Testing
 @Suite struct AlertsCommandTests {
     static let scenario = """
         target: http://127.0.0.1:8080
-        requests:
-          - { name: list, path: "/products?page=1" }
+        scenarios:
+          - { rate: 10, duration: 10s, requests: [{ name: list, path: "/products?page=1" }] }
         thresholds:
           list: ["p95 < 100ms"]
           all: ["error_rate < 1%"]
@@ -38,12 +38,17 @@ import Testing
         let dir = try ReportCLIFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data("thresholds: [unclosed".utf8).write(to: URL(fileURLWithPath: dir + "/bad.yaml"))
+        // A bad scenario is bad input, exit 64, in the same words as `tuner load` (one reader for both).
         let bad = try ReportCLIFixture.run(["alerts", dir + "/bad.yaml"])
-        #expect(bad.status == 1)
-        #expect(bad.stderr.contains("is not valid YAML"))
+        #expect(bad.status == 64)
+        #expect(bad.stderr.hasPrefix("Error: bad.yaml:2: invalid YAML"), "\(bad.stderr)")
         #expect(bad.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1)
+        let load = try ReportCLIFixture.run(["load", dir + "/bad.yaml"])
+        #expect(load.status == 64)
+        #expect(load.stderr == bad.stderr)
         let missing = try ReportCLIFixture.run(["alerts", dir + "/missing.yaml"])
-        #expect(missing.status == 1)
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("cannot read"))
         let window = try ReportCLIFixture.run(["alerts", dir + "/bad.yaml", "--window", "five minutes"])
         #expect(window.status == 64)
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import TunerCore
+import TunerLoad
+import TunerWorkflow
 import Yams
 @testable import TunerReport
 
@@ -24,6 +26,11 @@ import Yams
           ghost: ["p95 < 1s"]
         """
 
+    /// The scenario as `tuner alerts` reads it: the load engine's reader, then what alerts need of it.
+    static func parse(_ yaml: String, name: String, source: String = "scenario") throws -> AlertScenario {
+        try AlertScenario(try Scenario(yaml: yaml, fileName: source), name: name)
+    }
+
     func rules(_ yaml: String) throws -> [[String: Any]] {
         let loaded = try #require(try Yams.load(yaml: yaml) as? [String: Any])
         let groups = try #require(loaded["groups"] as? [[String: Any]])
@@ -32,7 +39,7 @@ import Yams
     }
 
     @Test func thresholdsBecomeValidPrometheusRules() throws {
-        let scenario = try AlertScenario.parse(Self.scenario, name: "shop")
+        let scenario = try Self.parse(Self.scenario, name: "shop")
         let yaml = try AlertRules(scenario: scenario).yaml()
         let rules = try rules(yaml)
         let byName = Dictionary(uniqueKeysWithValues: rules.map { ($0["alert"] as! String, $0) })
@@ -66,8 +73,11 @@ import Yams
         names.requestDuration = "latency_seconds"
         names.routeLabel = "handler"
         names.methodLabel = nil
-        let scenario = try AlertScenario.parse("thresholds: { list: [\"p99 < 250ms\"] }\nrequests: [{ name: list, path: /v1.0/items }]",
-                                               name: "x")
+        let scenario = try Self.parse("""
+            target: http://127.0.0.1:8080
+            scenarios: [{ rate: 1, duration: 1s, requests: [{ name: list, path: /v1.0/items }] }]
+            thresholds: { list: ["p99 < 250ms"] }
+            """, name: "x")
         let rules = try rules(AlertRules(scenario: scenario, metrics: names, window: "1m").yaml())
         #expect(rules.first?["expr"] as? String
             == #"histogram_quantile(0.99, sum by (le) (rate(shop_latency_seconds_bucket{handler=~"/v1\\.0/items"}[1m]))) > 0.25"#)
@@ -84,15 +94,35 @@ import Yams
     }
 
     @Test func badScenariosAreOneLineErrors() {
-        #expect(throws: AlertError.self) { try AlertScenario.parse("thresholds: [oops", name: "x") }
-        #expect(throws: AlertError.self) { try AlertScenario.parse("target: http://x", name: "x") }
-        #expect(throws: AlertError.self) { try AlertScenario.parse("thresholds: { all: [\"p95 <\"] }", name: "x") }
+        let requests = "scenarios: [{ rate: 1, duration: 1s, requests: [{ path: / }] }]\n"
+        #expect(throws: LoadError.self) { try Self.parse("thresholds: [oops", name: "x") }
+        #expect(throws: AlertError.self) { try Self.parse("target: http://x\n" + requests, name: "x") }
+        #expect(throws: LoadError.self) { try Self.parse("target: http://x\n\(requests)thresholds: { all: [\"p95 <\"] }", name: "x") }
         do {
-            _ = try AlertScenario.parse("thresholds: { all: [\"latency < 5\"] }", name: "x", source: "s.yaml")
+            _ = try Self.parse("target: http://x\n\(requests)thresholds: { all: [\"latency < 5\"] }", name: "x", source: "s.yaml")
             Issue.record("expected an error")
         } catch {
-            #expect("\(error)".hasPrefix("s.yaml: bad threshold"))
+            #expect("\(error)".hasPrefix("s.yaml:3: bad threshold"), "\(error)")
             #expect(!"\(error)".contains("\n"))
         }
+    }
+
+    /// A request without a name is `GET /path` in `tuner load`'s results, so a threshold on that name must
+    /// find its route here too (alerts named it by its path alone, and such thresholds never matched).
+    @Test func anUnnamedRequestIsNamedAsTheLoadNamesIt() throws {
+        let scenario = try Self.parse("""
+            target: http://127.0.0.1:8080
+            scenarios: [{ rate: 1, duration: 1s, requests: [{ path: /health }, { method: post, path: /orders }] }]
+            thresholds: { "GET /health": ["p99 < 50ms"], "POST /orders": ["error_rate < 1%"] }
+            """, name: "unnamed")
+        let plan = try LoadPlan(try Scenario(yaml: """
+            target: http://127.0.0.1:8080
+            scenarios: [{ rate: 1, duration: 1s, requests: [{ path: /health }, { method: post, path: /orders }] }]
+            """))
+        #expect(Set(scenario.requests.keys) == Set(plan.scenario.workloads.flatMap(\.requests).map(\.name)))
+        let rules = try rules(AlertRules(scenario: scenario).yaml())
+        let expressions = rules.compactMap { $0["expr"] as? String }
+        #expect(expressions.contains { $0.contains(#"route=~"/health",method="GET""#) && $0.contains("> 0.05") })
+        #expect(expressions.contains { $0.contains(#"route=~"/orders",method="POST",status=~"5..""#) })
     }
 }
