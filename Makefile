@@ -2,7 +2,7 @@
 # and `make test` (every test, against a real PostgreSQL). Both install what is missing.
 
 SWIFT ?= swift
-APT_PACKAGES := postgresql-15 postgresql-contrib postgresql-15-hypopg pgbouncer zlib1g-dev
+APT_PACKAGES := postgresql-15 postgresql-contrib postgresql-15-hypopg pgbouncer zlib1g-dev openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test deps build release clean format

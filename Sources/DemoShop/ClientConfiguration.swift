@@ -14,28 +14,16 @@ extension PostgresClient.Configuration {
         } else {
             configuration = .init(host: settings.host, port: settings.port, username: settings.user,
                                   password: settings.password, database: settings.database,
-                                  tls: try tls(for: settings.sslMode))
+                                  tls: try tls(for: settings))
         }
         configuration.options.additionalStartupParameters = [("application_name", applicationName)]
         configuration.options.connectTimeout = .seconds(5)
         return configuration
     }
 
-    /// `disable`/`allow` connect in clear, `prefer`/`require` use TLS without checking the certificate
-    /// (as libpq does), `verify-*` check it.
-    private static func tls(for mode: ConnectionSettings.SSLMode) throws -> TLS {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        switch mode {
-        case .disable, .allow:
-            return .disable
-        case .prefer:
-            tls.certificateVerification = .none
-            return .prefer(tls)
-        case .require:
-            tls.certificateVerification = .none
-            return .require(tls)
-        case .verifyCA, .verifyFull:
-            return .require(tls)
-        }
+    /// TLS as libpq's `sslmode` and `sslrootcert` say (Tuner's own mapping).
+    private static func tls(for settings: ConnectionSettings) throws -> TLS {
+        guard let (configuration, isRequired) = try DatabaseTLS.configuration(for: settings) else { return .disable }
+        return isRequired ? .require(configuration) : .prefer(configuration)
     }
 }

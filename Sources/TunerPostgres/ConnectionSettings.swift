@@ -11,19 +11,40 @@ public struct ConnectionSettings: Sendable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var sslMode: SSLMode
+    /// The CA certificate(s) the server's certificate must chain to (`sslrootcert`, as libpq): a PEM file, or
+    /// `system` for the system's trust store. `nil`: `~/.postgresql/root.crt` when it exists, else the system's.
+    public var sslRootCert: String?
 
     public enum SSLMode: String, Sendable {
         case disable, allow, prefer, require, verifyCA = "verify-ca", verifyFull = "verify-full"
     }
 
     public init(host: String = "127.0.0.1", port: Int = 5432, user: String, password: String? = nil,
-                database: String, sslMode: SSLMode = .prefer) {
+                database: String, sslMode: SSLMode = .prefer, sslRootCert: String? = nil) {
         self.host = host
         self.port = port
         self.user = user
         self.password = password
         self.database = database
         self.sslMode = sslMode
+        self.sslRootCert = sslRootCert
+    }
+
+    /// How the server's certificate is checked, as libpq does: `verify-full` checks the chain and the host
+    /// name, `verify-ca` the chain only, and `require` the chain only when a root certificate was given
+    /// (libpq's rule); `prefer` and `require` without one encrypt without checking.
+    public var certificateCheck: CertificateCheck {
+        switch sslMode {
+        case .disable, .allow: .none
+        case .prefer: .encryptOnly
+        case .require: sslRootCert == nil ? .encryptOnly : .chain
+        case .verifyCA: .chain
+        case .verifyFull: .chainAndHostName
+        }
+    }
+
+    public enum CertificateCheck: Sendable, Equatable {
+        case none, encryptOnly, chain, chainAndHostName
     }
 
     /// True when `host` names a unix-socket directory.
@@ -42,6 +63,7 @@ public struct ConnectionSettings: Sendable, CustomStringConvertible {
         var query: [String] = []
         if isUnixSocket { query.append("host=\(host)"); query.append("port=\(port)") }
         if sslMode != .prefer { query.append("sslmode=\(sslMode.rawValue)") }
+        if let sslRootCert { query.append("sslrootcert=\(sslRootCert)") }
         if !query.isEmpty { url += "?" + query.joined(separator: "&") }
         return url
     }
@@ -49,7 +71,7 @@ public struct ConnectionSettings: Sendable, CustomStringConvertible {
     public var description: String { redactedURL }
 
     /// Parses `postgres://` / `postgresql://` URLs (percent-encoded parts, `?host=/dir` for sockets,
-    /// `?sslmode=`, `?user=`, `?password=`, `?port=`, `?dbname=`).
+    /// `?sslmode=`, `?sslrootcert=`, `?user=`, `?password=`, `?port=`, `?dbname=`).
     public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws(ConnectionSettingsError)
     {
@@ -103,7 +125,8 @@ public struct ConnectionSettings: Sendable, CustomStringConvertible {
                 user = percentDecode(userInfo)
             }
         }
-        var sslMode = ConnectionSettings.SSLMode.prefer
+        var sslMode = environment["PGSSLMODE"].flatMap(SSLMode.init(rawValue:)) ?? .prefer
+        var sslRootCert = environment["PGSSLROOTCERT"]
         var database = path
         for (key, value) in queryItems {
             switch key {
@@ -120,6 +143,7 @@ public struct ConnectionSettings: Sendable, CustomStringConvertible {
                         "unknown sslmode '\(value)'; accepted: disable, allow, prefer, require, verify-ca, verify-full")
                 }
                 sslMode = mode
+            case "sslrootcert": sslRootCert = value.isEmpty ? nil : value
             case "application_name", "connect_timeout", "options": break
             default: throw ConnectionSettingsError("unsupported URL parameter '\(key)'")
             }
@@ -131,11 +155,12 @@ public struct ConnectionSettings: Sendable, CustomStringConvertible {
             user: resolvedUser,
             password: password ?? environment["PGPASSWORD"],
             database: database.isEmpty ? (environment["PGDATABASE"] ?? resolvedUser) : database,
-            sslMode: sslMode)
+            sslMode: sslMode, sslRootCert: sslRootCert)
         guard (1...65535).contains(self.port) else { throw ConnectionSettingsError("port \(self.port) out of range") }
     }
 
-    /// `--db`, else `DATABASE_URL`, else `PGHOST`/`PGPORT`/`PGUSER`/`PGPASSWORD`/`PGDATABASE`/`PGSSLMODE`.
+    /// `--db`, else `DATABASE_URL`, else `PGHOST`/`PGPORT`/`PGUSER`/`PGPASSWORD`/`PGDATABASE`/`PGSSLMODE`/
+    /// `PGSSLROOTCERT`.
     public static func resolve(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws(ConnectionSettingsError) -> ConnectionSettings
     {
@@ -159,6 +184,7 @@ public struct ConnectionSettings: Sendable, CustomStringConvertible {
             }
             settings.sslMode = parsed
         }
+        settings.sslRootCert = environment["PGSSLROOTCERT"]
         return settings
     }
 }

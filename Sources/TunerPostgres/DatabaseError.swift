@@ -33,6 +33,10 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
                 self.init("the server at \(target) wants a password for user '\(settings.user)'; put it in --db or PGPASSWORD")
                 return
             }
+            if let underlying = psql.underlying, let tls = Self.tlsFailure(underlying, settings: settings) {
+                self.init("cannot connect to \(target): \(tls)")
+                return
+            }
             if psql.code == .connectionError || psql.code == .serverClosedConnection, let underlying = psql.underlying {
                 self.init("cannot connect to \(target): \(Self.describe(underlying)) — is PostgreSQL running? set --db or DATABASE_URL")
                 return
@@ -54,6 +58,26 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
             return
         }
         self.init("query failed (\(head)…): \(error)")
+    }
+
+    /// A failed TLS handshake in one line a user can act on, or `nil` when `error` is something else.
+    static func tlsFailure(_ error: any Error, settings: ConnectionSettings) -> String? {
+        let text = String(describing: error)
+        let roots = settings.sslRootCert.map { "sslrootcert \($0)" } ?? "the system's trust store"
+        if text.contains("failedToValidateHostname") {
+            return "certificate verify failed: the server's certificate is not for '\(settings.host)'"
+                + " (sslmode=verify-full checks the name; verify-ca checks only the chain)"
+        }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "certificate verify failed: the server's certificate does not chain to \(roots)"
+                + " — give the CA that signed it with sslrootcert=FILE"
+        }
+        if text.contains("handshakeFailed") || text.contains("BoringSSL") || text.contains("NIOSSL") {
+            let reason = text.range(of: #"OPENSSL_internal:[A-Z_]+"#, options: .regularExpression)
+                .map { String(text[$0].dropFirst("OPENSSL_internal:".count)) } ?? "the server ended it"
+            return "TLS handshake failed: \(reason)"
+        }
+        return nil
     }
 
     private static func describe(_ error: any Error) -> String {

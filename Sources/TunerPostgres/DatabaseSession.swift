@@ -86,23 +86,9 @@ public final class DatabaseSession: Sendable {
             configuration = .init(unixSocketPath: settings.socketPath, username: settings.user,
                                   password: settings.password, database: settings.database)
         } else {
-            let tls: PostgresConnection.Configuration.TLS
-            switch settings.sslMode {
-            case .disable, .allow: tls = .disable
-            case .prefer, .require, .verifyCA, .verifyFull:
-                var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-                if settings.sslMode == .prefer || settings.sslMode == .require {
-                    tlsConfiguration.certificateVerification = .none
-                }
-                do {
-                    let context = try NIOSSLContext(configuration: tlsConfiguration)
-                    tls = settings.sslMode == .prefer ? .prefer(context) : .require(context)
-                } catch {
-                    throw DatabaseError("cannot set up TLS for \(settings.redactedURL): \(error)")
-                }
-            }
             configuration = .init(host: settings.host, port: settings.port, username: settings.user,
-                                  password: settings.password, database: settings.database, tls: tls)
+                                  password: settings.password, database: settings.database,
+                                  tls: try DatabaseTLS.connectionTLS(for: settings))
         }
         configuration.options.connectTimeout = .milliseconds(options.connectTimeout.milliseconds)
         var startup = "-c statement_timeout=\(options.statementTimeout.milliseconds)"
