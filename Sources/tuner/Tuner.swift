@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TunerCore
 
 /// The `tuner` command: argument parsing and wiring only; the work lives in the libraries.
@@ -24,4 +25,41 @@ struct Tuner: AsyncParsableCommand {
             PostgresCommand.self,
         ]
     )
+
+    /// As ArgumentParser's, except that a usage error a subcommand raises while it runs (no database
+    /// given, say) shows that subcommand's usage, not the top level's `tuner <subcommand>`.
+    static func main() async {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var plain = command
+                try plain.run()
+            }
+        } catch let error as ValidationError {
+            FileHandle.standardError.write(Data(usageFailure(error.message, in: type(of: command)).utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// `Error: …`, then the usage lines of `subcommand`'s help, as ArgumentParser prints them at parse time.
+    static func usageFailure(_ message: String, in subcommand: any ParsableCommand.Type) -> String {
+        let help = helpMessage(for: subcommand, columns: 80).split(separator: "\n", omittingEmptySubsequences: false)
+        var usage: [Substring] = []
+        if let start = help.firstIndex(where: { $0.hasPrefix("USAGE:") }) {
+            usage = Array(help[start...].prefix { !$0.isEmpty })
+            usage[0] = "Usage:" + usage[0].dropFirst("USAGE:".count)
+        }
+        let name = usage.first?.dropFirst("Usage: ".count).split(separator: " ").prefix { !$0.hasPrefix("[") && !$0.hasPrefix("<") }
+            .joined(separator: " ") ?? "tuner"
+        return "Error: \(message)\n" + usage.joined(separator: "\n") + "\n  See '\(name) --help' for more information.\n"
+    }
 }

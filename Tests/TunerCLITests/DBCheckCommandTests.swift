@@ -73,6 +73,18 @@ import Glibc
         #expect(format.status == 64)
     }
 
+    /// A usage error found while the subcommand runs (no database given) shows that subcommand's usage.
+    @Test(arguments: [["db", "check"], ["db", "advise", "--query", "SELECT 1"]])
+    func missingDatabaseShowsTheSubcommandsUsage(arguments: [String]) throws {
+        let run = try DBCheckCLI.run(arguments)
+        #expect(run.status == 64)
+        #expect(run.stderr.hasPrefix("Error: no database given"), "\(run.stderr)")
+        let name = "tuner " + arguments.prefix { !$0.hasPrefix("-") }.joined(separator: " ")
+        #expect(run.stderr.contains("Usage: \(name) "), "\(run.stderr)")
+        #expect(run.stderr.contains("See '\(name) --help'"), "\(run.stderr)")
+        #expect(!run.stderr.contains("tuner <subcommand>"))
+    }
+
     @Test func connectionRefusedIsOneLine() throws {
         let port = try DBCheckCLI.closedPort()
         let refused = try DBCheckCLI.run(["db", "check", "--db", "postgres://app:s3cret-Pa55@127.0.0.1:\(port)/shop"])
