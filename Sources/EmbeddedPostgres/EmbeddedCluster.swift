@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 
 #if canImport(Glibc)
@@ -48,6 +49,9 @@ public final class EmbeddedCluster: Sendable {
     public let isTemporary: Bool
     let serverUser: String?
     let watchdog: WatchdogProcess?
+    /// Held while the cluster stops: the demo's own cleanup and a Ctrl-C handler can both stop it, and two
+    /// removals of one directory at once each fail half-way and leave it behind.
+    private let stopping = Mutex(false)
 
     public var dataDirectory: String { "\(baseDirectory)/data" }
     public var socketDirectory: String { baseDirectory }
@@ -223,26 +227,44 @@ public final class EmbeddedCluster: Sendable {
 
     func stopBlocking() throws {
         CleanupRegistry.shared.unregister(self)
-        defer {
-            watchdog?.dismiss()
-            if isTemporary { try? FileManager.default.removeItem(atPath: baseDirectory) }
-        }
-        guard FileManager.default.fileExists(atPath: "\(dataDirectory)/postmaster.pid") else { return }
-        do {
-            try ProcessRunner.output(of: installation.binary("pg_ctl"),
-                                     ["-D", dataDirectory, "-m", "fast", "-w", "-t", "30", "stop"], runAs: serverUser)
-        } catch {
-            try ProcessRunner.output(of: installation.binary("pg_ctl"),
-                                     ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], runAs: serverUser)
+        try stopping.withLock { isStopped in
+            guard !isStopped else { return }
+            defer {
+                isStopped = true
+                watchdog?.dismiss()
+                if isTemporary { Self.remove(baseDirectory) }
+            }
+            guard FileManager.default.fileExists(atPath: "\(dataDirectory)/postmaster.pid") else { return }
+            do {
+                try ProcessRunner.output(of: installation.binary("pg_ctl"),
+                                         ["-D", dataDirectory, "-m", "fast", "-w", "-t", "30", "stop"], runAs: serverUser)
+            } catch {
+                try ProcessRunner.output(of: installation.binary("pg_ctl"),
+                                         ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], runAs: serverUser)
+            }
         }
     }
 
-    /// Stops at once, without waiting for clients (used from signal handlers).
+    /// Stops at once, without waiting for clients (used from signal handlers); waits for a stop under way.
     func stopImmediately() {
-        _ = try? ProcessRunner.output(of: installation.binary("pg_ctl"),
-                                      ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], runAs: serverUser)
-        watchdog?.dismiss()
-        if isTemporary { try? FileManager.default.removeItem(atPath: baseDirectory) }
+        stopping.withLock { isStopped in
+            guard !isStopped else { return }
+            isStopped = true
+            _ = try? ProcessRunner.output(of: installation.binary("pg_ctl"),
+                                          ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], runAs: serverUser)
+            watchdog?.dismiss()
+            if isTemporary { Self.remove(baseDirectory) }
+        }
+    }
+
+    /// Removes a directory, trying again when something still wrote into it while it was being removed.
+    static func remove(_ directory: String) {
+        for attempt in 0..<5 {
+            guard (try? FileManager.default.removeItem(atPath: directory)) == nil,
+                  FileManager.default.fileExists(atPath: directory)
+            else { return }
+            Thread.sleep(forTimeInterval: 0.05 * Double(attempt + 1))
+        }
     }
 
     @discardableResult
