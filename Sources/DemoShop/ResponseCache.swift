@@ -33,9 +33,14 @@ final class ResponseCache: Sendable {
     /// Past this many entries, expired ones are dropped, then the older half if still too many.
     let capacity: Int
 
-    init(timeToLive: Duration, capacity: Int = 50_000) {
+    /// The time entries expire by (the continuous clock; tests move it by hand).
+    let now: @Sendable () -> ContinuousClock.Instant
+
+    init(timeToLive: Duration, capacity: Int = 50_000,
+         now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.timeToLive = timeToLive
         self.capacity = capacity
+        self.now = now
     }
 
     /// Hits (including callers that joined a running computation) and misses so far.
@@ -58,7 +63,7 @@ final class ResponseCache: Sendable {
             case join(token: Int)
             case compute(token: Int)
         }
-        let now = ContinuousClock.now
+        let now = self.now()
         let plan: Plan = state.withLockedValue { state in
             switch state.entries[key] {
             case .ready(let body, let expires) where expires > now:
@@ -114,12 +119,13 @@ final class ResponseCache: Sendable {
     private func finish(_ key: CacheKey, token: Int, result: Result<ByteBuffer, any Error>)
         -> [CheckedContinuation<ByteBuffer, any Error>]
     {
-        state.withLockedValue { state in
+        let now = self.now()
+        return state.withLockedValue { state in
             let waiters = state.waiters.removeValue(forKey: token) ?? []
             guard case .loading(token) = state.entries[key] else { return waiters }
             if case .success(let body) = result {
-                state.entries[key] = .ready(body, expires: .now + timeToLive)
-                if state.entries.count > capacity { Self.trim(&state, capacity: capacity) }
+                state.entries[key] = .ready(body, expires: now + timeToLive)
+                if state.entries.count > capacity { Self.trim(&state, capacity: capacity, now: now) }
             } else {
                 state.entries[key] = nil
             }
@@ -127,8 +133,7 @@ final class ResponseCache: Sendable {
         }
     }
 
-    private static func trim(_ state: inout State, capacity: Int) {
-        let now = ContinuousClock.now
+    private static func trim(_ state: inout State, capacity: Int, now: ContinuousClock.Instant) {
         state.entries = state.entries.filter { _, entry in
             if case .ready(_, let expires) = entry { return expires > now }
             return true

@@ -191,23 +191,40 @@ import Testing
         let size = mode == .tuned ? 4 : ShopConfiguration.naivePoolSize
         try await ShopTest.withShop(ShopTest.configuration(mode, url: url)) { client in
             #expect(try await ShopTest.integer(openConnections, in: url) == (mode == .tuned ? 4 : 0))
-            // Hold a lock on products so that 8 product reads pile up on the pool.
+            // Hold a lock on products so that 8 product reads pile up on the pool; the lock is held until the
+            // test has seen the pile-up (conditions, not guessed sleeps: the machine may be busy).
+            let holder = "tuner-test-lock-holder"
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await ShopTest.sql("BEGIN; LOCK TABLE products; SELECT pg_sleep(1.5); COMMIT;", in: url)
+                    _ = try? await ShopTest.sql(
+                        "SET application_name = '\(holder)'; BEGIN; LOCK TABLE products; SELECT pg_sleep(60); COMMIT;", in: url)
                 }
-                try await Task.sleep(for: .milliseconds(300))
+                let locked = """
+                    SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                    WHERE c.relname = 'products' AND l.mode = 'AccessExclusiveLock' AND l.granted
+                    """
+                var tries = 0
+                while try await ShopTest.integer(locked, in: url) == 0 && tries < 200 {
+                    tries += 1
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 group.addTask {
                     try await ShopTest.concurrently(8, port: client.port) { index, connection in
                         let response = try await connection.get("/products/\(index + 1)")
                         #expect(response.status == .ok)
                     }
                 }
-                try await Task.sleep(for: .milliseconds(600))
-                let metrics = try await client.get("/metrics").text
+                var metrics = ""
+                for _ in 0..<200 {
+                    metrics = try await client.get("/metrics").text
+                    if ShopTest.metric("demo_shop_db_pool_waiting", in: metrics) == Double(8 - size) { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 #expect(ShopTest.metric(#"demo_shop_db_pool_connections{state="in_use"}"#, in: metrics) == Double(size))
                 #expect(ShopTest.metric("demo_shop_db_pool_waiting", in: metrics) == Double(8 - size))
                 #expect(try await ShopTest.integer(openConnections, in: url) == size, "never more than the pool")
+                try await ShopTest.sql(
+                    "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = '\(holder)'", in: url)
                 try await group.waitForAll()
             }
             let metrics = try await client.get("/metrics").text

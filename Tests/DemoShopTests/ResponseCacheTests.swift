@@ -25,10 +25,13 @@ import Testing
     }
 
     @Test func entriesExpire() async throws {
-        let cache = ResponseCache(timeToLive: .milliseconds(50))
+        // A clock moved by hand: however slow the machine, the entry is fresh until the test says it is not.
+        let clock = NIOLockedValueBox(ContinuousClock.now)
+        let cache = ResponseCache(timeToLive: .seconds(60)) { clock.withLockedValue { $0 } }
         let first = try await cache.value(for: .product(1)) { ByteBuffer(string: "one") }
+        clock.withLockedValue { $0 += .seconds(59) }
         let cached = try await cache.value(for: .product(1)) { ByteBuffer(string: "two") }
-        try await Task.sleep(for: .milliseconds(80))
+        clock.withLockedValue { $0 += .seconds(2) }
         let expired = try await cache.value(for: .product(1)) { ByteBuffer(string: "three") }
         #expect([first, cached, expired].map { String(buffer: $0) } == ["one", "one", "three"])
     }

@@ -70,7 +70,7 @@ struct DemoCommandTests {
         let run = try LoadBinaryRunner.run(
             ["demo", "--scale", "1", "--duration", "30s", "--warm-up", "1s", "--out", LoadBinaryRunner.temporaryPath("demo-int"),
              "--quiet"],
-            interruptAfter: .seconds(12), timeout: .seconds(120))
+            interruptWhen: { $0.contains("baseline:") && $0.contains("listening on") }, timeout: .seconds(120))
         #expect(run.status == 130, "stderr: \(run.stderr.suffix(1500))")
         let (directory, pids) = Self.leftovers(in: run.stderr)
         let cluster = try #require(directory, "the cluster had started: \(run.stderr.prefix(800))")

@@ -17,10 +17,12 @@ struct LoadBinaryRunner {
     /// The variables that name a default database (`tuner db …` and `tuner run` read them).
     static let databaseVariables = ["DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"]
 
-    /// Runs `tuner arguments…`; `interruptAfter` sends SIGINT after that long; `withoutDatabaseEnvironment`
-    /// hides the caller's DATABASE_URL and PG* variables so that only `--db` counts.
-    static func run(_ arguments: [String], interruptAfter: Duration? = nil, timeout: Duration = .seconds(60),
-                    withoutDatabaseEnvironment: Bool = false, environment extra: [String: String] = [:]) throws -> Outcome {
+    /// Runs `tuner arguments…`; `interruptAfter` sends SIGINT after that long, `interruptWhen` once what the
+    /// binary wrote to stderr so far satisfies it; `withoutDatabaseEnvironment` hides the caller's
+    /// DATABASE_URL and PG* variables so that only `--db` counts.
+    static func run(_ arguments: [String], interruptAfter: Duration? = nil, interruptWhen: ((String) -> Bool)? = nil,
+                    timeout: Duration = .seconds(60), withoutDatabaseEnvironment: Bool = false,
+                    environment extra: [String: String] = [:]) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tuner-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -47,6 +49,11 @@ struct LoadBinaryRunner {
         var interrupted = false
         while process.isRunning {
             if let interruptAfter, !interrupted, ContinuousClock.now - started > interruptAfter {
+                process.interrupt()
+                interrupted = true
+            }
+            if let interruptWhen, !interrupted,
+               interruptWhen((try? String(contentsOf: errURL, encoding: .utf8)) ?? "") {
                 process.interrupt()
                 interrupted = true
             }

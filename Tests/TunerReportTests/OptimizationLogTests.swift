@@ -13,7 +13,7 @@ import TunerCore
         #expect(entry.issue.contains("Sequential scans of orders"))
         #expect(entry.evidence.contains { $0.hasPrefix("sequential scans: ") })
         #expect(entry.change.contains("CREATE INDEX CONCURRENTLY orders_customer_id_idx"))
-        #expect(entry.resolved.map(\.id).contains("seq-scan-under-load"))
+        #expect(entry.resolved.map(\.id).contains("seq-scan-during-load"))
         #expect(entry.impact.contains { $0.hasPrefix("all requests p99:") && $0.contains("better") })
         #expect(entry.impact.contains { $0.hasPrefix("product: ") && $0.contains("p95 −") })
         #expect(entry.impact.contains { $0.hasPrefix("database time per request: ") })

@@ -78,7 +78,7 @@ extension SampleResult {
         var out: [Finding] = []
         if shop == .before {
             out.append(Finding(
-                id: "seq-scan-under-load", severity: .critical, object: "public.orders (customer_id)",
+                id: "seq-scan-during-load", severity: .critical, object: "public.orders",
                 title: "Sequential scans of orders on every product request",
                 evidence: [.init("sequential scans", products), .init("rows read", products * 200_000),
                            .init("mean time", 17.8, unit: "ms"), .init("share of database time", 71, unit: "%")],
