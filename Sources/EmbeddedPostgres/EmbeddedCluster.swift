@@ -107,23 +107,26 @@ public final class EmbeddedCluster: Sendable {
     /// When it does not come back, the settings `ALTER SYSTEM` wrote are set aside (postgresql.auto.conf
     /// is renamed) and the server is started without them; the error says so.
     public func restart() async throws {
-        try await ProcessRunner.detached { [self] in
-            let pgCtl = installation.binary("pg_ctl")
-            do {
-                try ProcessRunner.output(of: pgCtl, ["-D", dataDirectory, "-l", logFile, "-m", "fast", "-w", "-t", "60", "restart"],
-                                         runAs: serverUser)
-            } catch {
-                let auto = "\(dataDirectory)/postgresql.auto.conf"
-                let setAside = "\(baseDirectory)/postgresql.auto.conf.rejected"
-                try? FileManager.default.removeItem(atPath: setAside)
-                try? FileManager.default.moveItem(atPath: auto, toPath: setAside)
-                try ProcessRunner.output(of: pgCtl, ["-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "start"],
-                                         runAs: serverUser)
-                let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
-                let reason = log.split(separator: "\n").last(where: { $0.contains("FATAL") }).map(String.init) ?? "\(error)"
-                throw EmbeddedPostgresError(
-                    "PostgreSQL did not restart with the new settings (\(reason)); started again without them (kept in \(setAside))")
-            }
+        try await ProcessRunner.detached { [self] in try restartBlocking() }
+    }
+
+    /// `restart()` on the calling thread (for callers that must not wait for the cooperative pool).
+    package func restartBlocking() throws {
+        let pgCtl = installation.binary("pg_ctl")
+        do {
+            try ProcessRunner.output(of: pgCtl, ["-D", dataDirectory, "-l", logFile, "-m", "fast", "-w", "-t", "60", "restart"],
+                                     runAs: serverUser)
+        } catch {
+            let auto = "\(dataDirectory)/postgresql.auto.conf"
+            let setAside = "\(baseDirectory)/postgresql.auto.conf.rejected"
+            try? FileManager.default.removeItem(atPath: setAside)
+            try? FileManager.default.moveItem(atPath: auto, toPath: setAside)
+            try ProcessRunner.output(of: pgCtl, ["-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "start"],
+                                     runAs: serverUser)
+            let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+            let reason = log.split(separator: "\n").last(where: { $0.contains("FATAL") }).map(String.init) ?? "\(error)"
+            throw EmbeddedPostgresError(
+                "PostgreSQL did not restart with the new settings (\(reason)); started again without them (kept in \(setAside))")
         }
     }
 

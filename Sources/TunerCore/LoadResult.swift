@@ -31,6 +31,8 @@ public struct LoadResult: Codable, Sendable {
     public var database: DatabaseRun?
     /// Findings from the run and the doctor (`tuner run` only).
     public var findings: [Finding]
+    /// The capacity search (`tuner capacity` only): this result is its confirmation window's.
+    public var capacity: CapacityResult?
 
     public init(
         tool: String, startedAt: Date, finishedAt: Date, configuration: RunConfiguration,

@@ -104,7 +104,8 @@ public struct Workload: Sendable {
     public var connections: Int
     /// Closed model: pause between a response and the next request on the same connection.
     public var thinkTime: Duration
-    /// Open model: requests waiting or in flight beyond this are `dropped`; `nil` = 4 × connections.
+    /// Open model: a cap on requests waiting or in flight (the oldest waiting one beyond it is `dropped`);
+    /// `nil`: no cap, a request waits until it is sent or times out.
     public var maxInFlight: Int?
     public var requests: [RequestTemplate]
 

@@ -89,7 +89,7 @@ struct DemoCommand: AsyncParsableCommand {
             let steps = measured.withLock { $0 }
             if !steps.isEmpty {
                 LoadOutput.writeError("the demo stopped after \(steps.count) measured step\(steps.count == 1 ? "" : "s"); writing what was measured\n")
-                try? ReportOutput.write(PerformanceReport(steps: steps), to: out)
+                _ = try? ReportOutput.write(PerformanceReport(steps: steps), to: out)
             }
             throw RuntimeError(Self.describe(error))
         }

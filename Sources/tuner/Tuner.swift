@@ -17,6 +17,7 @@ struct Tuner: AsyncParsableCommand {
             DemoCommand.self,
             LoadCommand.self,
             RunCommand.self,
+            CapacityCommand.self,
             DBCommand.self,
             PoolCommand.self,
             ReportCommand.self,

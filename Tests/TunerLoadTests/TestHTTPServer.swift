@@ -6,7 +6,9 @@ import NIOPosix
 /// A real HTTP server on 127.0.0.1, port 0, for engine tests. Paths choose the answer:
 /// `/status/503`, `/delay/100` (ms), `/close` (Connection: close), `/chunked`, `/big/1000000`,
 /// `/stall/4000/1000` (the server stalls for the last 1000 ms of every 4000 ms since it started: a request
-/// arriving in a stall is answered when it ends, any other at once), anything else `200 hello\n`. A `Misbehaviour` makes the whole server misbehave instead.
+/// arriving in a stall is answered when it ends, any other at once), `/work/40` (holds one of the server's
+/// `slots` for 40 ms, waiting in line when all are taken: capacity slots / 0.04 s requests/s),
+/// `/limit/150` (503 once more than 150 requests arrived in the last second), anything else `200 hello\n`. A `Misbehaviour` makes the whole server misbehave instead.
 final class TestHTTPServer: Sendable {
     enum Misbehaviour: Sendable {
         /// Accepts and closes at once.
@@ -30,8 +32,9 @@ final class TestHTTPServer: Sendable {
     /// Body lengths of the requests received so far.
     var bodyLengths: [Int] { bodies.withLockedValue { $0 } }
 
-    init(misbehaviour: Misbehaviour? = nil) async throws {
+    init(misbehaviour: Misbehaviour? = nil, slots: Int = 4) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let service = ServiceModel(slots: slots)
         let seen = self.seen
         let bodies = self.bodies
         let startedAt = NIODeadline.now()
@@ -50,7 +53,7 @@ final class TestHTTPServer: Sendable {
                         break
                     case nil:
                         try sync.configureHTTPServerPipeline()
-                        try sync.addHandler(BehaviourHandler(seen: seen, bodies: bodies, startedAt: startedAt))
+                        try sync.addHandler(BehaviourHandler(seen: seen, bodies: bodies, startedAt: startedAt, service: service))
                     }
                 }
             }
@@ -82,13 +85,15 @@ private final class BehaviourHandler: ChannelInboundHandler {
     let seen: LockedBox<[String]>
     let bodies: LockedBox<[Int]>
     let startedAt: NIODeadline
+    let service: ServiceModel
     private var head: HTTPRequestHead?
     private var bodyLength = 0
 
-    init(seen: LockedBox<[String]>, bodies: LockedBox<[Int]>, startedAt: NIODeadline) {
+    init(seen: LockedBox<[String]>, bodies: LockedBox<[Int]>, startedAt: NIODeadline, service: ServiceModel) {
         self.seen = seen
         self.bodies = bodies
         self.startedAt = startedAt
+        self.service = service
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -121,6 +126,20 @@ private final class BehaviourHandler: ChannelInboundHandler {
             let phase = sinceStart % Int64(period)
             if phase >= Int64(period) - stall {
                 loop.scheduleTask(in: .milliseconds(Int64(period) - phase)) { self.respond(context, status: .ok, body: "stalled\n") }
+            } else {
+                respond(context, status: .ok, body: "hello\n")
+            }
+        case ("work", let ms?):
+            // Runs on the server's only event loop, like the slots' bookkeeping.
+            service.acquire {
+                loop.scheduleTask(in: .milliseconds(Int64(ms))) {
+                    self.respond(context, status: .ok, body: "worked\n")
+                    self.service.release()
+                }
+            }
+        case ("limit", let perSecond?):
+            if service.arrival() > perSecond {
+                respond(context, status: .serviceUnavailable, body: "over the limit\n")
             } else {
                 respond(context, status: .ok, body: "hello\n")
             }
@@ -163,6 +182,48 @@ private final class BehaviourHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             if close { context.close(promise: nil) }
         }
+    }
+}
+
+/// A service of known capacity: `slots` requests at once, the rest in line (first come, first served), and
+/// an arrival counter over the last second. Touched only on the server's single event loop.
+final class ServiceModel: @unchecked Sendable {
+    // @unchecked: every use is on the server's one event loop thread.
+    let slots: Int
+    private var busy = 0
+    private var line: [() -> Void] = []
+    private var arrivals: [NIODeadline] = []
+    private var oldest = 0
+
+    init(slots: Int) { self.slots = slots }
+
+    func acquire(_ start: @escaping () -> Void) {
+        if busy < slots {
+            busy += 1
+            start()
+        } else {
+            line.append(start)
+        }
+    }
+
+    func release() {
+        if line.isEmpty {
+            busy -= 1
+        } else {
+            line.removeFirst()()
+        }
+    }
+
+    /// Records an arrival and returns how many arrived in the last second, this one included.
+    func arrival() -> Int {
+        let now = NIODeadline.now()
+        arrivals.append(now)
+        while oldest < arrivals.count, now - arrivals[oldest] > .seconds(1) { oldest += 1 }
+        if oldest > 10_000 {
+            arrivals.removeFirst(oldest)
+            oldest = 0
+        }
+        return arrivals.count - oldest
     }
 }
 

@@ -1,0 +1,198 @@
+import Foundation
+import TunerCore
+
+/// The breaking-point search: the highest open-model rate at which every SLO holds.
+///
+/// A first estimate (a short closed-model probe, or `start`), geometric steps up until a step fails,
+/// bisection between the last passing and the first failing rate until they are within `precision`,
+/// then a longer confirmation window at the rate found, stepping down while it fails. Each step is a
+/// run of its own, with its own uncounted warm-up. The search never reports the load generator's limit
+/// as the service's capacity: when the generator runs out of CPU it stops and says so.
+public struct CapacitySearch: Sendable {
+    public struct Options: Sendable {
+        /// The first rate to try; `nil` runs a closed-model probe and starts at half of what it achieved.
+        public var start: Double?
+        /// Never offer more than this (requests/s).
+        public var maximum: Double?
+        /// Bisection stops when the failing rate is within this fraction above the passing one.
+        public var precision = 0.05
+        /// The factor of each geometric step up (and down, while the first steps fail).
+        public var growth = 1.5
+        public var stepDuration: Duration = .seconds(10)
+        public var stepWarmUp: Duration = .seconds(2)
+        public var confirmDuration: Duration = .seconds(30)
+        public var probeDuration: Duration = .seconds(3)
+        /// A step fails when fewer than this share of the offered requests completed in its window.
+        public var minimumAchievedShare = 0.97
+        /// A step fails when more than this share of its sends went out late (waiting for a connection).
+        public var maximumLateShare = 0.10
+        /// Below this rate the search gives up (nothing passes).
+        public var minimumRate = 0.5
+        /// Steps at most (a search that does not converge still ends).
+        public var maximumSteps = 40
+
+        public init() {}
+    }
+
+    /// What a step measured, and the verdict.
+    public struct Measured: Sendable {
+        public var step: CapacityStep
+        public var result: LoadResult
+    }
+
+    public var options: Options
+    /// The SLO each step is judged by.
+    public var slo: [Threshold]
+    /// Runs one step: the load at `rate` (open model) for the given window, or the closed-model probe
+    /// when `rate` is `nil`.
+    public var measure: @Sendable (_ rate: Double?, _ duration: Duration, _ warmUp: Duration) async throws -> LoadResult
+    /// Called after every step (progress for the user).
+    public var stepFinished: @Sendable (CapacityStep) -> Void = { _ in }
+
+    public init(
+        options: Options, slo: [Threshold],
+        measure: @escaping @Sendable (_ rate: Double?, _ duration: Duration, _ warmUp: Duration) async throws -> LoadResult
+    ) {
+        self.options = options
+        self.slo = slo
+        self.measure = measure
+    }
+
+    /// What the search found, the result of its confirmation window (else of its last step), whether it
+    /// was interrupted, and the error that ended it early (a target that cannot be reached), if one did.
+    public struct Outcome: Sendable {
+        public var capacity: CapacityResult
+        public var result: LoadResult?
+        public var wasInterrupted: Bool
+        public var error: (any Error)?
+    }
+
+    /// Runs the search. Cancellation, and a step that cannot be measured, end it with what was found so far.
+    public func run() async -> Outcome {
+        let began = ContinuousClock.now
+        var state = State()
+        var failure: (any Error)?
+        do {
+            try await search(&state)
+        } catch is CancellationError {
+            state.interrupted = true
+        } catch {
+            failure = error
+        }
+        if Task.isCancelled { state.interrupted = true }
+        let capacity = state.capacity(slo: slo, options: options, seconds: (ContinuousClock.now - began).seconds)
+        return Outcome(capacity: capacity, result: state.confirmation ?? state.lastResult, wasInterrupted: state.interrupted,
+                       error: failure)
+    }
+
+    /// The search's bookkeeping.
+    struct State {
+        var steps: [CapacityStep] = []
+        var passing: Double?
+        var failing: (rate: Double, reason: String)?
+        var confirmed: Double?
+        var confirmation: LoadResult?
+        var lastResult: LoadResult?
+        var limitedByGenerator = false
+        var reachedMaximum = false
+        var interrupted = false
+
+        func capacity(slo: [Threshold], options: Options, seconds: Double) -> CapacityResult {
+            let rate = confirmed ?? (interrupted || limitedByGenerator ? passing : nil)
+            return CapacityResult(
+                maxSustainableRate: rate, isLowerBound: reachedMaximum || limitedByGenerator,
+                firstFailingRate: failing?.rate, failureReason: failing?.reason, limitedByGenerator: limitedByGenerator,
+                slo: slo.map { $0.scope == "all" ? $0.expression : "\($0.scope): \($0.expression)" }, steps: steps,
+                kneeRate: LatencyKnee.rate(steps), scalability: ScalabilityFitter.fit(steps), sizing: nil,
+                searchSeconds: seconds)
+        }
+    }
+
+    private func search(_ state: inout State) async throws {
+        var rate: Double
+        if let start = options.start {
+            rate = start
+        } else {
+            let probe = try await step(nil, options.probeDuration, phase: .probe, &state)
+            rate = max(probe.step.achievedRate / 2, options.minimumRate)
+        }
+        if let maximum = options.maximum { rate = min(rate, maximum) }
+        // Climb (or, while the first rates fail, descend) geometrically to bracket the capacity.
+        while state.steps.count < options.maximumSteps {
+            try Task.checkCancellation()
+            let measured = try await step(rate, options.stepDuration, phase: .search, &state)
+            if state.limitedByGenerator { return }
+            if measured.step.passed {
+                state.passing = max(state.passing ?? 0, rate)
+                if state.failing != nil { break }
+                if let maximum = options.maximum, rate >= maximum {
+                    state.reachedMaximum = true
+                    break
+                }
+                rate = options.maximum.map { min(rate * options.growth, $0) } ?? rate * options.growth
+            } else {
+                if state.failing.map({ rate < $0.rate }) ?? true { state.failing = (rate, measured.step.reason ?? "failed") }
+                if state.passing != nil { break }
+                rate /= options.growth
+                guard rate >= options.minimumRate else { return }
+            }
+        }
+        // Bisect until the failing rate is within the precision above the passing one.
+        while let low = state.passing, let high = state.failing?.rate, high > low * (1 + options.precision),
+              state.steps.count < options.maximumSteps {
+            try Task.checkCancellation()
+            let middle = (low * high).squareRoot()
+            let measured = try await step(middle, options.stepDuration, phase: .search, &state)
+            if state.limitedByGenerator { return }
+            if measured.step.passed {
+                state.passing = middle
+            } else {
+                state.failing = (middle, measured.step.reason ?? "failed")
+            }
+        }
+        // Confirm with a longer window, stepping down by the precision while it fails.
+        guard var candidate = state.passing else { return }
+        while candidate >= options.minimumRate && state.steps.count < options.maximumSteps + 5 {
+            try Task.checkCancellation()
+            let measured = try await step(candidate, options.confirmDuration, phase: .confirm, &state)
+            if state.limitedByGenerator { return }
+            if measured.step.passed {
+                state.confirmed = candidate
+                state.confirmation = measured.result
+                return
+            }
+            if state.failing.map({ candidate < $0.rate }) ?? true {
+                state.failing = (candidate, measured.step.reason ?? "failed")
+            }
+            candidate *= 1 - options.precision
+            state.passing = candidate
+        }
+    }
+
+    /// Measures one step, judges it and records it.
+    @discardableResult
+    private func step(_ rate: Double?, _ duration: Duration, phase: CapacityStep.Phase, _ state: inout State)
+        async throws -> Measured
+    {
+        let warmUp = phase == .probe ? Duration.seconds(1) : options.stepWarmUp
+        let result = try await measure(rate, duration, warmUp)
+        // An interrupted step is not judged: its window is cut short.
+        if result.notes.contains(where: { $0.hasPrefix("interrupted") }) { throw CancellationError() }
+        state.lastResult = result
+        let verdict = StepVerdict(result: result, offeredRate: rate, slo: slo, options: options)
+        let step = CapacityStep(
+            phase: phase, offeredRate: rate ?? verdict.achievedRate, achievedRate: verdict.achievedRate,
+            p50: result.overall.latency.p50, p95: result.overall.latency.p95, p99: result.overall.latency.p99,
+            mean: result.overall.latency.mean, requests: result.overall.count, errors: result.overall.errorCount,
+            passed: phase == .probe || verdict.reason == nil, reason: verdict.reason,
+            measuredSeconds: result.configuration.durationSeconds, generatorCPUPercent: result.generator.cpuPercentMean)
+        state.steps.append(step)
+        // The probe only estimates where to start; a step at a given rate that runs out of CPU ends the search.
+        if phase != .probe && result.generator.wasBottleneck {
+            state.limitedByGenerator = true
+            state.failing = nil
+        }
+        stepFinished(step)
+        return Measured(step: step, result: result)
+    }
+}

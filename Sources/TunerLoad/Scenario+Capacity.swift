@@ -1,0 +1,44 @@
+import TunerCore
+
+extension Scenario {
+    /// One step of a capacity search: every workload in the open model at its share of `rate`, constant
+    /// for `duration` after `warmUp`, judged by `slo` (the scenario's own thresholds are replaced).
+    ///
+    /// Open workloads share the rate as their peak rates do; closed ones count as one share each.
+    public func atRate(_ rate: Double, duration: Duration, warmUp: Duration, slo: [Threshold]) -> Scenario {
+        let weights = workloads.map { $0.model == .open ? max($0.peak, 1e-9) : 1 }
+        let total = weights.reduce(0, +)
+        var scenario = self
+        scenario.thresholds = slo
+        scenario.warmUp = warmUp
+        scenario.profile = nil
+        scenario.workloads = zip(workloads, weights).map { workload, weight in
+            var workload = workload
+            let share = rate * weight / total
+            workload.model = .open
+            workload.start = share
+            workload.stages = [Stage(duration: duration, target: share)]
+            return workload
+        }
+        return scenario
+    }
+
+    /// The capacity search's first estimate: every workload in the closed model with its connections
+    /// (an open workload's pool), as fast as the service answers, for `duration`.
+    public func closedProbe(duration: Duration, warmUp: Duration) -> Scenario {
+        var scenario = self
+        scenario.thresholds = []
+        scenario.warmUp = warmUp
+        scenario.profile = nil
+        scenario.workloads = workloads.map { workload in
+            var workload = workload
+            let connections = Double(workload.model == .open ? workload.connections : Int(workload.peak.rounded()))
+            workload.model = .closed
+            workload.start = max(connections, 1)
+            workload.stages = [Stage(duration: duration, target: max(connections, 1))]
+            workload.thinkTime = .zero
+            return workload
+        }
+        return scenario
+    }
+}

@@ -1,0 +1,40 @@
+import TunerCore
+
+/// Whether one capacity step held, and if not the first reason: an SLO, the achieved rate falling
+/// behind, dropped requests, or too many late sends.
+struct StepVerdict {
+    let achievedRate: Double
+    let reason: String?
+
+    init(result: LoadResult, offeredRate: Double?, slo: [Threshold], options: CapacitySearch.Options) {
+        let seconds = result.configuration.durationSeconds
+        achievedRate = result.schedule?.achievedRate ?? (seconds > 0 ? Double(result.overall.count) / seconds : 0)
+        guard let offered = offeredRate else {
+            reason = nil
+            return
+        }
+        var reasons: [String] = []
+        for outcome in Threshold.evaluate(slo, overall: result.overall, requests: result.requests) where !outcome.passed {
+            let scope = outcome.threshold.scope == "all" ? "" : "\(outcome.threshold.scope): "
+            reasons.append("SLO \(scope)\(outcome.threshold.expression) failed (measured \(outcome.measuredDescription))")
+        }
+        if achievedRate < offered * options.minimumAchievedShare {
+            reasons.append("achieved \(Self.rate(achievedRate)) req/s, \(Int((achievedRate / offered * 100).rounded()))% of the offered \(Self.rate(offered))")
+        }
+        if let schedule = result.schedule {
+            if schedule.dropped > 0 { reasons.append("\(schedule.dropped) requests dropped") }
+            let lateShare = schedule.planned > 0 ? Double(schedule.late) / Double(schedule.planned) : 0
+            if lateShare > options.maximumLateShare {
+                reasons.append("\(Int((lateShare * 100).rounded()))% of the sends were late (every connection busy)")
+            }
+        }
+        if result.overall.count == 0 { reasons.append("no request completed") }
+        reason = reasons.first
+    }
+
+    /// Whole numbers without decimals, others to one decimal: `90`, `12.5`.
+    static func rate(_ value: Double) -> String {
+        let tenths = (value * 10).rounded() / 10
+        return value >= 100 || tenths == tenths.rounded() ? String(Int(value.rounded())) : String(tenths)
+    }
+}

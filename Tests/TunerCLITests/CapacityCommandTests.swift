@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import TunerCore
+
+/// `tuner capacity` as a user runs it: the binary against a real local server.
+@Suite(.serialized) struct CapacityCommandTests {
+    @Test func writesTheCapacitySectionAndHonoursMinCapacity() throws {
+        let server = try LoadTestServer()
+        defer { server.stop() }
+        let json = LoadBinaryRunner.temporaryPath("capacity.json")
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        // The local server takes far more than 40 req/s: the search climbs to --max and says it is a lower bound.
+        let run = try LoadBinaryRunner.run(
+            ["capacity", server.url + "/", "--slo", "p99 < 500ms", "--slo", "error_rate < 1%", "--start", "10", "--max", "40",
+             "--step-duration", "1s", "--step-warm-up", "0s", "--confirm", "1s", "--json", json, "--target-rate", "1000",
+             "--min-capacity", "30"],
+            timeout: .seconds(120))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("maximum sustainable rate: at least 40 req/s at the SLO (p99 < 500ms, error_rate < 1%)"),
+                "\(run.stdout)")
+        #expect(run.stdout.contains("for 1,000 req/s: 36 instances like this one"), "\(run.stdout)")
+        #expect(run.stderr.contains("search  10 req/s"))
+        let result = try ResultFile.read(json)
+        let capacity = try #require(result.capacity)
+        #expect(capacity.maxSustainableRate == 40)
+        #expect(capacity.isLowerBound)
+        #expect(capacity.steps.map(\.offeredRate) == [10, 15, 22.5, 33.75, 40, 40])
+        #expect(capacity.steps.last?.phase == .confirm)
+        #expect(result.configuration.rate == 40, "the file is the confirmation window's result")
+
+        let tooLow = try LoadBinaryRunner.run(
+            ["capacity", server.url + "/", "--slo", "p99 < 500ms", "--start", "10", "--max", "10", "--step-duration", "1s",
+             "--step-warm-up", "0s", "--confirm", "1s", "--min-capacity", "50", "--quiet"],
+            timeout: .seconds(60))
+        #expect(tooLow.status == 99, "\(tooLow.stderr)")
+        #expect(tooLow.stderr.contains("capacity below --min-capacity 50 req/s"))
+    }
+
+    @Test(arguments: [
+        (["capacity", "http://127.0.0.1:9/"], "no SLO"),
+        (["capacity", "http://127.0.0.1:9/", "--slo", "p99 <"], "bad threshold"),
+        (["capacity", "http://127.0.0.1:9/", "--slo", "p99 < 1s", "--precision", "150%"], "--precision"),
+        (["capacity", "http://127.0.0.1:9/", "--slo", "p99 < 1s", "--start=-3"], "--start must be greater than 0"),
+    ])
+    func badInputIsOneLineAndExit64(arguments: [String], expected: String) throws {
+        let run = try LoadBinaryRunner.run(arguments)
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(run.stderr.contains(expected), "\(run.stderr)")
+    }
+
+    @Test func aTargetThatIsDownIsOneLineAndExit1() throws {
+        let run = try LoadBinaryRunner.run(
+            ["capacity", "http://127.0.0.1:1/", "--slo", "p99 < 1s", "--start", "5", "--step-duration", "1s", "--quiet"],
+            timeout: .seconds(60))
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("Error: cannot connect to"), "\(run.stderr)")
+        #expect(run.stdout.contains("no rate held the SLO"))
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+import TunerCore
+@testable import TunerLoad
+
+/// The breaking-point search: against model services whose capacity is known exactly (fast, every branch),
+/// and against real local servers whose capacity is known by construction.
+@Suite struct CapacitySearchTests {
+    /// A result as a step at `offered` requests/s would measure it: `achieved` completed per second over
+    /// 10 s, every latency `millis`, `errors` of them 503s.
+    static func result(offered: Double, achieved: Double, millis: Double, errors: UInt64 = 0,
+                       generatorBusy: Bool = false) -> LoadResult {
+        var stats = NameStats(isOpen: true)
+        let count = UInt64((achieved * 10).rounded())
+        for _ in 0..<count { stats.latency.recordClamped(micros: UInt64(millis * 1000)) }
+        stats.count = count
+        stats.errors[ErrorSlot.status5xx.rawValue] = min(errors, count)
+        let request = stats.requestStats(name: "home", durationSeconds: 10)
+        var overall = request
+        overall.name = "all"
+        let configuration = RunConfiguration(
+            target: "http://127.0.0.1:1", model: "open", stages: [], connections: 64, rate: offered, durationSeconds: 10,
+            warmUpSeconds: 2, connectTimeoutSeconds: 5, requestTimeoutSeconds: 10, eventLoops: 2,
+            requests: [.init(name: "home", method: "GET", path: "/", weight: 1)], thresholds: [:])
+        let planned = UInt64((offered * 10).rounded())
+        return LoadResult(
+            tool: "tuner test", startedAt: Date(), finishedAt: Date(), configuration: configuration, overall: overall,
+            requests: [request], series: [],
+            schedule: ScheduleStats(planned: planned, sent: planned, late: 0, dropped: 0, targetRate: offered,
+                                    achievedRate: achieved),
+            generator: GeneratorStats(cpuPercentMean: generatorBusy ? 99 : 10, cpuPercentMax: generatorBusy ? 100 : 20,
+                                      cores: 2, maxResidentBytes: nil, wasBottleneck: generatorBusy),
+            thresholds: [])
+    }
+
+    /// A service that takes `capacity` requests/s at 20 ms and, offered more, completes only `capacity` of
+    /// them at 800 ms (its queue grows).
+    static func service(capacity: Double, generatorLimit: Double = .infinity) -> @Sendable (Double?, Duration, Duration) async throws -> LoadResult {
+        { rate, _, _ in
+            let offered = rate ?? capacity * 1.1  // the closed probe gets a little more than the capacity through
+            let isOver = offered > capacity
+            return result(offered: offered, achieved: min(offered, capacity), millis: isOver ? 800 : 20,
+                          generatorBusy: offered > generatorLimit)
+        }
+    }
+
+    static let slo = [try! Threshold(scope: "all", parsing: "p99 < 200ms")]
+
+    static func fastOptions() -> CapacitySearch.Options {
+        var options = CapacitySearch.Options()
+        options.stepDuration = .seconds(1)
+        options.confirmDuration = .seconds(1)
+        return options
+    }
+
+    @Test(arguments: [37.0, 200.0, 1234.0, 25_000.0])
+    func findsAKnownCapacityWithinThePrecision(capacity: Double) async throws {
+        let outcome = await CapacitySearch(options: Self.fastOptions(), slo: Self.slo, measure: Self.service(capacity: capacity)).run()
+        let found = try #require(outcome.capacity.maxSustainableRate)
+        #expect(found <= capacity && found >= capacity / 1.05, "found \(found) for \(capacity)")
+        #expect(!outcome.capacity.isLowerBound && !outcome.capacity.limitedByGenerator)
+        let failing = try #require(outcome.capacity.firstFailingRate)
+        #expect(failing > capacity && failing <= found * 1.05 + 1e-9)
+        #expect(outcome.capacity.failureReason?.contains("SLO p99 < 200ms failed") == true)
+        #expect(outcome.capacity.steps.first?.phase == .probe)
+        #expect(outcome.capacity.steps.last?.phase == .confirm && outcome.capacity.steps.last?.passed == true)
+        #expect(outcome.capacity.steps.count < 25)
+        #expect(outcome.result != nil && outcome.error == nil && !outcome.wasInterrupted)
+    }
+
+    @Test func aStartAboveTheCapacityStepsDown() async throws {
+        var options = Self.fastOptions()
+        options.start = 5_000
+        let outcome = await CapacitySearch(options: options, slo: Self.slo, measure: Self.service(capacity: 300)).run()
+        let found = try #require(outcome.capacity.maxSustainableRate)
+        #expect(found <= 300 && found >= 300 / 1.05)
+        #expect(!outcome.capacity.steps.contains { $0.phase == .probe })
+    }
+
+    @Test func theMaximumMakesALowerBound() async throws {
+        var options = Self.fastOptions()
+        options.maximum = 150
+        let outcome = await CapacitySearch(options: options, slo: Self.slo, measure: Self.service(capacity: 1_000)).run()
+        #expect(outcome.capacity.maxSustainableRate == 150)
+        #expect(outcome.capacity.isLowerBound)
+        #expect(outcome.capacity.steps.allSatisfy { $0.offeredRate <= 150 || $0.phase == .probe })
+    }
+
+    @Test func aGeneratorOutOfCPUIsNeverTheServicesCapacity() async throws {
+        let outcome = await CapacitySearch(
+            options: Self.fastOptions(), slo: Self.slo, measure: Self.service(capacity: 1_000, generatorLimit: 400)).run()
+        #expect(outcome.capacity.limitedByGenerator)
+        #expect(outcome.capacity.isLowerBound)
+        #expect(outcome.capacity.firstFailingRate == nil, "a generator limit is not the service failing")
+        #expect((outcome.capacity.maxSustainableRate ?? 0) <= 400)
+        #expect(outcome.capacity.steps.allSatisfy { $0.phase != .confirm })
+    }
+
+    @Test func nothingPassingIsNoCapacity() async throws {
+        var options = Self.fastOptions()
+        options.start = 10
+        options.minimumRate = 1
+        let outcome = await CapacitySearch(options: options, slo: Self.slo, measure: Self.service(capacity: 0.1)).run()
+        #expect(outcome.capacity.maxSustainableRate == nil)
+        #expect(outcome.capacity.firstFailingRate != nil)
+    }
+
+    @Test func errorsAndAFallingBehindRateFailAStep() {
+        let options = CapacitySearch.Options()
+        let errors = StepVerdict(result: Self.result(offered: 100, achieved: 100, millis: 5, errors: 50),
+                                 offeredRate: 100, slo: [try! Threshold(scope: "all", parsing: "error_rate < 1%")], options: options)
+        #expect(errors.reason?.hasPrefix("SLO error_rate < 1% failed") == true)
+        let behind = StepVerdict(result: Self.result(offered: 100, achieved: 90, millis: 5), offeredRate: 100, slo: [],
+                                 options: options)
+        #expect(behind.reason == "achieved 90 req/s, 90% of the offered 100")
+        let fine = StepVerdict(result: Self.result(offered: 100, achieved: 98, millis: 5), offeredRate: 100, slo: Self.slo,
+                               options: options)
+        #expect(fine.reason == nil)
+    }
+
+    @Test func cancellationEndsWithWhatWasFound() async throws {
+        let task = Task {
+            await CapacitySearch(options: Self.fastOptions(), slo: Self.slo) { rate, _, _ in
+                if let rate, rate > 100 { try await Task.sleep(for: .seconds(60)) }
+                return Self.result(offered: rate ?? 110, achieved: min(rate ?? 110, 100), millis: 20)
+            }.run()
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let outcome = await task.value
+        #expect(outcome.wasInterrupted)
+        #expect(outcome.capacity.maxSustainableRate != nil, "the last passing rate is reported")
+    }
+
+    // MARK: the latency curve and the scalability fit
+
+    @Test func theUniversalScalabilityLawIsRecovered() throws {
+        let (lambda, sigma, kappa) = (100.0, 0.05, 0.002)
+        let steps = [1.0, 2, 4, 8, 12, 16, 24, 32].map { n -> CapacityStep in
+            let x = ScalabilityFitter.throughput(n, lambda: lambda, sigma: sigma, kappa: kappa)
+            return CapacityStep(phase: .search, offeredRate: x, achievedRate: x, p50: 0, p95: 0, p99: 0, mean: n / x * 1000,
+                                requests: 1000, errors: 0, passed: true, reason: nil, measuredSeconds: 10,
+                                generatorCPUPercent: 1)
+        }
+        let fit = try #require(ScalabilityFitter.fit(steps))
+        #expect(abs(fit.lambda - lambda) / lambda < 0.01)
+        #expect(abs(fit.sigma - sigma) < 0.005 && abs(fit.kappa - kappa) < 0.0002)
+        #expect(fit.rSquared > 0.999 && fit.isGood)
+        let peak = try #require(fit.peakConcurrency)
+        #expect(abs(peak - ((1 - sigma) / kappa).squareRoot()) < 0.5)
+    }
+
+    @Test func theKneeIsWhereLatencyDoubles() {
+        func step(_ rate: Double, p95: Double, passed: Bool = true) -> CapacityStep {
+            CapacityStep(phase: .search, offeredRate: rate, achievedRate: rate, p50: p95 / 2, p95: p95, p99: p95, mean: p95 / 2,
+                         requests: 100, errors: 0, passed: passed, reason: nil, measuredSeconds: 10, generatorCPUPercent: 1)
+        }
+        let steps = [step(100, p95: 10), step(150, p95: 12), step(225, p95: 19), step(337, p95: 45), step(280, p95: 25)]
+        #expect(LatencyKnee.rate(steps) == 225)
+    }
+
+    // MARK: real servers whose capacity is known by construction
+
+    /// 8 requests at once, 40 ms each: 200 requests/s; at the SLO p99 < 100 ms the answer is just under 200.
+    @Test func findsTheCapacityOfASlotLimitedServer() async throws {
+        let server = try await TestHTTPServer(slots: 8)
+        let outcome = try await Self.search(server.url + "/work/40", slo: ["p99 < 100ms"])
+        try await server.stop()
+        let found = try #require(outcome.capacity.maxSustainableRate, "\(outcome.capacity.steps)")
+        #expect(found >= 170 && found <= 210, "found \(found) req/s; the truth is 200 (-15%..+5%)")
+        #expect(outcome.capacity.firstFailingRate.map { $0 > found } == true)
+        #expect(outcome.result?.capacity == nil, "the command, not the search, attaches the section")
+    }
+
+    /// Answers 503 once more than 150 requests arrived in the last second: the error SLO finds 150.
+    @Test func findsTheRateAboveWhichAServerFails() async throws {
+        let server = try await TestHTTPServer()
+        let outcome = try await Self.search(server.url + "/limit/150", slo: ["error_rate < 1%"])
+        try await server.stop()
+        let found = try #require(outcome.capacity.maxSustainableRate, "\(outcome.capacity.steps)")
+        #expect(found >= 127.5 && found <= 157.5, "found \(found) req/s; the truth is 150 (-15%..+5%)")
+        #expect(outcome.capacity.failureReason?.contains("error_rate") == true, "\(outcome.capacity.failureReason ?? "")")
+    }
+
+    static func search(_ url: String, slo: [String]) async throws -> CapacitySearch.Outcome {
+        let base = try ScenarioOverrides().scenario(url: url)
+        let thresholds = try slo.map { try Threshold(scope: "all", parsing: $0) }
+        var options = CapacitySearch.Options()
+        options.stepDuration = .seconds(2)
+        options.stepWarmUp = .milliseconds(500)
+        options.confirmDuration = .seconds(4)
+        options.probeDuration = .seconds(2)
+        return await CapacitySearch(options: options, slo: thresholds) { rate, duration, warmUp in
+            let scenario = rate.map { base.atRate($0, duration: duration, warmUp: warmUp, slo: thresholds) }
+                ?? base.closedProbe(duration: duration, warmUp: warmUp)
+            return try await LoadEngine.run(try LoadPlan(scenario))
+        }.run()
+    }
+}
