@@ -31,15 +31,11 @@ struct CapacityCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "An http:// URL, or a scenario file (YAML).")
-    var target: String
+    @OptionGroup var request: RequestOptions
 
     @Option(name: .long, help: ArgumentHelp("An SLO every step must hold (repeatable); default: the scenario's thresholds.",
                                             valueName: "EXPR"))
     var slo: [String] = []
-
-    @Option(name: [.customShort("c"), .long], help: "The connection pool (default 64, or the scenario's).")
-    var connections: Int?
 
     @Option(help: ArgumentHelp("The first rate to try (requests/s); default: half of what a closed-model probe achieves.",
                                valueName: "RATE"))
@@ -69,21 +65,6 @@ struct CapacityCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Capacity kept free on each instance when sizing for --target-rate.", valueName: "PERCENT"))
     var headroom = "30%"
 
-    @Option(name: .customShort("H"), help: "A header for every request, 'Name: value' (repeatable).")
-    var header: [String] = []
-
-    @Option(name: [.customShort("m"), .long], help: "HTTP method for a URL target (default GET).")
-    var method: String = "GET"
-
-    @Option(name: [.customShort("d"), .customLong("data")], help: "Request body for a URL target.")
-    var data: String?
-
-    @Option(help: "Request timeout (default 10s).")
-    var timeout: String?
-
-    @Option(help: "Event loops (threads); default one per core.")
-    var threads: Int?
-
     @Option(help: "Write the confirmation window's result with the 'capacity' section here ('-' for stdout).")
     var json: String?
 
@@ -91,12 +72,10 @@ struct CapacityCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let connections, connections < 1 { throw ValidationError("--connections must be at least 1") }
         if let start, !(start > 0) { throw ValidationError("--start must be greater than 0") }
         if let max, !(max > 0) { throw ValidationError("--max must be greater than 0") }
         if let minCapacity, !(minCapacity > 0) { throw ValidationError("--min-capacity must be greater than 0") }
         if let targetRate, !(targetRate > 0) { throw ValidationError("--target-rate must be greater than 0") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() async throws {
@@ -134,21 +113,15 @@ struct CapacityCommand: AsyncParsableCommand {
 
     /// The scenario every step is cut from, and the SLO: --slo, else the scenario's thresholds.
     private func makeScenario() throws -> (Scenario, [Threshold]) {
-        var overrides = ScenarioOverrides()
-        overrides.connections = connections
-        overrides.headers = try header.map { try HeaderField(parsing: $0) }
-        overrides.threads = threads
         do {
-            overrides.requestTimeout = try timeout.map { try Duration(parsing: $0) }
+            var overrides = ScenarioOverrides()
+            try request.fill(&overrides)
+            overrides.connections = nil  // not a closed-model level here: the pool, set below
             let slo = try slo.map { try LoadOutcome.parseThreshold($0) }
-            let scenario: Scenario
-            if target.lowercased().hasPrefix("http://") || target.lowercased().hasPrefix("https://") {
-                scenario = try overrides.scenario(url: target, method: method, body: data)
-            } else {
-                guard FileManager.default.fileExists(atPath: target) else {
-                    throw LoadError("'\(target)' is neither an http:// URL nor an existing scenario file")
-                }
-                scenario = try overrides.apply(to: Scenario(file: target), reshape: false)
+            var scenario = try request.scenario(overrides)
+            // Each step sets its own rate: -c is the pool every workload draws from.
+            if let connections = request.connections {
+                for index in scenario.workloads.indices { scenario.workloads[index].connections = connections }
             }
             let thresholds = slo.isEmpty ? scenario.thresholds : slo
             guard !thresholds.isEmpty else {

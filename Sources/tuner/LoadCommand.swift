@@ -10,8 +10,8 @@ struct LoadCommand: AsyncParsableCommand {
         discussion: """
             Closed model (default): --connections N connections each send a request, wait for the response, \
             send the next. Open model: --rate R requests/s start on a fixed schedule whether or not earlier ones \
-            finished; latency counts from each request's intended start (coordinated-omission free), and requests \
-            that could not start on time are reported as late or dropped.
+            finished; latency counts from each request's intended start (coordinated-omission free); a request \
+            due while every connection is busy waits (late) until it is sent or its timeout passes (a timeout).
 
             Examples:
               tuner load http://127.0.0.1:8080/products -c 32 --duration 30s --threshold "p95 < 100ms"

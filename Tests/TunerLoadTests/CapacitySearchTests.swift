@@ -161,13 +161,15 @@ import TunerCore
 
     // MARK: real servers whose capacity is known by construction
 
-    /// 8 requests at once, 40 ms each: 200 requests/s; at the SLO p99 < 100 ms the answer is just under 200.
+    /// 8 requests at once, 40 ms each: 200 requests/s. Above it the line grows without end, so the achieved
+    /// rate falls behind and latency climbs; below it every request takes 40 ms. The SLO leaves room for the
+    /// scheduling hiccups of a machine shared with the rest of the suite (a p99 of 100 ms did not).
     @Test func findsTheCapacityOfASlotLimitedServer() async throws {
         let server = try await TestHTTPServer(slots: 8)
-        let outcome = try await Self.search(server.url + "/work/40", slo: ["p99 < 100ms"])
+        let outcome = try await Self.search(server.url + "/work/40", slo: ["p99 < 1s"])
         try await server.stop()
-        let found = try #require(outcome.capacity.maxSustainableRate, "\(outcome.capacity.steps)")
-        #expect(found >= 170 && found <= 210, "found \(found) req/s; the truth is 200 (-15%..+5%)")
+        let found = try #require(outcome.capacity.maxSustainableRate, "\(Self.describe(outcome))")
+        #expect(found >= 170 && found <= 210, "found \(found) req/s; the truth is 200 (-15%..+5%): \(Self.describe(outcome))")
         #expect(outcome.capacity.firstFailingRate.map { $0 > found } == true)
         #expect(outcome.result?.capacity == nil, "the command, not the search, attaches the section")
     }
@@ -177,9 +179,16 @@ import TunerCore
         let server = try await TestHTTPServer()
         let outcome = try await Self.search(server.url + "/limit/150", slo: ["error_rate < 1%"])
         try await server.stop()
-        let found = try #require(outcome.capacity.maxSustainableRate, "\(outcome.capacity.steps)")
-        #expect(found >= 127.5 && found <= 157.5, "found \(found) req/s; the truth is 150 (-15%..+5%)")
+        let found = try #require(outcome.capacity.maxSustainableRate, "\(Self.describe(outcome))")
+        #expect(found >= 127.5 && found <= 157.5, "found \(found) req/s; the truth is 150 (-15%..+5%): \(Self.describe(outcome))")
         #expect(outcome.capacity.failureReason?.contains("error_rate") == true, "\(outcome.capacity.failureReason ?? "")")
+    }
+
+    /// Every step in one line, for a failure message.
+    static func describe(_ outcome: CapacitySearch.Outcome) -> String {
+        outcome.capacity.steps.map { step in
+            "\(step.phase.rawValue) \(Int(step.offeredRate)) → \(Int(step.achievedRate)) p99 \(Int(step.p99))ms \(step.reason ?? "pass")"
+        }.joined(separator: "; ")
     }
 
     static func search(_ url: String, slo: [String]) async throws -> CapacitySearch.Outcome {

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import TunerCore
+import TunerLoad
+
+/// What to send and where, shared by `load`, `run` and `capacity`: the target (URL or scenario file), the
+/// connections, headers, a URL target's method and body, timeouts and threads.
+struct RequestOptions: ParsableArguments {
+    @Argument(help: "An http:// URL, or a scenario file (YAML).")
+    var target: String
+
+    @Option(name: [.customShort("c"), .long], help: "Connections (closed model), or the connection pool (open model). Default 64.")
+    var connections: Int?
+
+    @Option(name: .customShort("H"), help: "A header for every request, 'Name: value' (repeatable).")
+    var header: [String] = []
+
+    @Option(name: [.customShort("m"), .long], help: "HTTP method for a URL target (default GET).")
+    var method: String = "GET"
+
+    @Option(name: [.customShort("d"), .customLong("data")], help: "Request body for a URL target.")
+    var data: String?
+
+    @Option(help: "Request timeout: no complete response after this long counts as 'timeout' (default 10s).")
+    var timeout: String?
+
+    @Option(help: "Connect timeout (default 5s).")
+    var connectTimeout: String?
+
+    @Option(help: "Event loops (threads); default one per core.")
+    var threads: Int?
+
+    /// True when the target is a URL rather than a scenario file.
+    var isURL: Bool { target.lowercased().hasPrefix("http://") || target.lowercased().hasPrefix("https://") }
+
+    /// These options into `overrides`.
+    func fill(_ overrides: inout ScenarioOverrides) throws {
+        overrides.connections = connections
+        overrides.requestTimeout = try timeout.map { try Self.duration($0, option: "--timeout") }
+        overrides.connectTimeout = try connectTimeout.map { try Self.duration($0, option: "--connect-timeout") }
+        overrides.headers = try header.map { try HeaderField(parsing: $0) }
+        overrides.threads = threads
+    }
+
+    /// The scenario the target names, with `overrides` applied (`reshape` as `ScenarioOverrides.apply`).
+    func scenario(_ overrides: ScenarioOverrides) throws -> Scenario {
+        if isURL { return try overrides.scenario(url: target, method: method, body: data) }
+        guard FileManager.default.fileExists(atPath: target) else {
+            throw LoadError("'\(target)' is neither an http:// URL nor an existing scenario file")
+        }
+        if data != nil || method != "GET" {
+            throw LoadError("-m and -d apply to a URL target; a scenario file sets method and body per request")
+        }
+        return try overrides.scenario(file: target)
+    }
+
+    static func duration(_ text: String, option: String) throws(LoadError) -> Duration {
+        do {
+            return try Duration(parsing: text)
+        } catch {
+            throw LoadError("\(option): \(error.description)")
+        }
+    }
+
+    func validate() throws {
+        if let connections, connections < 1 { throw ValidationError("--connections must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+}
