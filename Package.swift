@@ -175,6 +175,7 @@ let package = Package(
         .testTarget(
             name: "TunerCLITests",
             dependencies: ["EmbeddedPostgres", "TunerCore"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

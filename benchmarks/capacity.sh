@@ -23,15 +23,17 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 echo "| server | truth (req/s) | SLO | found (req/s) | found / truth | first failing | steps | search time |"
 echo "|---|---|---|---|---|---|---|---|"
+count=0
 run() {  # name truth slo -- server arguments
     local name=$1 truth=$2 slo=$3; shift 3
+    count=$((count + 1))
     local port; port=$(free_port)
     python3 benchmarks/capacity_server.py "$port" "$@" &
     pids+=($!)
     sleep 0.5
     "$BIN" capacity "http://127.0.0.1:$port/" --slo "$slo" --step-duration "$STEP" --step-warm-up "$WARMUP" \
-        --confirm "$CONFIRM" --json "$work/$name.json" --quiet >/dev/null
-    python3 - "$work/$name.json" "$name" "$truth" "$slo" <<'PY'
+        --confirm "$CONFIRM" --json "$work/$count.json" --quiet >/dev/null
+    python3 - "$work/$count.json" "$name" "$truth" "$slo" <<'PY'
 import json, sys
 path, name, truth, slo = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
 c = json.load(open(path))["capacity"]

@@ -44,9 +44,11 @@ package enum ProcessRunner {
         return text
     }
 
-    /// Starts a program with stdin from /dev/null and stdout+stderr into `stdout`; returns its pid.
-    package static func spawn(_ executable: String, argv: [String], environment: [String: String]?, stdout: Int32) throws
-        -> pid_t
+    /// Starts a program with stdin from /dev/null and stdout+stderr into `stdout`; returns its pid. With
+    /// `newProcessGroup` it leads a process group of its own (pid = group id), so that it and whatever it
+    /// starts can be stopped together.
+    package static func spawn(_ executable: String, argv: [String], environment: [String: String]?, stdout: Int32,
+                              newProcessGroup: Bool = false) throws -> pid_t
     {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -66,7 +68,12 @@ package enum ProcessRunner {
         for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD] { sigaddset(&defaultSignals, sig) }
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if newProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let result = withCStrings(argv) { cArgs in

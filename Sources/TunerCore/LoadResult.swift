@@ -170,7 +170,8 @@ public struct ScheduleStats: Codable, Sendable {
     public var expired: UInt64?
     /// Mean target rate over the measured window, requests/s.
     public var targetRate: Double
-    /// Completed requests per second over the measured window.
+    /// Responses per second that arrived inside the measured window (whenever their request started): what
+    /// the target kept up with. A backlog answered after the schedule ended is not counted.
     public var achievedRate: Double
 
     public init(planned: UInt64, sent: UInt64, late: UInt64, dropped: UInt64, expired: UInt64? = nil,

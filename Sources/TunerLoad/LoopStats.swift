@@ -31,6 +31,9 @@ struct NameStats: Sendable {
     /// Responses by status code (index = code, 0..<600).
     var statusCounts = [UInt64](repeating: 0, count: 600)
     var bytes: UInt64 = 0
+    /// Responses that arrived inside the measured window, whenever their request started: the throughput
+    /// the target kept up (a backlog drained after the window does not count).
+    var answeredInWindow: UInt64 = 0
 
     init(isOpen: Bool) {
         if isOpen {
@@ -47,6 +50,7 @@ struct NameStats: Sendable {
         for i in errors.indices { errors[i] += other.errors[i] }
         for i in statusCounts.indices { statusCounts[i] += other.statusCounts[i] }
         bytes += other.bytes
+        answeredInWindow += other.answeredInWindow
     }
 
     var errorCount: UInt64 { errors.reduce(0, +) }

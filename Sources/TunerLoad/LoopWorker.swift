@@ -17,6 +17,8 @@ final class LoopWorker {
     /// Time zero of the run, and the end of the warm-up, in `NIODeadline` uptime nanoseconds.
     private(set) var epochNanos: UInt64 = 0
     private(set) var warmUpEndNanos: UInt64 = 0
+    /// The end of the schedule: responses after it are the drain, outside the measured window.
+    private(set) var windowEndNanos: UInt64 = 0
     private(set) var isAborted = false
     private var current = SecondStats(second: 0)
     private var finished: [SecondStats] = []
@@ -41,6 +43,7 @@ final class LoopWorker {
     func start(epoch: UInt64) {
         epochNanos = epoch
         warmUpEndNanos = epoch + UInt64(plan.warmUpSeconds * 1e9)
+        windowEndNanos = epoch + UInt64(plan.totalSeconds * 1e9)
         let timeout = plan.scenario.requestTimeout.nanoseconds
         // Often enough that a timeout is noticed within an eighth of it, at most every 25 ms.
         let period = TimeAmount.nanoseconds(max(min(timeout / 8, 25_000_000), 1_000_000))
@@ -83,6 +86,7 @@ final class LoopWorker {
         current.count += 1
         if error != nil { current.errors += 1 }
         if hasLatency { current.latency.recordClamped(micros: latency) }
+        if hasResponse && end >= warmUpEndNanos && end <= windowEndNanos { stats.names[name].answeredInWindow += 1 }
         guard start >= warmUpEndNanos else { return }
         stats.names[name].count += 1
         stats.names[name].bytes += bytes

@@ -31,7 +31,7 @@ struct ResultBuilder {
         var nameIndex = 0
         for workload in plan.workloads {
             for _ in workload.requests {
-                if workload.model == .open { completed += stats.names[nameIndex].count }
+                if workload.model == .open { completed += stats.names[nameIndex].answeredInWindow }
                 nameIndex += 1
             }
         }

@@ -4,6 +4,7 @@ import TunerCore
 /// and the same as a Markdown section for the report.
 public enum CapacityText {
     public static func rate(_ value: Double) -> String { ReportFormat.number(value) }
+    public static func millis(_ value: Double) -> String { ReportFormat.millis(value) }
 
     /// `search  150 req/s → 149.8 achieved · p50 21ms p95 24ms p99 31ms · 0 errors · pass`
     public static func stepLine(_ step: CapacityStep) -> String {

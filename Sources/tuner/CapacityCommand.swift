@@ -33,28 +33,7 @@ struct CapacityCommand: AsyncParsableCommand {
 
     @OptionGroup var request: RequestOptions
 
-    @Option(name: .long, help: ArgumentHelp("An SLO every step must hold (repeatable); default: the scenario's thresholds.",
-                                            valueName: "EXPR"))
-    var slo: [String] = []
-
-    @Option(help: ArgumentHelp("The first rate to try (requests/s); default: half of what a closed-model probe achieves.",
-                               valueName: "RATE"))
-    var start: Double?
-
-    @Option(help: ArgumentHelp("Never offer more than this (requests/s).", valueName: "RATE"))
-    var max: Double?
-
-    @Option(help: ArgumentHelp("Stop bisecting when the failing rate is within this of the passing one.", valueName: "PERCENT"))
-    var precision = "5%"
-
-    @Option(help: "Measured length of each step (default 10s).")
-    var stepDuration = "10s"
-
-    @Option(help: "Uncounted warm-up before each step (default 2s).")
-    var stepWarmUp = "2s"
-
-    @Option(help: "Length of the confirmation window at the rate found (default 30s).")
-    var confirm = "30s"
+    @OptionGroup var search: CapacityOptions
 
     @Option(help: ArgumentHelp("Exit 99 when the capacity found is below this (requests/s).", valueName: "RATE"))
     var minCapacity: Double?
@@ -72,29 +51,27 @@ struct CapacityCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let start, !(start > 0) { throw ValidationError("--start must be greater than 0") }
-        if let max, !(max > 0) { throw ValidationError("--max must be greater than 0") }
         if let minCapacity, !(minCapacity > 0) { throw ValidationError("--min-capacity must be greater than 0") }
         if let targetRate, !(targetRate > 0) { throw ValidationError("--target-rate must be greater than 0") }
     }
 
     func run() async throws {
-        let (base, thresholds) = try makeScenario()
-        let options = try makeOptions()
+        let (base, thresholds) = try search.scenarioAndSLO(request)
+        let options = try search.searchOptions()
         let output = LoadOutput(jsonPath: json, quiet: true)
         let say: @Sendable (String) -> Void = { line in if !quiet { LoadOutput.writeError(line + "\n") } }
         say("tuner capacity \(base.target) · SLO: \(thresholds.map(\.description).joined(separator: ", "))")
-        var search = CapacitySearch(options: options, slo: thresholds) { rate, duration, warmUp in
+        var capacitySearch = CapacitySearch(options: options, slo: thresholds) { rate, duration, warmUp in
             let scenario = rate.map { base.atRate($0, duration: duration, warmUp: warmUp, slo: thresholds) }
                 ?? base.closedProbe(duration: duration, warmUp: warmUp)
             return try await LoadEngine.run(try LoadPlan(scenario))
         }
-        search.stepFinished = { step in say(CapacityText.stepLine(step)) }
-        let searching = search
+        capacitySearch.stepFinished = { step in say(CapacityText.stepLine(step)) }
+        let searching = capacitySearch
         let (outcome, interrupted) = try await SignalCancellation.run { await searching.run() }
         var capacity = outcome.capacity
         if let targetRate, let rate = capacity.maxSustainableRate {
-            capacity.sizing = CapacitySizing.instances(for: targetRate, capacity: rate, headroom: try percent(headroom, option: "--headroom"))
+            capacity.sizing = CapacitySizing.instances(for: targetRate, capacity: rate, headroom: try CapacityOptions.percent(headroom, option: "--headroom"))
         }
         if var result = outcome.result {
             result.capacity = capacity
@@ -108,58 +85,6 @@ struct CapacityCommand: AsyncParsableCommand {
         if let minCapacity, (capacity.maxSustainableRate ?? 0) < minCapacity {
             LoadOutput.writeError("capacity below --min-capacity \(CapacityText.rate(minCapacity)) req/s\n")
             throw ExitCode.thresholdsCrossed
-        }
-    }
-
-    /// The scenario every step is cut from, and the SLO: --slo, else the scenario's thresholds.
-    private func makeScenario() throws -> (Scenario, [Threshold]) {
-        do {
-            var overrides = ScenarioOverrides()
-            try request.fill(&overrides)
-            overrides.connections = nil  // not a closed-model level here: the pool, set below
-            let slo = try slo.map { try LoadOutcome.parseThreshold($0) }
-            var scenario = try request.scenario(overrides)
-            // Each step sets its own rate: -c is the pool every workload draws from.
-            if let connections = request.connections {
-                for index in scenario.workloads.indices { scenario.workloads[index].connections = connections }
-            }
-            let thresholds = slo.isEmpty ? scenario.thresholds : slo
-            guard !thresholds.isEmpty else {
-                throw LoadError("no SLO: give --slo 'p99 < 200ms' (repeatable), or thresholds in the scenario file")
-            }
-            // A plan of the first step catches what the engine would refuse before anything is sent.
-            _ = try LoadPlan(scenario.atRate(1, duration: .seconds(1), warmUp: .zero, slo: thresholds))
-            return (scenario, thresholds)
-        } catch let error as LoadError {
-            throw LoadOutcome.usageFailure(error.description)
-        } catch let error as ParseError {
-            throw LoadOutcome.usageFailure(error.description)
-        }
-    }
-
-    private func makeOptions() throws -> CapacitySearch.Options {
-        var options = CapacitySearch.Options()
-        options.start = start
-        options.maximum = max
-        options.precision = try percent(precision, option: "--precision")
-        do {
-            options.stepDuration = try Duration(parsing: stepDuration)
-            options.stepWarmUp = try Duration(parsing: stepWarmUp)
-            options.confirmDuration = try Duration(parsing: confirm)
-        } catch {
-            throw LoadOutcome.usageFailure("\(error)")
-        }
-        guard options.stepDuration >= .seconds(1), options.confirmDuration >= .seconds(1) else {
-            throw LoadOutcome.usageFailure("--step-duration and --confirm must be at least 1s")
-        }
-        return options
-    }
-
-    private func percent(_ text: String, option: String) throws -> Double {
-        do {
-            return try Percentage.fraction(parsing: text)
-        } catch {
-            throw LoadOutcome.usageFailure("\(option): \(error.description)")
         }
     }
 }

@@ -12,7 +12,7 @@ struct PoolCommand: AsyncParsableCommand {
             the application instances; app workers = 2 × cores + 1; a PgBouncer ini in transaction pooling. \
             With --db, the live picture: max_connections, connections by state, the peak of active \
             connections during --sample, and whether the pool would saturate. The formula is a starting \
-            point; 'tuner sweep' (coming) measures the real knee.
+            point; 'tuner sweep --param POOL_SIZE=2,4,8,16' measures the real knee.
             """
     )
 

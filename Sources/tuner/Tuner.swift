@@ -18,6 +18,7 @@ struct Tuner: AsyncParsableCommand {
             LoadCommand.self,
             RunCommand.self,
             CapacityCommand.self,
+            SweepCommand.self,
             DBCommand.self,
             PoolCommand.self,
             ReportCommand.self,

@@ -72,5 +72,5 @@ public struct PoolSizing: Sendable, Equatable {
 
     /// The plain-language caveat every output carries.
     public static let caveat = "This formula is a starting point, not a measurement: the best pool size depends on"
-        + " your queries. `tuner sweep` (coming) measures the real knee by load-testing several pool sizes."
+        + " your queries. `tuner sweep --param POOL_SIZE=2,4,8,16` measures the real knee by load-testing each pool size."
 }

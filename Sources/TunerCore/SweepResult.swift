@@ -1,0 +1,59 @@
+/// What `tuner sweep` measured: one point per value (or combination of values) of the service's settings.
+public struct SweepResult: Codable, Sendable {
+    /// The settings swept, in the order given (`--param NAME=…`).
+    public var parameters: [String]
+    /// `capacity`, or `rate=R` (latency at a fixed rate).
+    public var measure: String
+    public var slo: [String]
+    public var points: [SweepPoint]
+    /// The smallest setting within 5% of the best (capacity) or whose p95 is within 5% of the best (rate):
+    /// more than that buys nothing.
+    public var knee: [String: String]?
+    /// The recommendation with its evidence, one sentence.
+    public var recommendation: String?
+
+    public init(parameters: [String], measure: String, slo: [String], points: [SweepPoint], knee: [String: String]?,
+                recommendation: String?) {
+        self.parameters = parameters
+        self.measure = measure
+        self.slo = slo
+        self.points = points
+        self.knee = knee
+        self.recommendation = recommendation
+    }
+}
+
+/// One setting of the service and what it did.
+public struct SweepPoint: Codable, Sendable {
+    /// Parameter name → value.
+    public var values: [String: String]
+    /// Why the point could not be measured (the service did not start or never became ready, with the tail
+    /// of its output); `nil` when it was.
+    public var failure: String?
+    /// Capacity mode: the maximum sustainable rate at the SLO.
+    public var capacity: Double?
+    public var isLowerBound: Bool
+    /// Latency of the measured window: at the fixed rate, or at the capacity's confirmation window.
+    public var p50: Double?
+    public var p95: Double?
+    public var p99: Double?
+    public var achievedRate: Double?
+    public var errors: UInt64?
+    /// Seconds from the service's start until it answered.
+    public var readySeconds: Double?
+
+    public init(values: [String: String], failure: String? = nil, capacity: Double? = nil, isLowerBound: Bool = false,
+                p50: Double? = nil, p95: Double? = nil, p99: Double? = nil, achievedRate: Double? = nil,
+                errors: UInt64? = nil, readySeconds: Double? = nil) {
+        self.values = values
+        self.failure = failure
+        self.capacity = capacity
+        self.isLowerBound = isLowerBound
+        self.p50 = p50
+        self.p95 = p95
+        self.p99 = p99
+        self.achievedRate = achievedRate
+        self.errors = errors
+        self.readySeconds = readySeconds
+    }
+}

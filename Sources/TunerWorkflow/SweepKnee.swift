@@ -1,0 +1,47 @@
+import TunerCore
+import TunerReport
+
+/// The sweep's recommendation: the smallest setting that gets within 5% of the best, because more than that
+/// buys nothing (capacity: the highest maximum sustainable rate; rate: the lowest p95 without errors).
+enum SweepKnee {
+    struct Choice {
+        var values: [String: String]
+        var sentence: String
+    }
+
+    static let tolerance = 0.05
+
+    static func choose(_ points: [SweepPoint], parameters: [String], byCapacity: Bool) -> Choice? {
+        let measured = points.filter { $0.failure == nil }
+        func label(_ point: SweepPoint) -> String {
+            parameters.map { "\($0)=\(point.values[$0] ?? "")" }.joined(separator: " ")
+        }
+        if byCapacity {
+            let rated = measured.filter { $0.capacity != nil }
+            guard let best = rated.max(by: { $0.capacity! < $1.capacity! }), let top = best.capacity, top > 0 else { return nil }
+            let enough = rated.filter { $0.capacity! >= top * (1 - tolerance) }
+            guard let knee = smallest(enough, parameters: parameters), let capacity = knee.capacity else { return nil }
+            let rest = label(knee) == label(best) ? "the best measured" : "within 5% of the best, \(CapacityText.rate(top)) req/s at \(label(best)); more buys nothing"
+            return Choice(values: knee.values, sentence: "\(label(knee)): \(CapacityText.rate(capacity)) req/s at the SLO, \(rest)")
+        }
+        let clean = measured.filter { $0.p95 != nil && ($0.errors ?? 0) == 0 }
+        guard let best = clean.min(by: { $0.p95! < $1.p95! }), let lowest = best.p95 else { return nil }
+        let enough = clean.filter { $0.p95! <= lowest * (1 + tolerance) }
+        guard let knee = smallest(enough, parameters: parameters), let p95 = knee.p95 else { return nil }
+        let rest = label(knee) == label(best) ? "the best measured" : "within 5% of the best, \(CapacityText.millis(lowest)) at \(label(best)); more buys nothing"
+        return Choice(values: knee.values, sentence: "\(label(knee)): p95 \(CapacityText.millis(p95)) without errors, \(rest)")
+    }
+
+    /// The point whose values are smallest: numerically where they are numbers, the first parameter first.
+    private static func smallest(_ points: [SweepPoint], parameters: [String]) -> SweepPoint? {
+        points.min { a, b in
+            for name in parameters {
+                let (x, y) = (a.values[name] ?? "", b.values[name] ?? "")
+                if x == y { continue }
+                if let p = Double(x), let q = Double(y) { return p < q }
+                return x < y
+            }
+            return false
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import TunerCore
+import TunerLoad
+import TunerReport
+
+/// `tuner sweep`: a setting of the service measured value by value. For each value (each combination when
+/// several settings are swept) the service starts with `NAME=value` in its environment and `{NAME}` replaced
+/// in its command, Tuner waits until it answers, measures (its capacity at the SLO, or its latency at a fixed
+/// rate), and stops it; a point whose service fails is recorded with why, and the sweep goes on.
+public struct SweepWorkflow: Sendable {
+    /// One swept setting: `NAME=v1,v2,…`.
+    public struct Parameter: Sendable, Equatable {
+        public var name: String
+        public var values: [String]
+
+        /// Parses `NAME=v1,v2,…`.
+        public init(parsing text: String) throws(ParseError) {
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                throw ParseError("--param '\(text)' is not NAME=v1,v2,… (e.g. POOL_SIZE=2,4,8,16)")
+            }
+            name = String(text[..<equals])
+            guard name.allSatisfy({ $0 == "_" || $0.isLetter || $0.isNumber }), !(name.first?.isNumber ?? true) else {
+                throw ParseError("--param '\(name)' is not an environment variable name")
+            }
+            values = text[text.index(after: equals)...].split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty }
+            guard !values.isEmpty else { throw ParseError("--param \(name) has no values (e.g. \(name)=2,4,8)") }
+        }
+    }
+
+    public enum Measure: Sendable {
+        case capacity(CapacitySearch.Options)
+        case rate(Double, duration: Duration, warmUp: Duration)
+
+        var label: String {
+            switch self {
+            case .capacity: "capacity"
+            case .rate(let rate, _, _): "rate=\(CapacityText.rate(rate))"
+            }
+        }
+    }
+
+    public var scenario: Scenario
+    public var slo: [Threshold]
+    /// The shell command that starts the service; `{NAME}` is replaced by the point's value.
+    public var command: String
+    /// Answers (below HTTP 500) once the service is ready.
+    public var readyURL: URL
+    public var readyTimeout: Duration = .seconds(60)
+    public var parameters: [Parameter]
+    public var measure: Measure
+    public var logDirectory = NSTemporaryDirectory()
+    /// Status lines for stderr.
+    public var say: @Sendable (String) -> Void = { _ in }
+
+    public init(scenario: Scenario, slo: [Threshold], command: String, readyURL: URL, parameters: [Parameter],
+                measure: Measure) {
+        self.scenario = scenario
+        self.slo = slo
+        self.command = command
+        self.readyURL = readyURL
+        self.parameters = parameters
+        self.measure = measure
+    }
+
+    /// Every combination of the parameters' values, the first parameter varying slowest.
+    public var points: [[String: String]] {
+        parameters.reduce([[:]]) { combinations, parameter in
+            combinations.flatMap { combination in
+                parameter.values.map { value in combination.merging([parameter.name: value]) { $1 } }
+            }
+        }
+    }
+
+    /// Measures every point. Cancellation stops the service under way and ends with the points measured.
+    public func run() async -> SweepResult {
+        var measured: [SweepPoint] = []
+        for values in points {
+            if Task.isCancelled { break }
+            let label = parameters.map { "\($0.name)=\(values[$0.name] ?? "")" }.joined(separator: " ")
+            say("point \(label)")
+            measured.append(await measurePoint(values))
+            if let failure = measured.last?.failure { say("  failed: \(failure)") }
+        }
+        let knee = SweepKnee.choose(measured, parameters: parameters.map(\.name), byCapacity: isCapacity)
+        return SweepResult(
+            parameters: parameters.map(\.name), measure: measure.label,
+            slo: slo.map { $0.scope == "all" ? $0.expression : "\($0.scope): \($0.expression)" }, points: measured,
+            knee: knee?.values, recommendation: knee?.sentence)
+    }
+
+    private var isCapacity: Bool {
+        if case .capacity = measure { return true }
+        return false
+    }
+
+    private func measurePoint(_ values: [String: String]) async -> SweepPoint {
+        var command = self.command
+        for (name, value) in values { command = command.replacingOccurrences(of: "{\(name)}", with: value) }
+        let started = ContinuousClock.now
+        let service: ServiceProcess
+        do {
+            service = try ServiceProcess.start(command: command, environment: values, logDirectory: logDirectory)
+        } catch {
+            return SweepPoint(values: values, failure: error.description)
+        }
+        do {
+            try await service.waitUntilReady(readyURL, timeout: readyTimeout)
+        } catch {
+            await service.stop(grace: .seconds(2))
+            return SweepPoint(values: values, failure: error.description)
+        }
+        let ready = (ContinuousClock.now - started).seconds
+        defer { try? FileManager.default.removeItem(atPath: service.logPath) }
+        var point: SweepPoint
+        do {
+            point = try await measure(values)
+        } catch {
+            point = SweepPoint(values: values, failure: "\(error)")
+        }
+        point.readySeconds = ready
+        await service.stop()
+        return point
+    }
+
+    private func measure(_ values: [String: String]) async throws -> SweepPoint {
+        let scenario = self.scenario
+        let slo = self.slo
+        switch measure {
+        case .capacity(let options):
+            var search = CapacitySearch(options: options, slo: slo) { rate, duration, warmUp in
+                let step = rate.map { scenario.atRate($0, duration: duration, warmUp: warmUp, slo: slo) }
+                    ?? scenario.closedProbe(duration: duration, warmUp: warmUp)
+                return try await LoadEngine.run(try LoadPlan(step))
+            }
+            let say = self.say
+            search.stepFinished = { step in say(CapacityText.stepLine(step)) }
+            let outcome = await search.run()
+            if let error = outcome.error { throw error }
+            let latency = outcome.result?.overall.latency
+            return SweepPoint(
+                values: values, capacity: outcome.capacity.maxSustainableRate, isLowerBound: outcome.capacity.isLowerBound,
+                p50: latency?.p50, p95: latency?.p95, p99: latency?.p99, achievedRate: outcome.result?.schedule?.achievedRate,
+                errors: outcome.result?.overall.errorCount)
+        case .rate(let rate, let duration, let warmUp):
+            let result = try await LoadEngine.run(try LoadPlan(scenario.atRate(rate, duration: duration, warmUp: warmUp, slo: slo)))
+            say("  \(CapacityText.rate(rate)) req/s → p50 \(result.overall.latency.p50) ms p95 \(result.overall.latency.p95) ms"
+                + " p99 \(result.overall.latency.p99) ms · \(result.overall.errorCount) errors")
+            return SweepPoint(
+                values: values, p50: result.overall.latency.p50, p95: result.overall.latency.p95,
+                p99: result.overall.latency.p99, achievedRate: result.schedule?.achievedRate, errors: result.overall.errorCount)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// `tuner sweep` as a user runs it: the binary starts and stops a real service process per point.
+@Suite(.serialized) struct SweepCommandTests {
+    static var poolServer: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/pool_server.py").path
+    }
+
+    /// Processes whose command line holds `mark` (a sweep must leave none behind).
+    static func processes(marked mark: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid in
+            guard Int(pid) != nil, let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            let line = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
+            return line.contains(mark) && !line.contains("tuner sweep") ? line : nil
+        }
+    }
+
+    /// Capacity is 50 × min(POOL, 4) req/s by construction: the knee, the recommendation, is POOL=4.
+    @Test func recommendsTheKnownBestValueAndLeavesNoProcessBehind() throws {
+        let port = try LoadTestServer().closedPort()
+        let mark = "sweep-\(UUID().uuidString.prefix(8))"
+        let json = LoadBinaryRunner.temporaryPath("sweep.json")
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let run = try LoadBinaryRunner.run(
+            ["sweep", "http://127.0.0.1:\(port)/work", "--service", "exec python3 \(Self.poolServer) \(port) \(mark)",
+             "--ready", "http://127.0.0.1:\(port)/health", "--param", "POOL=1,2,4,8", "--slo", "p99 < 1s",
+             "--start", "20", "--step-duration", "1s", "--step-warm-up", "300ms", "--confirm", "2s", "--precision", "10%",
+             "--json", json],
+            timeout: .seconds(300))
+        #expect(run.status == 0, "\(run.stderr.suffix(2000))")
+        #expect(run.stdout.contains("recommended: POOL=4:"), "\(run.stdout)")
+        let result = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
+        #expect((result?["knee"] as? [String: String]) == ["POOL": "4"])
+        let capacities = (result?["points"] as? [[String: Any]])?.compactMap { $0["capacity"] as? Double } ?? []
+        #expect(capacities.count == 4)
+        if capacities.count == 4 {
+            // 50, 100, 200, 200 req/s by construction (-20%..+10%: a shared machine, a 10% precision).
+            for (found, truth) in zip(capacities, [50.0, 100, 200, 200]) {
+                #expect(found >= truth * 0.8 && found <= truth * 1.1, "found \(capacities)")
+            }
+        }
+        #expect(Self.processes(marked: mark).isEmpty, "left behind: \(Self.processes(marked: mark))")
+    }
+
+    @Test func aServiceThatFailsIsAFailedPointAndTheSweepGoesOn() throws {
+        let port = try LoadTestServer().closedPort()
+        let mark = "sweep-\(UUID().uuidString.prefix(8))"
+        // POOL=0 exits at once; POOL=x never answers on the port (it is not a number); POOL=1 works.
+        let run = try LoadBinaryRunner.run(
+            ["sweep", "http://127.0.0.1:\(port)/work", "--service", "exec python3 \(Self.poolServer) \(port) \(mark)",
+             "--ready", "http://127.0.0.1:\(port)/health", "--ready-timeout", "3s", "--param", "POOL=0,x,1",
+             "--measure", "rate=10", "--duration", "1s", "--warm-up", "0s", "--slo", "p99 < 1s"],
+            timeout: .seconds(120))
+        #expect(run.status == 0, "\(run.stderr.suffix(2000))")
+        #expect(run.stdout.contains("failed: the service exited before"), "\(run.stdout)")
+        #expect(run.stdout.contains("POOL must be positive") || run.stdout.contains("ValueError"), "\(run.stdout)")
+        #expect(run.stdout.contains("recommended: POOL=1:"), "\(run.stdout)")
+        #expect(Self.processes(marked: mark).isEmpty, "left behind: \(Self.processes(marked: mark))")
+    }
+
+    @Test(arguments: [
+        (["sweep", "http://127.0.0.1:9/", "--service", "true", "--ready", "http://127.0.0.1:9/", "--param", "POOL=",
+          "--slo", "p99 < 1s"], "--param POOL has no values"),
+        (["sweep", "http://127.0.0.1:9/", "--service", "true", "--ready", "http://127.0.0.1:9/", "--slo", "p99 < 1s"],
+         "give at least one --param"),
+        (["sweep", "http://127.0.0.1:9/", "--service", "true", "--ready", "http://127.0.0.1:9/", "--param", "A=1",
+          "--measure", "fast", "--slo", "p99 < 1s"], "use capacity or rate=R"),
+    ])
+    func badInputIsOneLineAndExit64(arguments: [String], expected: String) throws {
+        let run = try LoadBinaryRunner.run(arguments)
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(run.stderr.contains(expected), "\(run.stderr)")
+    }
+}
