@@ -161,15 +161,16 @@ import TunerCore
 
     // MARK: real servers whose capacity is known by construction
 
-    /// 8 requests at once, 40 ms each: 200 requests/s. Above it the line grows without end, so the achieved
-    /// rate falls behind and latency climbs; below it every request takes 40 ms. The SLO leaves room for the
-    /// scheduling hiccups of a machine shared with the rest of the suite (a p99 of 100 ms did not).
+    /// 8 requests at once, 200 ms each: 40 requests/s. Above it the line grows without end, so the achieved
+    /// rate falls behind and latency climbs; below it every request takes 200 ms. Long service times and a
+    /// lenient SLO leave room for a machine shared with the rest of the suite, whose late timers lengthen
+    /// every request (at 40 ms per request they cost a clean-clone CI run a quarter of the capacity).
     @Test func findsTheCapacityOfASlotLimitedServer() async throws {
         let server = try await TestHTTPServer(slots: 8)
-        let outcome = try await Self.search(server.url + "/work/40", slo: ["p99 < 1s"])
+        let outcome = try await Self.search(server.url + "/work/200", slo: ["p99 < 2s"])
         try await server.stop()
         let found = try #require(outcome.capacity.maxSustainableRate, "\(Self.describe(outcome))")
-        #expect(found >= 170 && found <= 210, "found \(found) req/s; the truth is 200 (-15%..+5%): \(Self.describe(outcome))")
+        #expect(found >= 34 && found <= 42, "found \(found) req/s; the truth is 40 (-15%..+5%): \(Self.describe(outcome))")
         #expect(outcome.capacity.firstFailingRate.map { $0 > found } == true)
         #expect(outcome.result?.capacity == nil, "the command, not the search, attaches the section")
     }

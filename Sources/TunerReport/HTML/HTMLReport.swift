@@ -16,6 +16,10 @@ struct HTMLReport {
             ("database", "Database during the run", HTMLDatabaseSection(result: result).render()),
             ("findings", "Findings", HTMLFindingsSection(findings: result.findingsBySeverity, observedDatabase: result.database != nil).render()),
         ]
+        if let capacity = result.capacity {
+            sections.insert(("capacity", "Capacity", HTMLCapacitySection(
+                capacity: capacity, thresholds: result.thresholds.map(\.threshold)).render()), at: 1)
+        }
         let recommendations = HTMLFindingsSection.recommendations(result.recommendations)
         if !recommendations.isEmpty { sections.append(("recommendations", "Recommended changes", recommendations)) }
         if let comparison = report.comparison, let baseline = report.baseline {

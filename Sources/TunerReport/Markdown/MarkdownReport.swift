@@ -7,7 +7,7 @@ struct MarkdownReport {
     var result: LoadResult { report.result }
 
     func render() -> String {
-        var sections = [header(), summary(), parameters(), endpoints(), database(), findings(), recommendations()]
+        var sections = [header(), summary(), capacity(), parameters(), endpoints(), database(), findings(), recommendations()]
         if let comparison = report.comparison, let baseline = report.baseline {
             sections.append(MarkdownComparison(comparison: comparison, baseline: baseline, result: result).render())
         }
@@ -44,6 +44,21 @@ struct MarkdownReport {
             if let note = outcome.note { measured += " (\(note))" }
             table.rows.append([outcome.threshold.scope.markdownCode, outcome.threshold.expression.markdownEscaped,
                                measured.markdownEscaped, outcome.passed ? "✅ pass" : "❌ fail"])
+        }
+        return out + table.render()
+    }
+
+    /// The capacity search (`tuner capacity`): the answer and every step.
+    private func capacity() -> String {
+        guard let capacity = result.capacity else { return "" }
+        let out = "## Capacity\n\n" + CapacityText.headline(capacity).map { "- \($0.markdownEscaped)" }.joined(separator: "\n") + "\n\n"
+        var table = MarkdownTable(headers: ["phase", "offered req/s", "achieved req/s", "p50", "p95", "p99", "errors", "verdict"],
+                                  rightAligned: [1, 2, 3, 4, 5, 6])
+        table.rows = capacity.steps.map { step in
+            [step.phase.rawValue, step.phase == .probe ? "closed model" : ReportFormat.number(step.offeredRate),
+             ReportFormat.number(step.achievedRate), ReportFormat.millis(step.p50), ReportFormat.millis(step.p95),
+             ReportFormat.millis(step.p99), ReportFormat.count(step.errors),
+             step.phase == .probe ? "estimate" : step.passed ? "pass" : "fail: \((step.reason ?? "").markdownEscaped)"]
         }
         return out + table.render()
     }

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """A service whose best pool size is known by construction, for the sweep tests.
 
-POOL requests are served at once; each takes 20 ms while at most 4 run, and proportionally longer beyond
-(4 workers' worth of CPU shared by all): capacity = 50 x min(POOL, 4) requests/s, flat from POOL=4 on,
-so the smallest pool within 5% of the best is 4. Listens on 127.0.0.1:PORT (argv[1]) until SIGTERM.
+POOL requests are served at once; each takes 100 ms while at most 4 run, and proportionally longer beyond
+(4 workers' worth of CPU shared by all): capacity = 10 x min(POOL, 4) requests/s, flat from POOL=4 on,
+so the smallest pool within 5% of the best is 4. (Long service times keep a busy machine's scheduling
+delays small beside them.) Listens on 127.0.0.1:PORT (argv[1]) until SIGTERM.
 SWEEP_MARK in argv lets a test find stray copies.
 """
 import os
@@ -17,7 +18,7 @@ pool = int(os.environ["POOL"])
 if pool <= 0:
     sys.exit("POOL must be positive")
 slots = threading.BoundedSemaphore(pool)
-service = 0.020 * max(1.0, pool / 4)
+service = 0.100 * max(1.0, pool / 4)
 
 
 class Handler(BaseHTTPRequestHandler):
