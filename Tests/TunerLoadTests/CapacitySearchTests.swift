@@ -178,7 +178,13 @@ import TunerCore
     /// Answers 503 once more than 150 requests arrived in the last second: the error SLO finds 150.
     @Test func findsTheRateAboveWhichAServerFails() async throws {
         let server = try await TestHTTPServer()
-        let outcome = try await Self.search(server.url + "/limit/150", slo: ["error_rate < 1%"])
+        // What this server shows is errors above 150 req/s: the achieved-rate and late-send criteria are eased so
+        // that a machine shared with the rest of the suite (the generator falling a few percent behind) does not
+        // end the search below the rate the error SLO is about.
+        let outcome = try await Self.search(server.url + "/limit/150", slo: ["error_rate < 1%"]) { options in
+            options.minimumAchievedShare = 0.85
+            options.maximumLateShare = 0.5
+        }
         try await server.stop()
         let found = try #require(outcome.capacity.maxSustainableRate, "\(Self.describe(outcome))")
         #expect(found >= 127.5 && found <= 157.5, "found \(found) req/s; the truth is 150 (-15%..+5%): \(Self.describe(outcome))")
@@ -192,7 +198,9 @@ import TunerCore
         }.joined(separator: "; ")
     }
 
-    static func search(_ url: String, slo: [String]) async throws -> CapacitySearch.Outcome {
+    static func search(_ url: String, slo: [String], adjust: (inout CapacitySearch.Options) -> Void = { _ in })
+        async throws -> CapacitySearch.Outcome
+    {
         let base = try ScenarioOverrides().scenario(url: url)
         let thresholds = try slo.map { try Threshold(scope: "all", parsing: $0) }
         var options = CapacitySearch.Options()
@@ -200,6 +208,7 @@ import TunerCore
         options.stepWarmUp = .milliseconds(500)
         options.confirmDuration = .seconds(4)
         options.probeDuration = .seconds(2)
+        adjust(&options)
         return await CapacitySearch(options: options, slo: thresholds) { rate, duration, warmUp in
             let scenario = rate.map { base.atRate($0, duration: duration, warmUp: warmUp, slo: thresholds) }
                 ?? base.closedProbe(duration: duration, warmUp: warmUp)
