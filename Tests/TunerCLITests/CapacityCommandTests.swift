@@ -4,13 +4,13 @@ import TunerCore
 
 /// `tuner capacity` as a user runs it: the binary against a real local server.
 @Suite(.serialized) struct CapacityCommandTests {
-    @Test func writesTheCapacitySectionAndHonoursMinCapacity() throws {
+    @Test func writesTheCapacitySectionAndHonoursMinCapacity() async throws {
         let server = try LoadTestServer()
         defer { server.stop() }
         let json = LoadBinaryRunner.temporaryPath("capacity.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         // The local server takes far more than 40 req/s: the search climbs to --max and says it is a lower bound.
-        let run = try LoadBinaryRunner.run(
+        let run = try await LoadBinaryRunner.runOffThePool(
             ["capacity", server.url + "/", "--slo", "p99 < 500ms", "--slo", "error_rate < 1%", "--start", "10", "--max", "40",
              "--step-duration", "1s", "--step-warm-up", "0s", "--confirm", "1s", "--json", json, "--target-rate", "1000",
              "--min-capacity", "30"],
@@ -28,7 +28,7 @@ import TunerCore
         #expect(capacity.steps.last?.phase == .confirm)
         #expect(result.configuration.rate == 40, "the file is the confirmation window's result")
 
-        let tooLow = try LoadBinaryRunner.run(
+        let tooLow = try await LoadBinaryRunner.runOffThePool(
             ["capacity", server.url + "/", "--slo", "p99 < 500ms", "--start", "10", "--max", "10", "--step-duration", "1s",
              "--step-warm-up", "0s", "--confirm", "1s", "--min-capacity", "50", "--quiet"],
             timeout: .seconds(60))
@@ -48,8 +48,8 @@ import TunerCore
         #expect(run.stderr.contains(expected), "\(run.stderr)")
     }
 
-    @Test func aTargetThatIsDownIsOneLineAndExit1() throws {
-        let run = try LoadBinaryRunner.run(
+    @Test func aTargetThatIsDownIsOneLineAndExit1() async throws {
+        let run = try await LoadBinaryRunner.runOffThePool(
             ["capacity", "http://127.0.0.1:1/", "--slo", "p99 < 1s", "--start", "5", "--step-duration", "1s", "--quiet"],
             timeout: .seconds(60))
         #expect(run.status == 1, "\(run.stderr)")

@@ -29,10 +29,10 @@ struct DemoCommandTests {
         return false
     }
 
-    @Test func demoAtTinyScaleFindsThePlantedProblemsAppliesIndexesAndCleansUp() throws {
+    @Test func demoAtTinyScaleFindsThePlantedProblemsAppliesIndexesAndCleansUp() async throws {
         let out = LoadBinaryRunner.temporaryPath("demo-report")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let run = try LoadBinaryRunner.run(
+        let run = try await LoadBinaryRunner.runOffThePool(
             ["demo", "--scale", "2", "--duration", "4s", "--warm-up", "1s", "--rate", "40", "--out", out, "--quiet"],
             timeout: .seconds(300))
         #expect(run.status == 0, "stderr: \(run.stderr.suffix(2000))")

@@ -70,6 +70,19 @@ struct LoadBinaryRunner {
             stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }
 
+    /// `run` on a thread of its own: a long run (a sweep, a capacity search) then does not hold one of the
+    /// cooperative pool's few threads, which the suites running beside it need.
+    static func runOffThePool(_ arguments: [String], timeout: Duration = .seconds(60),
+                              withoutDatabaseEnvironment: Bool = false) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    try run(arguments, timeout: timeout, withoutDatabaseEnvironment: withoutDatabaseEnvironment)
+                })
+            }
+        }
+    }
+
     /// A fresh path in the temporary directory.
     static func temporaryPath(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("tuner-\(UUID().uuidString)-\(name)").path

@@ -18,12 +18,12 @@ import Testing
     }
 
     /// Capacity is 10 × min(POOL, 4) req/s by construction: the knee, the recommendation, is POOL=4.
-    @Test func recommendsTheKnownBestValueAndLeavesNoProcessBehind() throws {
+    @Test func recommendsTheKnownBestValueAndLeavesNoProcessBehind() async throws {
         let port = try LoadTestServer().closedPort()
         let mark = "sweep-\(UUID().uuidString.prefix(8))"
         let json = LoadBinaryRunner.temporaryPath("sweep.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
-        let run = try LoadBinaryRunner.run(
+        let run = try await LoadBinaryRunner.runOffThePool(
             ["sweep", "http://127.0.0.1:\(port)/work", "--service", "exec python3 \(Self.poolServer) \(port) \(mark)",
              "--ready", "http://127.0.0.1:\(port)/health", "--param", "POOL=1,2,4,8", "--slo", "p99 < 1s",
              "--start", "5", "--step-duration", "2s", "--step-warm-up", "300ms", "--confirm", "2s", "--precision", "10%",
@@ -44,11 +44,11 @@ import Testing
         #expect(Self.processes(marked: mark).isEmpty, "left behind: \(Self.processes(marked: mark))")
     }
 
-    @Test func aServiceThatFailsIsAFailedPointAndTheSweepGoesOn() throws {
+    @Test func aServiceThatFailsIsAFailedPointAndTheSweepGoesOn() async throws {
         let port = try LoadTestServer().closedPort()
         let mark = "sweep-\(UUID().uuidString.prefix(8))"
         // POOL=0 exits at once; POOL=x never answers on the port (it is not a number); POOL=1 works.
-        let run = try LoadBinaryRunner.run(
+        let run = try await LoadBinaryRunner.runOffThePool(
             ["sweep", "http://127.0.0.1:\(port)/work", "--service", "exec python3 \(Self.poolServer) \(port) \(mark)",
              "--ready", "http://127.0.0.1:\(port)/health", "--ready-timeout", "3s", "--param", "POOL=0,x,1",
              "--measure", "rate=10", "--duration", "1s", "--warm-up", "0s", "--slo", "p99 < 1s"],
