@@ -48,14 +48,14 @@ package enum ProcessRunner {
     /// `newProcessGroup` it leads a process group of its own (pid = group id), so that it and whatever it
     /// starts can be stopped together.
     package static func spawn(_ executable: String, argv: [String], environment: [String: String]?, stdout: Int32,
-                              newProcessGroup: Bool = false) throws -> pid_t
+                              stderr: Int32? = nil, newProcessGroup: Bool = false) throws -> pid_t
     {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 2)
+        posix_spawn_file_actions_adddup2(&actions, stderr ?? stdout, 2)
         // The calling thread may block signals (Swift's thread pools do); a child must start with none
         // blocked and default handlers, or it could never be stopped with SIGTERM.
         var attributes = posix_spawnattr_t()

@@ -1,5 +1,7 @@
 import Foundation
 
+@testable import EmbeddedPostgres
+
 /// Runs the built `tuner` binary (`.build/debug/tuner`, found from this file's path) and captures
 /// its exit code and output.
 struct LoadBinaryRunner {
@@ -28,44 +30,48 @@ struct LoadBinaryRunner {
         defer { try? FileManager.default.removeItem(at: directory) }
         let outURL = directory.appendingPathComponent("stdout")
         let errURL = directory.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        if withoutDatabaseEnvironment || !extra.isEmpty {
-            var environment = ProcessInfo.processInfo.environment
-            if withoutDatabaseEnvironment {
-                for name in databaseVariables { environment.removeValue(forKey: name) }
-            }
-            environment.merge(extra) { $1 }
-            process.environment = environment
+        let outFD = open(outURL.path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o600)
+        let errFD = open(errURL.path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o600)
+        defer {
+            close(outFD)
+            close(errFD)
         }
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        var environment = ProcessInfo.processInfo.environment
+        if withoutDatabaseEnvironment {
+            for name in databaseVariables { environment.removeValue(forKey: name) }
+        }
+        environment.merge(extra) { $1 }
+        // posix_spawn and waitpid, not Foundation's Process: under a full suite's load Process missed the exit
+        // of a child (left a zombie) and waitUntilExit blocked its thread for good, stalling the suite.
+        let pid = try ProcessRunner.spawn(binary.path, argv: [binary.path] + arguments, environment: environment,
+                                          stdout: outFD, stderr: errFD)
         let started = ContinuousClock.now
         var interrupted = false
-        while process.isRunning {
+        var killedAt: ContinuousClock.Instant?
+        var status: Int32 = 0
+        while true {
+            let waited = waitpid(pid, &status, WNOHANG)
+            if waited == pid || (waited < 0 && errno != EINTR) { break }
             if let interruptAfter, !interrupted, ContinuousClock.now - started > interruptAfter {
-                process.interrupt()
+                kill(pid, SIGINT)
                 interrupted = true
             }
             if let interruptWhen, !interrupted,
                interruptWhen((try? String(contentsOf: errURL, encoding: .utf8)) ?? "") {
-                process.interrupt()
+                kill(pid, SIGINT)
                 interrupted = true
             }
-            if ContinuousClock.now - started > timeout {
-                process.terminate()
-                break
+            if killedAt == nil, ContinuousClock.now - started > timeout {
+                kill(pid, SIGTERM)
+                killedAt = .now
+            } else if let killedAt, ContinuousClock.now - killedAt > .seconds(5) {
+                kill(pid, SIGKILL)
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        process.waitUntilExit()
+        let signal = status & 0x7f
         return Outcome(
-            status: process.terminationStatus,
+            status: signal == 0 ? (status >> 8) & 0xff : 128 + signal,
             stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }

@@ -16,19 +16,8 @@ enum ReportCLIFixture {
     }
 
     static func run(_ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        let outcome = try LoadBinaryRunner.run(arguments, timeout: .seconds(120))
+        return Output(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 
     static func temporaryDirectory() throws -> String {
