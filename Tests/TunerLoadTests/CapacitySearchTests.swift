@@ -119,13 +119,19 @@ import TunerCore
     }
 
     @Test func cancellationEndsWithWhatWasFound() async throws {
+        // Cancelled once the search is inside a step above the capacity (which never ends by itself), not
+        // after a fixed time: a busy machine may not have started the search yet.
+        let (overCapacity, reached) = AsyncStream.makeStream(of: Void.self)
         let task = Task {
             await CapacitySearch(options: Self.fastOptions(), slo: Self.slo) { rate, _, _ in
-                if let rate, rate > 100 { try await Task.sleep(for: .seconds(60)) }
+                if let rate, rate > 100 {
+                    reached.yield()
+                    try await Task.sleep(for: .seconds(60))
+                }
                 return Self.result(offered: rate ?? 110, achieved: min(rate ?? 110, 100), millis: 20)
             }.run()
         }
-        try await Task.sleep(for: .milliseconds(300))
+        for await _ in overCapacity { break }
         task.cancel()
         let outcome = await task.value
         #expect(outcome.wasInterrupted)
