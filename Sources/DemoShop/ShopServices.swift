@@ -20,16 +20,18 @@ struct ShopServices: Sendable {
         self.logger = logger
         database = try ShopDatabase(configuration: configuration, logger: logger)
         cache = configuration.practices.cache ? ResponseCache(timeToLive: configuration.cacheTTL) : nil
+        let metrics = ShopMetrics()
+        self.metrics = metrics
         if configuration.practices.bufferedAudit {
             let buffered = BufferedAuditLog(database: database, sizeLimit: configuration.auditBufferLimit,
-                                            flushInterval: configuration.auditFlushInterval, logger: logger)
+                                            flushInterval: configuration.auditFlushInterval, logger: logger,
+                                            durableAfter: { metrics.recordAuditWait($0) })
             bufferedAudit = buffered
             audit = buffered
         } else {
             bufferedAudit = nil
             audit = DirectAuditLog(logger: logger)
         }
-        metrics = ShopMetrics()
         responder = JSONResponder(compresses: configuration.practices.compression)
     }
 

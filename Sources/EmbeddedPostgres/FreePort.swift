@@ -3,8 +3,8 @@ import Glibc
 #endif
 
 /// Finds a TCP port on 127.0.0.1 that is free right now (the kernel picks it).
-enum FreePort {
-    static func find() throws(EmbeddedPostgresError) -> Int {
+public enum FreePort {
+    public static func find() throws(EmbeddedPostgresError) -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw EmbeddedPostgresError("cannot create a socket to find a free port") }
         defer { close(fd) }

@@ -24,6 +24,9 @@ public struct CapacityResult: Codable, Sendable {
     public var sizing: CapacitySizing?
     /// Seconds the whole search took.
     public var searchSeconds: Double
+    /// `tuner run --capacity`: what saturated at the breaking point, as observed in the database (and the
+    /// service's pool) during the last passing step against the first failing one; the first line says it.
+    public var saturation: [String]?
 
     public init(
         maxSustainableRate: Double?, isLowerBound: Bool, firstFailingRate: Double?, failureReason: String?,

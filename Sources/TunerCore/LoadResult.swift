@@ -31,7 +31,8 @@ public struct LoadResult: Codable, Sendable {
     public var database: DatabaseRun?
     /// Findings from the run and the doctor (`tuner run` only).
     public var findings: [Finding]
-    /// The capacity search (`tuner capacity` only): this result is its confirmation window's.
+    /// The capacity search: with `tuner capacity` this result is its confirmation window's; in `tuner demo` the
+    /// search that followed this step's fixed-rate run.
     public var capacity: CapacityResult?
 
     public init(

@@ -41,6 +41,10 @@ public struct SweepPoint: Codable, Sendable {
     public var errors: UInt64?
     /// Seconds from the service's start until it answered.
     public var readySeconds: Double?
+    /// With `--db`: what the database did while the point's load ran.
+    public var database: SweepDatabaseFigures?
+    /// Figures the caller read from the service around the point's load (the demo: how long audit rows waited).
+    public var service: [String: Double]?
 
     public init(values: [String: String], failure: String? = nil, capacity: Double? = nil, isLowerBound: Bool = false,
                 p50: Double? = nil, p95: Double? = nil, p99: Double? = nil, achievedRate: Double? = nil,
@@ -55,5 +59,37 @@ public struct SweepPoint: Codable, Sendable {
         self.achievedRate = achievedRate
         self.errors = errors
         self.readySeconds = readySeconds
+    }
+}
+
+/// The database's work during one sweep point's load (warm-up included): per second, and per request sent,
+/// which compares points measured at different rates (a capacity search's).
+public struct SweepDatabaseFigures: Codable, Sendable, Equatable {
+    /// Seconds of load the figures cover.
+    public var seconds: Double
+    /// Requests sent in those seconds.
+    public var requests: UInt64
+    public var transactionsPerSecond: Double
+    public var rowsWrittenPerSecond: Double
+    public var walBytesPerSecond: Double
+    /// pg_stat_statements' calls per second; nil without the extension.
+    public var statementsPerSecond: Double?
+    /// Client connections open at the end of the load.
+    public var connections: Int
+
+    public init(seconds: Double, requests: UInt64, transactionsPerSecond: Double, rowsWrittenPerSecond: Double,
+                walBytesPerSecond: Double, statementsPerSecond: Double?, connections: Int) {
+        self.seconds = seconds
+        self.requests = requests
+        self.transactionsPerSecond = transactionsPerSecond
+        self.rowsWrittenPerSecond = rowsWrittenPerSecond
+        self.walBytesPerSecond = walBytesPerSecond
+        self.statementsPerSecond = statementsPerSecond
+        self.connections = connections
+    }
+
+    /// Transactions per request sent.
+    public var transactionsPerRequest: Double? {
+        requests > 0 ? transactionsPerSecond * seconds / Double(requests) : nil
     }
 }

@@ -49,6 +49,10 @@ public enum CapacityText {
         if let failing = capacity.firstFailingRate {
             lines.append("first failing rate: \(rate(failing)) req/s — \(capacity.failureReason ?? "failed")")
         }
+        if let saturation = capacity.saturation, let first = saturation.first {
+            lines.append(first)
+            lines += saturation.dropFirst().map { "  " + $0 }
+        }
         if let knee = capacity.kneeRate {
             lines.append("knee of the latency curve: \(rate(knee)) req/s (p95 below twice its low-load value up to there)")
         }

@@ -25,6 +25,9 @@ public struct MetricChange: Sendable {
         case withinNoise = "within noise"
         /// Not enough data to judge the noise; the change is shown without a verdict.
         case undecided = "noise unknown"
+        /// Too few samples behind the figure (a percentile whose tail holds a handful of requests) for any
+        /// change to mean something; no percentage is shown.
+        case tooFewSamples = "too few samples"
 
         /// True for `improved` and `regressed`.
         public var isBeyondNoise: Bool { self == .improved || self == .regressed }
@@ -52,6 +55,7 @@ public struct MetricChange: Sendable {
 
     /// `−63%` or, when the figure was zero before, the absolute change.
     var changeText: String {
+        if verdict == .tooFewSamples { return "too few samples" }
         let pct = changePercent
         if pct.isFinite { return ReportFormat.change(pct) }
         return "from 0"

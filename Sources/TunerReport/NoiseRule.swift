@@ -38,6 +38,8 @@ public struct NoiseRule: Sendable {
         case ratio
         /// Nothing to judge by.
         case unknown(reason: String)
+        /// Too few samples for the figure to mean anything (a percentile of a handful of requests).
+        case tooFewSamples(reason: String)
     }
 
     func change(_ name: String, unit: MetricUnit, before: Double, after: Double,
@@ -51,6 +53,7 @@ public struct NoiseRule: Sendable {
         -> (MetricChange.Verdict, String)
     {
         guard before.isFinite, after.isFinite else { return (.undecided, "not measured in both runs") }
+        if case .tooFewSamples(let reason) = estimate { return (.tooFewSamples, reason) }
         if before == after { return (.withinNoise, "no change") }
         let better = direction == .lowerIsBetter ? after < before : after > before
         let real: MetricChange.Verdict = better ? .improved : .regressed
@@ -83,6 +86,8 @@ public struct NoiseRule: Sendable {
             return (real, "")  // handled above
         case .unknown(let reason):
             return (.undecided, reason)
+        case .tooFewSamples(let reason):
+            return (.tooFewSamples, reason)
         }
     }
 

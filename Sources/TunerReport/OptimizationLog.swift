@@ -15,6 +15,9 @@ public struct OptimizationStep: Sendable {
         self.change = change
         self.result = result
     }
+
+    /// The maximum sustainable rate of the step's capacity search, when it ran and something passed.
+    public var capacityRate: Double? { result.capacity?.maxSustainableRate }
 }
 
 /// The guides' optimization log, filled: one entry per change (issue, evidence, change, before, after,
@@ -102,7 +105,13 @@ public struct OptimizationLogEntry: Sendable {
         self.after = Self.figures(after.result)
         impact = Self.impact(comparison)
         conclusion = Self.conclusion(comparison, before: before.result, after: after.result, resolved: resolved)
+        if let change = Self.capacityChange(before: before.result, after: after.result) {
+            impact = impact == [Self.noChange] ? [change] : [change] + impact
+            conclusion += " " + change.prefix(1).uppercased() + change.dropFirst() + "."
+        }
     }
+
+    static let noChange = "no change beyond run-to-run noise"
 
     /// The changes beyond noise: overall figures, then one line per endpoint, then the database.
     static func impact(_ c: RunComparison) -> [String] {
@@ -116,8 +125,28 @@ public struct OptimizationLogEntry: Sendable {
             lines.append("\(endpoint.name): " + changed.map { "\($0.name) \($0.changeText)" }.joined(separator: ", "))
         }
         lines += c.database.filter(\.verdict.isBeyondNoise).map(detail)
-        return lines.isEmpty ? ["no change beyond run-to-run noise"] : lines
+        return lines.isEmpty ? [noChange] : lines
     }
+
+    /// The capacity at the SLO before and after, when both steps searched for it: `max req/s at the SLO
+    /// 5.55 → 61.2 (+1,003%)`. The search's own precision is the noise: a change within it is said to be so.
+    static func capacityChange(before: LoadResult, after: LoadResult) -> String? {
+        guard let b = before.capacity, let a = after.capacity else { return nil }
+        let text = { (c: CapacityResult) in
+            c.maxSustainableRate.map { (c.isLowerBound ? "≥ " : "") + ReportFormat.number($0) } ?? "none"
+        }
+        var line = "max req/s at the SLO \(text(b)) → \(text(a))"
+        if let x = b.maxSustainableRate, let y = a.maxSustainableRate, x > 0 {
+            let change = (y - x) / x
+            line += " (\(ReportFormat.change(change * 100))"
+            if abs(change) < Self.capacityPrecision { line += ", within the search's precision" }
+            line += ")"
+        }
+        return line
+    }
+
+    /// Two searches' results differ by less than this share within their precision (the demo's 10%).
+    static let capacityPrecision = 0.10
 
     /// The headline figures of a run, as the log's Before/After lines show them.
     static func figures(_ r: LoadResult) -> [String] {
@@ -132,6 +161,11 @@ public struct OptimizationLogEntry: Sendable {
         if !r.thresholds.isEmpty {
             let passed = r.thresholds.filter(\.passed).count
             out.append("thresholds \(passed)/\(r.thresholds.count) passed")
+        }
+        if let capacity = r.capacity {
+            out.append("max req/s at the SLO " + (capacity.maxSustainableRate.map {
+                (capacity.isLowerBound ? "≥ " : "") + ReportFormat.rate($0)
+            } ?? "none (no rate met it)"))
         }
         return out
     }

@@ -16,6 +16,8 @@ public struct PerformanceReport: Sendable {
     public var comparison: RunComparison?
     /// The filled optimization log: one entry with a baseline, one per step with `steps`.
     public var log: OptimizationLog?
+    /// Sweeps of the service's settings measured along the way (the demo: pool size, flush interval).
+    public var sweeps: [SweepResult] = []
 
     /// A report of `result`, compared with `baseline` when given; `change` says what was changed between them.
     public init(result: LoadResult, baseline: LoadResult? = nil, change: String? = nil, rule: NoiseRule = .standard) {

@@ -118,7 +118,7 @@ public struct RunComparison: Sendable {
         // The tail beyond a percentile must hold a few samples, or its value is one outlier's.
         let tail = Double(min(b.count, a.count)) * (1 - q / 100)
         if tail < minimumTailSamples {
-            return .unknown(reason: "\(Int(tail.rounded(.down))) requests beyond \(q == 99.9 ? "p99.9" : "p\(Int(q))") in the smaller run; \(Int(minimumTailSamples)) needed")
+            return .tooFewSamples(reason: "\(Int(tail.rounded(.down))) requests beyond \(q == 99.9 ? "p99.9" : "p\(Int(q))") in the smaller run; \(Int(minimumTailSamples)) needed")
         }
         func error(_ s: RequestStats, _ series: MeasuredSeries) -> Double {
             guard let h = try? s.latencyHistogram() else { return .nan }

@@ -3,25 +3,10 @@ import TunerCore
 /// `tuner sweep`'s trade-off table and recommendation.
 public enum SweepText {
     public static func summary(_ sweep: SweepResult) -> String {
-        var header = sweep.parameters
+        let table = SweepTable(sweep)
+        let header = table.headers
+        let rows = table.rows
         let isCapacity = sweep.measure == "capacity"
-        if isCapacity { header.append("max req/s at SLO") }
-        header += ["achieved", "p50", "p95", "p99", "errors", "ready in", "note"]
-        var rows: [[String]] = []
-        for point in sweep.points {
-            var row = sweep.parameters.map { point.values[$0] ?? "" }
-            if isCapacity {
-                row.append(point.capacity.map { (point.isLowerBound ? "≥ " : "") + CapacityText.rate($0) } ?? "-")
-            }
-            row += [
-                point.achievedRate.map(CapacityText.rate) ?? "-", point.p50.map(CapacityText.millis) ?? "-",
-                point.p95.map(CapacityText.millis) ?? "-", point.p99.map(CapacityText.millis) ?? "-",
-                point.errors.map { ReportFormat.count($0) } ?? "-",
-                point.readySeconds.map { ReportFormat.seconds($0) } ?? "-",
-                point.failure.map { "failed: \($0)" } ?? (isKnee(point, sweep) ? "← knee" : ""),
-            ]
-            rows.append(row)
-        }
         let widths = header.indices.map { column in ([header[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
@@ -39,8 +24,25 @@ public enum SweepText {
         return lines.joined(separator: "\n")
     }
 
-    private static func isKnee(_ point: SweepPoint, _ sweep: SweepResult) -> Bool {
-        guard let knee = sweep.knee else { return false }
-        return sweep.parameters.allSatisfy { point.values[$0] == knee[$0] }
+    /// `Sweep of SHOP_POOL_SIZE: capacity at the SLO`, `Sweep of BUFFER_FLUSH_INTERVAL: latency at 20 req/s`.
+    public static func title(_ sweep: SweepResult) -> String {
+        let what = sweep.measure == "capacity"
+            ? "capacity at the SLO"
+            : "at " + sweep.measure.replacingOccurrences(of: "rate=", with: "") + " req/s"
+        return "Sweep of \(sweep.parameters.joined(separator: " × ")): \(what)"
+    }
+
+    /// What the report says under a sweep's table: how it was measured and the recommendation.
+    public static func footnotes(_ sweep: SweepResult) -> [String] {
+        var lines: [String] = []
+        if !sweep.slo.isEmpty { lines.append("SLO: " + sweep.slo.joined(separator: ", ")) }
+        if sweep.measure == "capacity" {
+            lines.append("Latencies are each point's confirmation window's, at its own capacity.")
+        }
+        if sweep.points.contains(where: { $0.database != nil }) {
+            lines.append("Database figures cover each point's whole load (warm-up included), read after the service stopped.")
+        }
+        lines.append(sweep.recommendation.map { "Recommended: \($0)." } ?? "No recommendation: no point was measured.")
+        return lines
     }
 }

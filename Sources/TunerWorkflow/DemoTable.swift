@@ -11,6 +11,16 @@ public enum DemoTable {
         let names = first.result.requests.map(\.name)
         var rows: [[String]] = [["", ] + steps.map(\.label)]
         rows.append(["requests/s"] + steps.map { LoadSummary.formatNumber($0.result.overall.rps) })
+        if steps.contains(where: { $0.result.capacity != nil }) {
+            rows.append(["max req/s at SLO"] + steps.map { capacityText($0.result.capacity) })
+            let base = first.capacityRate
+            rows.append(["capacity increase"] + steps.enumerated().map { index, step in
+                guard index > 0 else { return "" }
+                guard let base, base > 0, let rate = step.capacityRate else { return "–" }
+                let change = (rate - base) / base * 100
+                return (change >= 0 ? "+" : "−") + LoadSummary.formatNumber(abs(change).rounded()) + "%"
+            })
+        }
         rows.append(["errors"] + steps.map { errorText($0.result.overall) })
         rows.append(["p95 all"] + steps.map { p95($0.result.overall, withErrors: false) })
         for name in names {
@@ -26,6 +36,14 @@ public enum DemoTable {
             lines.append("\(entry.number). \(steps[entry.number].label): \(entry.conclusion)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The maximum sustainable rate, `≥ R` when the search stopped before a failing rate, `none` when no rate met
+    /// the SLO.
+    private static func capacityText(_ capacity: CapacityResult?) -> String {
+        guard let capacity else { return "–" }
+        guard let rate = capacity.maxSustainableRate else { return "none" }
+        return (capacity.isLowerBound ? "≥ " : "") + LoadSummary.formatNumber(rate)
     }
 
     /// The p95 of the answered requests; "all N failed" when none was answered (a p95 of nothing is not 0 ms).

@@ -13,7 +13,7 @@ import TunerReport
 public struct DemoWorkflow: Sendable {
     public struct Options: Sendable {
         public var scale: SeedScale
-        /// Measured length of each step's run (the `load` profile: ramp, hold, ramp down).
+        /// Measured length of each step's run at the fixed rate (the `load` profile: ramp, hold, ramp down).
         public var stepDuration: Duration
         /// Warm-up before each step's measured run.
         public var warmUp: Duration
@@ -21,17 +21,37 @@ public struct DemoWorkflow: Sendable {
         /// hold at the demo scale on two cores, so that its "before" is slow rather than only timeouts and
         /// every step's effect shows in the latencies.
         public var rate: Double
+        /// Each step's capacity search (the maximum sustainable rate at the scenario's thresholds); nil skips it.
+        public var capacity: CapacitySearch.Options?
+        /// Measure the pool size by a sweep of the shop's pool, and the audit buffer's flush interval.
+        public var sweeps: Bool
         /// Leave the cluster and the shop running at the end.
         public var keep: Bool
 
         public static let defaultRate = 5.0
 
-        public init(scale: SeedScale = .demo, stepDuration: Duration = .seconds(60), warmUp: Duration = .seconds(5),
-                    rate: Double = Self.defaultRate, keep: Bool = false) {
+        /// Short steps, so that five searches fit in a few minutes: 3 s windows after 1 s of warm-up, a
+        /// 6 s confirmation, doubling until a step fails, 10% precision.
+        public static var defaultCapacity: CapacitySearch.Options {
+            var options = CapacitySearch.Options()
+            options.stepDuration = .seconds(3)
+            options.stepWarmUp = .seconds(1)
+            options.confirmDuration = .seconds(6)
+            options.probeDuration = .seconds(3)
+            options.precision = 0.10
+            options.growth = 2
+            return options
+        }
+
+        public init(scale: SeedScale = .demo, stepDuration: Duration = .seconds(30), warmUp: Duration = .seconds(5),
+                    rate: Double = Self.defaultRate, capacity: CapacitySearch.Options? = Self.defaultCapacity,
+                    sweeps: Bool = true, keep: Bool = false) {
             self.scale = scale
             self.stepDuration = stepDuration
             self.warmUp = warmUp
             self.rate = rate
+            self.capacity = capacity
+            self.sweeps = sweeps
             self.keep = keep
         }
     }
@@ -44,6 +64,8 @@ public struct DemoWorkflow: Sendable {
         public var databaseURL: String?
         public var shopURL: String?
         public var notes: [String]
+        /// The sweeps of the shop's settings: its pool size, then its audit flush interval.
+        public var sweeps: [SweepResult]
     }
 
     public var options: Options
@@ -96,11 +118,15 @@ public struct DemoWorkflow: Sendable {
 
         var steps: [OptimizationStep] = []
         var notes: [String] = []
+        var sweeps: [SweepResult] = []
         var environment = ["SHOP_MODE": ShopMode.naive.rawValue]
+        let sweeper = DemoSweeps(shopExecutable: shopExecutable, databaseURL: url, database: database,
+                                 scale: options.scale, say: say)
 
         // 0. Baseline: the naive shop.
         shop = try await startShop(shopExecutable, url: url, environment: environment)
-        let baseline = try await measure("baseline: naive shop, no changes", shop: shop!, database: database, showsEachCheck: true)
+        var baseline = try await measure("baseline: naive shop, no changes", shop: shop!, database: database, showsEachCheck: true)
+        baseline.capacity = await capacity(of: shop!, startingAt: nil)
         steps.append(OptimizationStep(label: "baseline (naive shop)", result: baseline))
         stepFinished(steps)
         let diagnosis = baseline.findings
@@ -110,36 +136,65 @@ public struct DemoWorkflow: Sendable {
         say("step 1: creating \(indexes.count) recommended index\(indexes.count == 1 ? "" : "es")")
         let created = try await DemoIndexes.create(indexes, database: database, say: say)
         try await DemoShopControl.waitUntilIdle(shop!, say: say)
-        let afterIndexes = try await measure("step 1: after the indexes", shop: shop!, database: database)
+        var afterIndexes = try await measure("step 1: after the indexes", shop: shop!, database: database)
+        afterIndexes.capacity = await capacity(of: shop!, startingAt: steps.last?.capacityRate)
         steps.append(OptimizationStep(label: "recommended indexes", change: created.joined(separator: "\n"),
                                       result: afterIndexes))
         stepFinished(steps)
 
-        // 2. Pool size (the wiki formula) and settings (pgtune for this machine), applied and restarted.
+        // 2. The pool size: the knee of a sweep of the shop's pool, beside the wiki formula's value.
         let major = try await DatabaseSession.withSession(database) { session in try await session.serverMajorVersion() }
         let tuning = try DemoTuning.recommendation(serverMajorVersion: major)
-        say("step 2: pool of \(tuning.pool.connectionsPerInstance) connections and \(tuning.configuration.settings.count) pgtune settings")
+        let formula = tuning.pool.connectionsPerInstance
+        await shop?.stop()
+        shop = nil
+        var poolSize = formula
+        var poolEvidence = "the wiki formula, cores × 2 + spindles"
+        if options.sweeps, var search = options.capacity {
+            let sizes = DemoSweeps.poolSizes(formula: formula)
+            say("step 2: sweeping the shop's pool size (\(sizes.map(String.init).joined(separator: ", ")); "
+                + "the wiki formula gives \(formula))")
+            search.start = steps.last?.capacityRate
+            let sweep = try await sweeper.pool(sizes: sizes, mode: .naive, options: search)
+            sweeps.append(sweep)
+            if let knee = sweep.knee?["SHOP_POOL_SIZE"].flatMap(Int.init) {
+                poolSize = knee
+                poolEvidence = "the sweep's knee: \(sweep.recommendation ?? ""); the wiki formula gives \(formula)"
+            } else {
+                notes.append("the pool sweep found no knee; the demo keeps the wiki formula's \(formula)")
+            }
+        }
+        say("step 2: pool of \(poolSize) pre-warmed connections (\(poolEvidence))")
+        environment["SHOP_PREWARMED_POOL"] = "on"
+        environment["SHOP_POOL_SIZE"] = String(poolSize)
+        shop = try await startShop(shopExecutable, url: url, environment: environment)
+        var afterPool = try await measure("step 2: after the pool size", shop: shop!, database: database)
+        afterPool.capacity = await capacity(of: shop!, startingAt: steps.last?.capacityRate)
+        steps.append(OptimizationStep(
+            label: "pool size",
+            change: "demo-shop pool: 2 connections opened on demand → \(poolSize) pre-warmed (\(poolEvidence))",
+            result: afterPool))
+        stepFinished(steps)
+
+        // 3. pgtune's settings for this machine, applied and restarted.
+        say("step 3: \(tuning.configuration.settings.count) pgtune settings for this machine")
         await shop?.stop()
         shop = nil
         let settingsChange = try await DemoTuning.apply(tuning, cluster: cluster, database: database, say: say, notes: &notes)
-        environment["SHOP_PREWARMED_POOL"] = "on"
-        environment["SHOP_POOL_SIZE"] = String(tuning.pool.connectionsPerInstance)
         shop = try await startShop(shopExecutable, url: url, environment: environment)
-        let afterTuning = try await measure("step 2: after pool size and settings", shop: shop!, database: database)
-        steps.append(OptimizationStep(
-            label: "pool size and settings",
-            change: "demo-shop pool: 2 connections opened on demand → \(tuning.pool.connectionsPerInstance) pre-warmed "
-                + "(cores × 2 + spindles)\n" + settingsChange,
-            result: afterTuning))
+        var afterSettings = try await measure("step 3: after the settings", shop: shop!, database: database)
+        afterSettings.capacity = await capacity(of: shop!, startingAt: steps.last?.capacityRate)
+        steps.append(OptimizationStep(label: "postgresql settings", change: settingsChange, result: afterSettings))
         stepFinished(steps)
 
-        // 3. The code-level advice: the shop's tuned mode (N+1 fixed, cache, keyset pagination, batching).
-        say("step 3: the shop's tuned mode (N+1 fixed, cache, keyset pagination, buffered audit, gzip)")
+        // 4. The code-level advice: the shop's tuned mode (N+1 fixed, cache, keyset pagination, batching).
+        say("step 4: the shop's tuned mode (N+1 fixed, cache, keyset pagination, buffered audit, gzip)")
         await shop?.stop()
         shop = nil
         environment["SHOP_MODE"] = ShopMode.tuned.rawValue
         shop = try await startShop(shopExecutable, url: url, environment: environment)
-        let afterCode = try await measure("step 3: tuned shop", shop: shop!, database: database)
+        var afterCode = try await measure("step 4: tuned shop", shop: shop!, database: database)
+        afterCode.capacity = await capacity(of: shop!, startingAt: steps.last?.capacityRate)
         steps.append(OptimizationStep(
             label: "tuned shop code",
             change: "SHOP_MODE=tuned: order lines in one query (no N+1), in-process cache for product reads and the "
@@ -147,8 +202,44 @@ public struct DemoWorkflow: Sendable {
             result: afterCode))
         stepFinished(steps)
 
+        // 5. The audit buffer's flush interval on the write path (seed 002's trade-off table).
+        if options.sweeps {
+            let window = min(options.stepDuration, .seconds(10))
+            let rate = Self.flushSweepRate
+            say("flush interval: the tuned shop's write path at \(CapacityText.rate(rate)) orders/s for "
+                + "\(window.shortDescription) per interval (\(DemoSweeps.flushIntervals.joined(separator: ", ")))")
+            await shop?.stop()
+            shop = nil
+            sweeps.append(try await sweeper.flushInterval(rate: rate, duration: window, warmUp: min(options.warmUp, .seconds(2))))
+            if options.keep { shop = try await startShop(shopExecutable, url: url, environment: environment) }
+        }
+
         return Outcome(steps: steps, diagnosis: diagnosis, databaseURL: options.keep ? url : nil,
-                       shopURL: options.keep ? shop?.baseURL : nil, notes: notes)
+                       shopURL: options.keep ? shop?.baseURL : nil, notes: notes, sweeps: sweeps)
+    }
+
+    /// Orders per second of the flush-interval sweep: a steady write load the tuned shop holds easily.
+    static let flushSweepRate = 20.0
+
+    /// The step's capacity search against the running shop, at the scenario's thresholds; nil when the demo
+    /// skips it.
+    private func capacity(of shop: ShopProcess, startingAt start: Double?) async -> CapacityResult? {
+        guard var search = options.capacity else { return nil }
+        if search.start == nil { search.start = start }
+        let scenario: Scenario
+        do {
+            scenario = try Scenario(yaml: ShopScenario.text(scale: options.scale, baseURL: shop.baseURL), fileName: "shop.yaml")
+        } catch {
+            say("  capacity: \(error)")
+            return nil
+        }
+        say("  capacity at the scenario's thresholds")
+        var capacitySearch = CapacitySearch(options: search, slo: scenario.thresholds, scenario: scenario)
+        capacitySearch.stepFinished = { [say] step in say("    " + CapacityText.stepLine(step)) }
+        let outcome = await capacitySearch.run()
+        if let error = outcome.error { say("  capacity search stopped: \(error)") }
+        say("  maximum sustainable rate: " + (outcome.capacity.maxSustainableRate.map { CapacityText.rate($0) + " req/s" } ?? "none"))
+        return outcome.capacity
     }
 
     private func startShop(_ executable: String, url: String, environment: [String: String]) async throws -> ShopProcess {

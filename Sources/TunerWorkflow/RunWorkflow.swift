@@ -36,13 +36,7 @@ public struct RunWorkflow: Sendable {
     /// - Throws: `WorkflowError` when the database or the metrics endpoint cannot be reached before the
     ///   load starts; `LoadError` (with its partial result) when the target cannot be reached.
     public func run() async throws -> LoadResult {
-        status("connecting to \(database.redactedURL)")
-        let session: DatabaseSession
-        do {
-            session = try await DatabaseSession.connect(database, options: .readOnly)
-        } catch {
-            throw WorkflowError("cannot observe the database: \(error.description)")
-        }
+        let session = try await connect()
         do {
             let result = try await run(session)
             await session.close()
@@ -50,6 +44,16 @@ public struct RunWorkflow: Sendable {
         } catch {
             await session.close()
             throw error
+        }
+    }
+
+    /// The read-only session that observes the database, or a one-line error.
+    func connect() async throws(WorkflowError) -> DatabaseSession {
+        status("connecting to \(database.redactedURL)")
+        do {
+            return try await DatabaseSession.connect(database, options: .readOnly)
+        } catch {
+            throw WorkflowError("cannot observe the database: \(error.description)")
         }
     }
 
@@ -89,7 +93,7 @@ public struct RunWorkflow: Sendable {
     }
 
     /// The metrics sampler, after one scrape that proves the endpoint answers (a typo fails before the load).
-    private func metricsSampler() async throws -> MetricsSampler? {
+    func metricsSampler() async throws -> MetricsSampler? {
         guard let metricsURL else { return nil }
         let sampler = MetricsSampler(url: metricsURL)
         do {
@@ -115,7 +119,7 @@ public struct RunWorkflow: Sendable {
             tempFiles: temp.files, tempBytes: temp.bytes)
     }
 
-    private func adviceFindings(_ session: DatabaseSession, result: LoadResult, notes: inout [String]) async -> [Finding] {
+    func adviceFindings(_ session: DatabaseSession, result: LoadResult, notes: inout [String]) async -> [Finding] {
         let workload = AdvisorWorkload.result(result)
         guard !workload.queries.isEmpty else { return [] }
         status("asking the index advisor about \(workload.queries.count) statements the load caused")
@@ -129,7 +133,7 @@ public struct RunWorkflow: Sendable {
         }
     }
 
-    private func doctorFindings(_ session: DatabaseSession, notes: inout [String]) async -> [Finding] {
+    func doctorFindings(_ session: DatabaseSession, notes: inout [String]) async -> [Finding] {
         status("running the database checks (tuner db check)")
         let status = self.status
         let environment = DoctorEnvironment(

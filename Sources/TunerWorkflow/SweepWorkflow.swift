@@ -1,6 +1,8 @@
 import Foundation
 import TunerCore
+import Synchronization
 import TunerLoad
+import TunerPostgres
 import TunerReport
 
 /// `tuner sweep`: a setting of the service measured value by value. For each value (each combination when
@@ -12,6 +14,11 @@ public struct SweepWorkflow: Sendable {
     public struct Parameter: Sendable, Equatable {
         public var name: String
         public var values: [String]
+
+        public init(name: String, values: [String]) {
+            self.name = name
+            self.values = values
+        }
 
         /// Parses `NAME=v1,v2,…`.
         public init(parsing text: String) throws(ParseError) {
@@ -51,6 +58,11 @@ public struct SweepWorkflow: Sendable {
     public var parameters: [Parameter]
     public var measure: Measure
     public var logDirectory = NSTemporaryDirectory()
+    /// With a database: what it did during each point's load (`SweepPoint.database`).
+    public var database: ConnectionSettings?
+    /// Reads figures of the service around each point's load: called before the load; the closure it returns
+    /// is called after it, while the service still runs, and gives the point's `service` figures.
+    public var observeService: (@Sendable () async -> @Sendable () async -> [String: Double])?
     /// Status lines for stderr.
     public var say: @Sendable (String) -> Void = { _ in }
 
@@ -113,27 +125,52 @@ public struct SweepWorkflow: Sendable {
         }
         let ready = (ContinuousClock.now - started).seconds
         defer { try? FileManager.default.removeItem(atPath: service.logPath) }
+        let workBefore = await readWork()
+        let serviceFigures = await observeService?()
+        let loadStarted = ContinuousClock.now
+        let sent = Atomic<UInt64>(0)
         var point: SweepPoint
         do {
-            point = try await measure(values)
+            point = try await measure(values) { result in
+                sent.add(result.series.reduce(0) { $0 + $1.requests }, ordering: .relaxed)
+            }
         } catch {
             point = SweepPoint(values: values, failure: "\(error)")
         }
+        let loadSeconds = (ContinuousClock.now - loadStarted).seconds
         point.readySeconds = ready
+        if let serviceFigures { point.service = await serviceFigures() }
+        let workAtEnd = database == nil ? nil : await readWork()
         await service.stop()
+        // After the service's connections closed: their backends have published every count.
+        if let workBefore, let workAfter = await readWork(), point.failure == nil, loadSeconds > 0 {
+            let rate = { (delta: Int64) in Double(max(0, delta)) / loadSeconds }
+            point.database = SweepDatabaseFigures(
+                seconds: loadSeconds, requests: sent.load(ordering: .relaxed),
+                transactionsPerSecond: rate(workAfter.transactions - workBefore.transactions),
+                rowsWrittenPerSecond: rate(workAfter.rowsWritten - workBefore.rowsWritten),
+                walBytesPerSecond: rate(workAfter.walBytes - workBefore.walBytes),
+                statementsPerSecond: workBefore.statements.flatMap { b in workAfter.statements.map { rate($0 - b) } },
+                connections: workAtEnd?.clientConnections ?? 0)
+        }
         return point
     }
 
-    private func measure(_ values: [String: String]) async throws -> SweepPoint {
+    /// The database's counters now; nil without a database or when it cannot be read (the point keeps
+    /// its HTTP figures).
+    private func readWork() async -> DatabaseWork? {
+        guard let database else { return nil }
+        return try? await DatabaseSession.withSession(database) { session in try await DatabaseWork.take(session) }
+    }
+
+    private func measure(_ values: [String: String], measured: @escaping @Sendable (LoadResult) -> Void) async throws
+        -> SweepPoint
+    {
         let scenario = self.scenario
         let slo = self.slo
         switch measure {
         case .capacity(let options):
-            var search = CapacitySearch(options: options, slo: slo) { rate, duration, warmUp in
-                let step = rate.map { scenario.atRate($0, duration: duration, warmUp: warmUp, slo: slo) }
-                    ?? scenario.closedProbe(duration: duration, warmUp: warmUp)
-                return try await LoadEngine.run(try LoadPlan(step))
-            }
+            var search = CapacitySearch(options: options, slo: slo, scenario: scenario, measured: measured)
             let say = self.say
             search.stepFinished = { step in say(CapacityText.stepLine(step)) }
             let outcome = await search.run()
@@ -145,6 +182,7 @@ public struct SweepWorkflow: Sendable {
                 errors: outcome.result?.overall.errorCount)
         case .rate(let rate, let duration, let warmUp):
             let result = try await LoadEngine.run(try LoadPlan(scenario.atRate(rate, duration: duration, warmUp: warmUp, slo: slo)))
+            measured(result)
             say("  \(CapacityText.rate(rate)) req/s → p50 \(result.overall.latency.p50) ms p95 \(result.overall.latency.p95) ms"
                 + " p99 \(result.overall.latency.p99) ms · \(result.overall.errorCount) errors")
             return SweepPoint(

@@ -61,11 +61,7 @@ struct CapacityCommand: AsyncParsableCommand {
         let output = LoadOutput(jsonPath: json, quiet: true)
         let say: @Sendable (String) -> Void = { line in if !quiet { LoadOutput.writeError(line + "\n") } }
         say("tuner capacity \(base.target) · SLO: \(thresholds.map(\.description).joined(separator: ", "))")
-        var capacitySearch = CapacitySearch(options: options, slo: thresholds) { rate, duration, warmUp in
-            let scenario = rate.map { base.atRate($0, duration: duration, warmUp: warmUp, slo: thresholds) }
-                ?? base.closedProbe(duration: duration, warmUp: warmUp)
-            return try await LoadEngine.run(try LoadPlan(scenario))
-        }
+        var capacitySearch = CapacitySearch(options: options, slo: thresholds, scenario: base)
         capacitySearch.stepFinished = { step in say(CapacityText.stepLine(step)) }
         let searching = capacitySearch
         let (outcome, interrupted) = try await SignalCancellation.run { await searching.run() }

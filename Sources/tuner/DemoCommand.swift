@@ -15,15 +15,20 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             1. Starts a throwaway PostgreSQL cluster and loads the demo shop's data (--scale).
             2. Starts the demo shop in its naive mode and runs a baseline: scenarios/shop.yaml with the `load` \
-            profile at --rate (--duration per step, after --warm-up), watching the database as `tuner run` does.
+            profile at --rate (--duration per step, after --warm-up), watching the database as `tuner run` does, \
+            then searches the shop's capacity: the maximum sustainable rate at the scenario's thresholds.
             3. Prints the diagnosis: the run's findings, the index advisor's and `tuner db check`'s.
-            4. Changes one thing at a time and measures again after each: the recommended indexes (created by \
-            Tuner); the pool size for this machine's cores and pgtune's settings for its memory (applied, \
+            4. Changes one thing at a time and measures again after each (the fixed-rate run and the capacity \
+            search): the recommended indexes (created by Tuner); the pool size (the knee of a sweep of the \
+            shop's pool, beside the wiki formula's value); pgtune's settings for this machine (applied, \
             PostgreSQL restarted); then the shop's tuned mode (the code-level advice).
-            5. Writes the report with the optimization log (--out) and prints a before/after table.
-            6. Stops the shop and the cluster (also on Ctrl-C), unless --keep.
+            5. Sweeps the audit buffer's flush interval (0.5s, 1s, 2s, 5s) on the write path: latency, database \
+            writes and how long audit rows wait before they are durable (seed 002's trade-off table).
+            6. Writes the report with the optimization log and both sweeps (--out) and prints a before/after \
+            table with the capacity of every step.
+            7. Stops the shop and the cluster (also on Ctrl-C), unless --keep.
 
-            At the default scale (about a million order lines) the demo takes about 6 minutes on 2 cores. \
+            At the default scale (about a million order lines) the demo takes about 8 minutes on 2 cores. \
             It needs the demo-shop executable built next to tuner (swift build does both) or TUNER_DEMO_SHOP.
             """
     )
@@ -32,7 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
     var scale = SeedScale.demo.factor
 
     @Option(help: "Measured length of each step's run (the load profile: ramp up, hold, ramp down).")
-    var duration = "60s"
+    var duration = "30s"
 
     @Option(help: "Peak requests per second of each step (open model). The default is about what the naive shop can hold at the demo scale on 2 cores; scenarios/shop.yaml's own 100/s overwhelms it.")
     var rate = DemoWorkflow.Options.defaultRate
@@ -44,6 +49,18 @@ struct DemoCommand: AsyncParsableCommand {
                                valueName: "DIR"))
     var out = "tuner-report"
 
+    @Option(help: "Measured window of each capacity-search step (the confirmation is twice as long).")
+    var capacityStep = "3s"
+
+    @Option(help: ArgumentHelp("Never offer more than this in a capacity search (requests/s).", valueName: "RATE"))
+    var capacityMax: Double?
+
+    @Flag(help: "Skip the capacity searches (and the pool sweep, which needs them).")
+    var noCapacity = false
+
+    @Flag(help: "Skip the sweeps of the pool size (the wiki formula's value is used) and of the flush interval.")
+    var noSweeps = false
+
     @Flag(help: "Leave the cluster and the shop running at the end and print how to reach and stop them.")
     var keep = false
 
@@ -53,9 +70,13 @@ struct DemoCommand: AsyncParsableCommand {
     func validate() throws {
         guard scale >= 1 else { throw ValidationError("--scale must be at least 1") }
         guard rate > 0 else { throw ValidationError("--rate must be greater than 0") }
+        if let capacityMax, !(capacityMax > 0) { throw ValidationError("--capacity-max must be greater than 0") }
         do {
             guard try Duration(parsing: duration) >= .seconds(2) else { throw ValidationError("--duration must be at least 2s") }
             _ = try Duration(parsing: warmUp)
+            guard try Duration(parsing: capacityStep) >= .seconds(1) else {
+                throw ValidationError("--capacity-step must be at least 1s")
+            }
         } catch let error as ParseError {
             throw ValidationError("\(error.description)")
         }
@@ -69,9 +90,15 @@ struct DemoCommand: AsyncParsableCommand {
             LoadOutput.writeError(line + "\n")
         }
         let measured = Mutex<[OptimizationStep]>([])
+        var capacity = DemoWorkflow.Options.defaultCapacity
+        capacity.stepDuration = try Duration(parsing: capacityStep)
+        capacity.stepWarmUp = capacity.stepDuration / 3
+        capacity.confirmDuration = capacity.stepDuration * 2
+        capacity.probeDuration = capacity.stepDuration
+        capacity.maximum = capacityMax
         var workflow = DemoWorkflow(options: .init(
             scale: SeedScale(scale), stepDuration: try Duration(parsing: duration), warmUp: try Duration(parsing: warmUp),
-            rate: rate, keep: keep))
+            rate: rate, capacity: noCapacity ? nil : capacity, sweeps: !noSweeps, keep: keep))
         workflow.say = say
         workflow.progress = output.progress
         let stepsDirectory = URL(fileURLWithPath: out).appendingPathComponent("steps").path
@@ -94,9 +121,11 @@ struct DemoCommand: AsyncParsableCommand {
             throw RuntimeError(Self.describe(error))
         }
         output.finishProgress()
-        let report = PerformanceReport(steps: outcome.steps)
+        var report = PerformanceReport(steps: outcome.steps)
+        report.sweeps = outcome.sweeps
         print("")
         print(DemoTable.render(outcome.steps, log: report.log))
+        for sweep in outcome.sweeps { print(SweepText.summary(sweep)) }
         print("")
         let files = try ReportOutput.write(report, to: out)
         for note in outcome.notes { LoadOutput.writeError("note: \(note)\n") }

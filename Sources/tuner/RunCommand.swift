@@ -22,12 +22,20 @@ struct RunCommand: AsyncParsableCommand {
             Writes result.json, report.md, report.html and junit.xml into --out. With --baseline, the report \
             compares every endpoint and the database figures with an earlier result.
 
+            With --capacity, the load is 'tuner capacity''s breaking-point search (same options: --slo, --start, \
+            --max, --precision, --step-duration, --step-warm-up, --confirm) with every step observed, and the \
+            report says what saturated at the breaking point: the service's pool, active sessions, lock waits, \
+            temp files, and the statement whose database time grew most between the last passing and the first \
+            failing step. The result and the findings are those of the confirmation window.
+
             Examples:
               tuner run scenarios/shop.yaml --db postgres://shop@127.0.0.1:5432/shop --metrics http://127.0.0.1:8080/metrics
+              tuner run scenarios/shop.yaml --db "$DATABASE_URL" --capacity --slo "p99 < 200ms"
               tuner run scenarios/shop.yaml --db "$DATABASE_URL" --baseline before/result.json --change "CREATE INDEX …"
 
             Exit codes: 0 success, 1 the database, the metrics or the target could not be reached, 64 bad \
-            input, 99 a threshold was crossed, 130 interrupted (what was measured is still written).
+            input, 99 a threshold was crossed (with --capacity: no rate held the SLO), 130 interrupted (what was \
+            measured is still written).
             """
     )
 
@@ -59,6 +67,11 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
+    @Flag(help: "Search the highest rate that holds the SLO (as 'tuner capacity'), observing every step.")
+    var capacity = false
+
+    @OptionGroup(title: "Capacity search (with --capacity)") var search: CapacityOptions
+
     func validate() throws {
         if change != nil && baseline == nil { throw ValidationError("--change describes a comparison: pass --baseline too") }
         if let metrics {
@@ -82,13 +95,14 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw RuntimeError(String(describing: error))
         }
-        let output = LoadOutput(jsonPath: nil, quiet: quiet, command: "tuner run")
-        output.announce(plan)
         var workflow = RunWorkflow(plan: plan, database: database, metricsURL: metrics.flatMap(URL.init(string:)))
         workflow.checksDatabase = !noCheck
         workflow.advisesIndexes = !noAdvise
-        workflow.progress = output.progress
         workflow.status = { LoadOutput.writeError("\($0)\n") }
+        if capacity { return try await runCapacity(workflow, before: before) }
+        let output = LoadOutput(jsonPath: nil, quiet: quiet, command: "tuner run")
+        output.announce(plan)
+        workflow.progress = output.progress
         let result: LoadResult
         let interrupted: Bool
         do {
@@ -111,5 +125,44 @@ struct RunCommand: AsyncParsableCommand {
         if interrupted { throw ExitCode(130) }
         if let failure = LoadOutcome.noResponse(result) { throw RuntimeError(failure) }
         if !result.thresholdsPassed { throw ExitCode.thresholdsCrossed }
+    }
+
+    /// `--capacity`: the search with every step observed; the report is the confirmation window's.
+    private func runCapacity(_ workflow: RunWorkflow, before: LoadResult?) async throws {
+        let options = try search.searchOptions()
+        let slo: [Threshold]
+        do {
+            let given = try search.slo.map { try LoadOutcome.parseThreshold($0) }
+            slo = given.isEmpty ? workflow.plan.scenario.thresholds : given
+        }
+        guard !slo.isEmpty else {
+            throw LoadOutcome.usageFailure("no SLO: give --slo 'p99 < 200ms' (repeatable), or thresholds in the scenario file")
+        }
+        let quiet = self.quiet
+        let say: @Sendable (String) -> Void = { line in if !quiet { LoadOutput.writeError(line + "\n") } }
+        say("tuner run --capacity \(workflow.plan.scenario.target) · SLO: \(slo.map(\.description).joined(separator: ", "))")
+        let run: RunWorkflow.CapacityRun
+        let interrupted: Bool
+        do {
+            (run, interrupted) = try await SignalCancellation.run {
+                try await workflow.runCapacity(options: options, slo: slo) { say(CapacityText.stepLine($0)) }
+            }
+        } catch let error as WorkflowError {
+            throw RuntimeError(error.description)
+        }
+        if let result = run.result {
+            try ReportOutput.write(PerformanceReport(result: result, baseline: before, change: change), to: out)
+            if !result.findings.isEmpty {
+                let text = FindingsTextRenderer(maximumPerID: 3, omittedHint: "report.md lists them all")
+                    .render(result.findings, title: "Findings (\(FindingsSummary(result.findings).sentence))")
+                FileHandle.standardOutput.write(Data((text + "\n").utf8))
+            }
+        }
+        var capacity = run.outcome.capacity
+        capacity.saturation = run.result?.capacity?.saturation ?? capacity.saturation
+        print(CapacityText.summary(run.result?.capacity ?? capacity))
+        if interrupted || run.outcome.wasInterrupted { throw ExitCode(130) }
+        if let error = run.outcome.error { throw RuntimeError((error as? LoadError)?.description ?? "\(error)") }
+        if capacity.maxSustainableRate == nil { throw ExitCode.thresholdsCrossed }
     }
 }

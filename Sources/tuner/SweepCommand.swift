@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TunerCore
 import TunerLoad
+import TunerPostgres
 import TunerReport
 import TunerWorkflow
 
@@ -18,6 +19,11 @@ struct SweepCommand: AsyncParsableCommand {
 
             --measure capacity (default) runs the breaking-point search of 'tuner capacity' at each point; \
             --measure rate=R measures latency at R requests/s for --duration.
+
+            With --db, each point also records what the database did during its load (warm-up included): \
+            transactions, rows written, WAL bytes and statements per second, transactions per request, and the \
+            client connections open at its end. The end is read after the service stopped, when its backends \
+            have published every count.
 
             The knee is the smallest value within 5% of the best (capacity: the highest maximum sustainable rate; \
             rate: the lowest p95 without errors): more than that buys nothing, and it is the recommendation.
@@ -58,6 +64,10 @@ struct SweepCommand: AsyncParsableCommand {
 
     @OptionGroup var search: CapacityOptions
 
+    @Option(help: ArgumentHelp("The database the service uses: each point then records what it did (transactions, rows written, WAL and statements per second, connections).",
+                               valueName: "URL"))
+    var db: String?
+
     @Option(help: "Write the sweep's result (JSON) here ('-' for stdout).")
     var json: String?
 
@@ -83,6 +93,13 @@ struct SweepCommand: AsyncParsableCommand {
             scenario: base, slo: thresholds, command: service, readyURL: URL(string: ready)!, parameters: parameters,
             measure: try makeMeasure())
         workflow.readyTimeout = try CapacityOptions.duration(readyTimeout, option: "--ready-timeout")
+        if let db {
+            do {
+                workflow.database = try ConnectionSettings.resolve(option: db)
+            } catch {
+                throw LoadOutcome.usageFailure("--db: \(error)")
+            }
+        }
         let quiet = self.quiet
         workflow.say = { line in if !quiet { LoadOutput.writeError(line + "\n") } }
         let sweeping = workflow

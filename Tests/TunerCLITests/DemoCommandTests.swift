@@ -33,8 +33,9 @@ struct DemoCommandTests {
         let out = LoadBinaryRunner.temporaryPath("demo-report")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let run = try await LoadBinaryRunner.runOffThePool(
-            ["demo", "--scale", "2", "--duration", "4s", "--warm-up", "1s", "--rate", "40", "--out", out, "--quiet"],
-            timeout: .seconds(300))
+            ["demo", "--scale", "2", "--duration", "4s", "--warm-up", "1s", "--rate", "40", "--capacity-step", "1s",
+             "--capacity-max", "400", "--out", out, "--quiet"],
+            timeout: .seconds(420))
         #expect(run.status == 0, "stderr: \(run.stderr.suffix(2000))")
 
         // Diagnosed: the N+1 of the naive order history and the unindexed foreign key it reads by.
@@ -48,21 +49,49 @@ struct DemoCommandTests {
         let itemIndexes = (last.database?.indexes ?? []).filter { $0.table == "order_items" && !$0.isUnique }
         #expect(itemIndexes.contains { $0.scans > 0 }, "indexes on order_items: \(itemIndexes)")
 
-        // The before/after table and the report show every step with numbers.
-        for label in ["baseline (naive shop)", "recommended indexes", "pool size and settings", "tuned shop code"] {
+        // The before/after table and the report show every step with numbers, its capacity among them.
+        for label in ["baseline (naive shop)", "recommended indexes", "pool size", "postgresql settings", "tuned shop code"] {
             #expect(run.stdout.contains(label))
         }
         #expect(run.stdout.contains("p95 customer-orders"))
+        let capacityRow = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("max req/s at SLO") })
+        let figures = capacityRow.dropFirst("max req/s at SLO".count).split(separator: " ").filter { $0 != "≥" }
+        #expect(figures.count == 5 && figures.allSatisfy { Double($0.replacingOccurrences(of: ",", with: "")) != nil },
+                "\(capacityRow)")
+        for number in 0..<5 {
+            let step = try #require(try FileManager.default.contentsOfDirectory(atPath: out + "/steps")
+                .first { $0.hasPrefix("\(number)-") })
+            let result = try ResultFile.read(out + "/steps/" + step)
+            let capacity = try #require(result.capacity, "step \(step) has no capacity")
+            #expect(capacity.maxSustainableRate != nil && !capacity.steps.isEmpty)
+        }
         let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
-        #expect(markdown.contains("Optimization #3"), "\(markdown.prefix(600))")
+        #expect(markdown.contains("Optimization #4"), "\(markdown.prefix(600))")
         #expect(markdown.contains("tuned shop code"))
+        #expect(markdown.contains("max req/s at the SLO"))
         #expect(FileManager.default.fileExists(atPath: out + "/report.html"))
+
+        // The pool sweep chose the pool the next step used; the flush sweep measured how long audit rows
+        // waited, longer for longer intervals (a row waits up to the interval: the truth by construction).
+        #expect(markdown.contains("## Sweep of SHOP\\_POOL\\_SIZE"), "\(markdown.suffix(3000))")
+        #expect(markdown.contains("## Sweep of BUFFER\\_FLUSH\\_INTERVAL"))
+        let flushRows = run.stdout.split(separator: "\n").filter { line in ["0.5s ", "1s ", "2s ", "5s "].contains { line.hasPrefix($0) } }
+        #expect(flushRows.count == 4, "\(run.stdout.suffix(2500))")
+        let cells = { (line: Substring) in line.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        let header = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("BUFFER_FLUSH_INTERVAL ") })
+        let waitColumn = try #require(cells(header).firstIndex(of: "audit wait ms"), "\(header)")
+        for row in flushRows {
+            let interval = try Duration(parsing: cells(row)[0]).seconds * 1000
+            let wait = try #require(Double(cells(row)[waitColumn].replacingOccurrences(of: ",", with: "")), "\(row)")
+            // A row waits from its request to the next flush: half the interval on average, plus the INSERT.
+            #expect(abs(wait - interval / 2) < interval * 0.15 + 50, "\(row)")
+        }
 
         // Nothing left running: the cluster's directory is gone and the shops have exited.
         let (directory, pids) = Self.leftovers(in: run.stderr)
         let cluster = try #require(directory)
         #expect(!FileManager.default.fileExists(atPath: cluster))
-        #expect(pids.count == 3)
+        #expect(pids.count == 4)
         for pid in pids { #expect(Self.isGone(pid), "demo-shop pid \(pid) still runs") }
     }
 

@@ -1,5 +1,7 @@
+import EmbeddedPostgres
 import Foundation
 import Testing
+import TunerCore
 
 /// `tuner sweep` as a user runs it: the binary starts and stops a real service process per point.
 @Suite(.serialized) struct SweepCommandTests {
@@ -72,5 +74,36 @@ import Testing
         let run = try LoadBinaryRunner.run(arguments)
         #expect(run.status == 64, "\(run.stderr)")
         #expect(run.stderr.contains(expected), "\(run.stderr)")
+    }
+
+    /// One INSERT per request at 10 requests/s: each point's database figures are one statement and one row
+    /// written per request, about 10 per second.
+    @Test func withADatabaseEachPointRecordsWhatTheDatabaseDid() async throws {
+        try await EmbeddedCluster.withCluster { cluster in
+            let database = try await cluster.createDatabase("swept")
+            let port = try LoadTestServer().closedPort()
+            let json = LoadBinaryRunner.temporaryPath("sweep-db.json")
+            defer { try? FileManager.default.removeItem(atPath: json) }
+            let run = try await LoadBinaryRunner.runOffThePool(
+                ["sweep", "http://127.0.0.1:\(port)/work", "--service", try DatabaseFixtureServer.command(port: port, mode: "insert", databaseURL: database),
+                 "--ready", "http://127.0.0.1:\(port)/health", "--param", "POOL=1,4", "--measure", "rate=10",
+                 "--duration", "3s", "--warm-up", "1s", "--slo", "p99 < 2s", "--db", database, "--json", json],
+                timeout: .seconds(180))
+            #expect(run.status == 0, "\(run.stderr.suffix(2000))")
+            #expect(run.stdout.contains("rows w/s"), "\(run.stdout)")
+            let sweep = try JSONDecoder().decode(SweepResult.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+            #expect(sweep.points.count == 2)
+            for point in sweep.points {
+                let figures = try #require(point.database, "\(point)")
+                #expect(figures.rowsWrittenPerSecond > 6 && figures.rowsWrittenPerSecond < 11, "\(figures)")
+                // Two transactions per request: the INSERT's, and the one PostgreSQL counts when each of psql's
+                // new sessions starts (the fixture connects per request, as a service without a pool would).
+                let perRequest = try #require(figures.transactionsPerRequest)
+                #expect(perRequest > 1.8 && perRequest < 2.5, "\(figures)")
+                let statements = try #require(figures.statementsPerSecond, "pg_stat_statements is preloaded")
+                #expect(abs(statements - figures.rowsWrittenPerSecond) < 2, "one statement per request: \(figures)")
+                #expect(figures.walBytesPerSecond > 0)
+            }
+        }
     }
 }

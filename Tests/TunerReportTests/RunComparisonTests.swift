@@ -67,7 +67,11 @@ import TunerCore
         // Too few samples beyond p99.9 to say anything about it.
         let few = RunComparison(before: SampleResult.make(.after, seconds: 5, rate: 40, seed: 1),
                                 after: SampleResult.make(.after, seconds: 5, rate: 40, seed: 2))
-        #expect(few.endpoints[1].figure("p99.9")?.verdict == .undecided)
+        // The comparison says so instead of a percentage.
+        let tail = try #require(few.endpoints[1].figure("p99.9"))
+        #expect(tail.verdict == .tooFewSamples)
+        #expect(tail.changeText == "too few samples")
+        #expect(tail.evidence.contains("needed"))
     }
 
     @Test func endpointsInOneRunOnlyAreListedAsSuch() {

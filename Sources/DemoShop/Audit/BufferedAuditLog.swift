@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import PostgresNIO
@@ -14,6 +15,8 @@ final class BufferedAuditLog: AuditLog, Service {
     private let sizeLimit: Int
     private let flushInterval: Duration
     private let logger: Logger
+    /// Called with each written row's wait: from its request until its batch committed.
+    private let durableAfter: @Sendable (Duration) -> Void
     private let state = NIOLockedValueBox(State())
     private let wakeUps: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -24,8 +27,10 @@ final class BufferedAuditLog: AuditLog, Service {
         var flushes = 0
     }
 
-    init(database: ShopDatabase, sizeLimit: Int, flushInterval: Duration, logger: Logger) {
+    init(database: ShopDatabase, sizeLimit: Int, flushInterval: Duration, logger: Logger,
+         durableAfter: @escaping @Sendable (Duration) -> Void = { _ in }) {
         self.database = database
+        self.durableAfter = durableAfter
         self.sizeLimit = sizeLimit
         self.flushInterval = flushInterval
         self.logger = logger
@@ -78,6 +83,8 @@ final class BufferedAuditLog: AuditLog, Service {
                 $0.written += batch.count
                 $0.flushes += 1
             }
+            let committed = Date()
+            for entry in batch { durableAfter(.seconds(max(0, committed.timeIntervalSince(entry.at)))) }
         } catch {
             state.withLockedValue { $0.pending.insert(contentsOf: batch, at: 0) }
             logger.warning("audit log: flushing \(batch.count) rows failed, will retry: \(describeDatabaseError(error))")

@@ -49,6 +49,24 @@ final class ShopMetrics: Sendable {
         metrics.duration.record(duration)
     }
 
+    /// How long buffered audit rows waited before they were durable: from the request that wrote each until
+    /// the batch holding it committed (what `BUFFER_FLUSH_INTERVAL` trades against database writes).
+    private var auditWait: DurationHistogram {
+        registry.makeDurationHistogram(
+            descriptor: .init(namespace: "demo_shop", metricName: "audit_durable_wait", unitName: "seconds",
+                              helpText: "Time from a request until its buffered audit row was committed"),
+            buckets: Self.auditWaitBuckets)
+    }
+
+    /// Audit waits from 10 ms to 30 s.
+    static let auditWaitBuckets: [Duration] = [
+        .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .seconds(2), .seconds(5), .seconds(10), .seconds(30),
+    ]
+
+    /// Records one buffered audit row's wait until it was durable.
+    func recordAuditWait(_ wait: Duration) { auditWait.record(wait) }
+
     /// Sets a gauge to a value read at scrape time.
     func set(_ name: String, help: String, labels: [(String, String)] = [], to value: Int) {
         registry.makeGauge(descriptor: .init(namespace: "demo_shop", metricName: name, unitName: "", helpText: help),

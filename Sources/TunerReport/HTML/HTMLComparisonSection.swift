@@ -87,7 +87,7 @@ struct HTMLComparisonSection {
         case .improved: "improved"
         case .regressed: "regressed"
         case .withinNoise: "noise"
-        case .undecided: "undecided"
+        case .undecided, .tooFewSamples: "undecided"
         }
         return "<div class=\"pair\"><span class=\"was\">\(f.beforeText.htmlEscaped) →</span> \(f.afterText.htmlEscaped)"
             + "<span class=\"delta \(cls)\" title=\"\(f.verdict.rawValue): \(f.evidence.htmlEscaped)\">\(f.changeText.htmlEscaped)</span></div>"
@@ -102,7 +102,7 @@ struct HTMLComparisonSection {
         let cls = switch f.verdict {
         case .improved: "improved"
         case .regressed: "regressed"
-        case .withinNoise, .undecided: "noise"
+        case .withinNoise, .undecided, .tooFewSamples: "noise"
         }
         return "<span class=\"pill \(cls)\" title=\"\(f.evidence.htmlEscaped)\">\(f.verdict.rawValue.htmlEscaped)</span>"
     }

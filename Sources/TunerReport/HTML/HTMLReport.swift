@@ -28,6 +28,13 @@ struct HTMLReport {
                                                    steps: report.log?.steps ?? []).render()))
         }
         if let log = report.log { sections.append(("log", "Optimization log", HTMLComparisonSection.log(log))) }
+        for (index, sweep) in report.sweeps.enumerated() {
+            let cells = SweepTable(sweep)
+            let body = HTML.table(headers: cells.headers, numeric: Set(cells.numeric),
+                                  rows: cells.rows.map { $0.map(\.htmlEscaped) })
+                + "<ul class=\"notes\">" + SweepText.footnotes(sweep).map { "<li>\($0.htmlEscaped)</li>" }.joined() + "</ul>"
+            sections.append(("sweep-\(index + 1)", SweepText.title(sweep), body))
+        }
         if !result.notes.isEmpty {
             sections.append(("notes", "Notes", "<ul class=\"notes\">" + result.notes.map { "<li>\($0.htmlEscaped)</li>" }.joined() + "</ul>"))
         }

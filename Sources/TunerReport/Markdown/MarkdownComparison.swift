@@ -56,6 +56,7 @@ struct MarkdownComparison {
         case .regressed: "❌"
         case .withinNoise: "≈"
         case .undecided: "?"
+        case .tooFewSamples: "?"
         }
     }
 
@@ -65,6 +66,7 @@ struct MarkdownComparison {
         case .regressed: "❌ regressed"
         case .withinNoise: "within noise"
         case .undecided: "noise unknown"
+        case .tooFewSamples: "too few samples"
         }
     }
 }

@@ -12,6 +12,7 @@ struct MarkdownReport {
             sections.append(MarkdownComparison(comparison: comparison, baseline: baseline, result: result).render())
         }
         if let log = report.log { sections.append(MarkdownOptimizationLog(log: log).render()) }
+        sections += report.sweeps.map(Self.sweep)
         sections.append(notes())
         return sections.filter { !$0.isEmpty }.joined(separator: "\n") + "\n"
     }
@@ -61,6 +62,15 @@ struct MarkdownReport {
              step.phase == .probe ? "estimate" : step.passed ? "pass" : "fail: \((step.reason ?? "").markdownEscaped)"]
         }
         return out + table.render()
+    }
+
+    /// A sweep of the service's settings: the trade-off table and the recommendation.
+    static func sweep(_ sweep: SweepResult) -> String {
+        let cells = SweepTable(sweep)
+        var table = MarkdownTable(headers: cells.headers.map(\.markdownEscaped), rightAligned: Set(cells.numeric))
+        table.rows = cells.rows.map { $0.map(\.markdownEscaped) }
+        return "## \(SweepText.title(sweep).markdownEscaped)\n\n" + table.render() + "\n"
+            + SweepText.footnotes(sweep).map { "- \($0.markdownEscaped)" }.joined(separator: "\n") + "\n"
     }
 
     private func parameters() -> String {

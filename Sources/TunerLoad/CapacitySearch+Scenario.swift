@@ -1,0 +1,16 @@
+import TunerCore
+
+extension CapacitySearch {
+    /// The search of a scenario's capacity with Tuner's own engine: each step is the scenario at one rate
+    /// (`Scenario.atRate`), the probe its closed-model run; `measured` sees every step's whole result.
+    public init(options: Options, slo: [Threshold], scenario: Scenario,
+                measured: @escaping @Sendable (LoadResult) -> Void = { _ in }) {
+        self.init(options: options, slo: slo) { rate, duration, warmUp in
+            let step = rate.map { scenario.atRate($0, duration: duration, warmUp: warmUp, slo: slo) }
+                ?? scenario.closedProbe(duration: duration, warmUp: warmUp)
+            let result = try await LoadEngine.run(try LoadPlan(step))
+            measured(result)
+            return result
+        }
+    }
+}

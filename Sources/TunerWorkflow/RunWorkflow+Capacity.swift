@@ -1,0 +1,109 @@
+import Foundation
+import Synchronization
+import TunerCore
+import TunerLoad
+import TunerPostgres
+import TunerReport
+
+extension RunWorkflow {
+    /// What `tuner run --capacity` found: the search, and the result of its confirmation window (else its last
+    /// step) with the database section, the findings, and in `capacity` what saturated at the breaking point.
+    public struct CapacityRun: Sendable {
+        public var outcome: CapacitySearch.Outcome
+        public var result: LoadResult?
+    }
+
+    /// `tuner run --capacity`: the breaking-point search with every step observed as `run()` observes its load
+    /// (the database's views once a second, the service's pool when `metricsURL` is set). The steps' own
+    /// scenario is the plan's at each rate; `slo` judges them.
+    public func runCapacity(options: CapacitySearch.Options, slo: [Threshold],
+                            stepFinished: @escaping @Sendable (CapacityStep) -> Void) async throws -> CapacityRun {
+        let session = try await connect()
+        let run = await runCapacity(session, options: options, slo: slo, stepFinished: stepFinished)
+        await session.close()
+        return try run.get()
+    }
+
+    /// One observed step: its result with the database section, and what the observation saw.
+    private struct ObservedStep: Sendable {
+        var offeredRate: Double?
+        var result: LoadResult
+        var observation: RunObserver.Observation
+    }
+
+    private func runCapacity(_ session: DatabaseSession, options: CapacitySearch.Options, slo: [Threshold],
+                             stepFinished: @escaping @Sendable (CapacityStep) -> Void) async -> Result<CapacityRun, any Error> {
+        let maxConnections = (try? await session.scalar("SELECT current_setting('max_connections')::int8 AS n")?.int).map(Int.init)
+        let sampler: MetricsSampler?
+        do {
+            sampler = try await metricsSampler()
+        } catch {
+            return .failure(error)
+        }
+        let scenario = plan.scenario
+        let observed = Mutex<[ObservedStep]>([])
+        var search = CapacitySearch(options: options, slo: slo) { rate, duration, warmUp in
+            let step = rate.map { scenario.atRate($0, duration: duration, warmUp: warmUp, slo: slo) }
+                ?? scenario.closedProbe(duration: duration, warmUp: warmUp)
+            let stepPlan = try LoadPlan(step)
+            let poolTask = sampler.map { sampler in Task { await sampler.samplePool() } }
+            let (result, observation): (LoadResult, RunObserver.Observation)
+            do {
+                (result, observation) = try await RunObserver.observe(session, warmUp: warmUp) {
+                    try await LoadEngine.run(stepPlan)
+                }
+            } catch {
+                poolTask?.cancel()
+                throw error
+            }
+            poolTask?.cancel()
+            let pool = await poolTask?.value
+            var withDatabase = result
+            withDatabase.database = observation.databaseRun(maxConnections: maxConnections, pool: pool?.samples ?? [])
+            withDatabase.notes += observation.notes + (pool?.notes ?? [])
+            observed.withLock { $0.append(ObservedStep(offeredRate: rate, result: withDatabase, observation: observation)) }
+            return result
+        }
+        search.stepFinished = stepFinished
+        let outcome = await search.run()
+        let steps = observed.withLock { $0 }
+        var capacity = outcome.capacity
+        capacity.saturation = Self.saturation(capacity, steps: steps)
+        // The reported result is the one the search reports (its confirmation window), with its observation.
+        guard let chosen = outcome.result.flatMap({ chosen in steps.last { $0.result.startedAt == chosen.startedAt } })
+        else {
+            return .success(CapacityRun(outcome: outcome, result: nil))
+        }
+        var result = chosen.result
+        result.capacity = capacity
+        let observation = chosen.observation
+        var findings = RunAnalysis.findings(result.database!, load: Self.load(of: result, observation: observation),
+                                            thresholds: analysisThresholds)
+        if !Task.isCancelled, !observation.isDatabaseLost {
+            if advisesIndexes { findings += await adviceFindings(session, result: result, notes: &result.notes) }
+            if checksDatabase { findings += await doctorFindings(session, notes: &result.notes) }
+        }
+        result.findings = Self.withoutRepeats(findings)
+        return .success(CapacityRun(outcome: outcome, result: result))
+    }
+
+    /// The last passing step at the capacity found against the first failing step, as observed (the search's
+    /// steps and the observations are in the same order, one each).
+    private static func saturation(_ capacity: CapacityResult, steps: [ObservedStep]) -> [String]? {
+        guard capacity.steps.count == steps.count else { return nil }
+        let judged = Array(zip(capacity.steps, steps)).filter { $0.0.phase != .probe }
+        guard let failingRate = capacity.firstFailingRate,
+              let failing = judged.first(where: { !$0.0.passed && $0.0.offeredRate == failingRate })?.1,
+              let passing = judged.last(where: { step, _ in
+                  step.passed && step.offeredRate < failingRate && step.offeredRate == capacity.maxSustainableRate
+              })?.1 ?? judged.last(where: { step, _ in step.passed && step.offeredRate < failingRate })?.1,
+              let passingRate = passing.offeredRate,
+              let passingRun = passing.result.database, let failingRun = failing.result.database
+        else { return nil }
+        return SaturationAnalysis.lines(
+            passing: .init(offeredRate: passingRate, run: passingRun, seconds: passing.observation.seconds,
+                           tempFiles: passing.observation.tempFiles.files),
+            failing: .init(offeredRate: failingRate, run: failingRun, seconds: failing.observation.seconds,
+                           tempFiles: failing.observation.tempFiles.files))
+    }
+}

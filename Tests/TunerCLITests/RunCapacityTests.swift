@@ -1,0 +1,57 @@
+import EmbeddedPostgres
+import Foundation
+import Testing
+import TunerCore
+
+/// `tuner run --capacity` against services backed by a real PostgreSQL whose bottleneck is known by
+/// construction: the report must name it.
+@Suite(.serialized) struct RunCapacityTests {
+    static func search(_ target: String, database: String, out: String, extra: [String]) -> [String] {
+        ["run", target, "--db", database, "--capacity", "--slo", "p95 < 400ms", "--start", "4", "--step-duration", "3s",
+         "--step-warm-up", "1s", "--confirm", "3s", "--precision", "15%", "--no-check", "--no-advise", "--quiet",
+         "--out", out] + extra
+    }
+
+    /// Two pool slots, 100 ms of database time each: past its capacity every slot is in use and requests queue.
+    @Test func aServicePoolThatLimitsIsNamedAtTheBreakingPoint() async throws {
+        try await EmbeddedCluster.withCluster { cluster in
+            let database = try await cluster.createDatabase("pooled")
+            let server = try await DatabaseFixtureServer.start(mode: "pool", pool: 2, databaseURL: database)
+            defer { server.stop() }
+            let out = LoadBinaryRunner.temporaryPath("run-capacity")
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let run = try await LoadBinaryRunner.runOffThePool(
+                Self.search(server.url + "/work", database: database, out: out, extra: ["--metrics", server.url + "/metrics"]),
+                timeout: .seconds(300))
+            #expect(run.status == 0, "\(run.stderr.suffix(2000))")
+            #expect(run.stdout.contains("the limit was the service's connection pool"), "\(run.stdout.suffix(2500))")
+            let result = try ResultFile.read(out + "/result.json")
+            let capacity = try #require(result.capacity)
+            #expect(capacity.saturation?.first?.contains("connection pool (all 2 connections in use") == true)
+            // The statement that grew is the one every request runs.
+            #expect(capacity.saturation?.contains { $0.contains("pg_sleep") } == true, "\(capacity.saturation ?? [])")
+            #expect(result.database != nil, "the confirmation window was observed")
+            let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+            #expect(markdown.contains("connection pool"))
+        }
+    }
+
+    /// Every request updates the same row and holds its lock 50 ms: past the capacity sessions wait on the lock,
+    /// while the service's pool (16) has room.
+    @Test func lockWaitsThatLimitAreNamedAtTheBreakingPoint() async throws {
+        try await EmbeddedCluster.withCluster { cluster in
+            let database = try await cluster.createDatabase("locked")
+            let server = try await DatabaseFixtureServer.start(mode: "lock", pool: 16, databaseURL: database)
+            defer { server.stop() }
+            let out = LoadBinaryRunner.temporaryPath("run-capacity-lock")
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let run = try await LoadBinaryRunner.runOffThePool(
+                Self.search(server.url + "/work", database: database, out: out, extra: []), timeout: .seconds(300))
+            #expect(run.status == 0, "\(run.stderr.suffix(2000))")
+            let result = try ResultFile.read(out + "/result.json")
+            let first = try #require(result.capacity?.saturation?.first, "\(run.stdout.suffix(2500))")
+            #expect(first.contains("lock waits"), "\(result.capacity?.saturation ?? [])")
+            #expect(!first.contains("connection pool"))
+        }
+    }
+}
