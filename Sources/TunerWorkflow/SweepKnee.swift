@@ -2,8 +2,14 @@ import TunerCore
 import TunerReport
 
 /// The sweep's recommendation: the smallest setting that gets within 5% of the best, because more than that
-/// buys nothing (capacity: the highest maximum sustainable rate; rate: the lowest p95 without errors).
-enum SweepKnee {
+/// buys nothing (capacity: the highest maximum sustainable rate; rate: the lowest p95 without errors; database
+/// transactions: the fewest per second, for settings that trade writes against waiting, like a flush interval).
+public enum SweepKnee {
+    /// What "best" means.
+    public enum Criterion: Sendable {
+        case capacity, p95, databaseTransactions
+    }
+
     struct Choice {
         var values: [String: String]
         var sentence: String
@@ -11,12 +17,25 @@ enum SweepKnee {
 
     static let tolerance = 0.05
 
-    static func choose(_ points: [SweepPoint], parameters: [String], byCapacity: Bool) -> Choice? {
+    static func choose(_ points: [SweepPoint], parameters: [String], by criterion: Criterion) -> Choice? {
         let measured = points.filter { $0.failure == nil }
         func label(_ point: SweepPoint) -> String {
             parameters.map { "\($0)=\(point.values[$0] ?? "")" }.joined(separator: " ")
         }
-        if byCapacity {
+        if criterion == .databaseTransactions {
+            let rated = measured.filter { $0.database != nil && ($0.errors ?? 0) == 0 }
+            guard let best = rated.min(by: { $0.database!.transactionsPerSecond < $1.database!.transactionsPerSecond })
+            else { return nil }
+            let fewest = best.database!.transactionsPerSecond
+            let enough = rated.filter { $0.database!.transactionsPerSecond <= fewest * (1 + tolerance) }
+            guard let knee = smallest(enough, parameters: parameters), let tx = knee.database?.transactionsPerSecond else { return nil }
+            let rest = label(knee) == label(best)
+                ? "the fewest measured"
+                : "within 5% of the fewest, \(CapacityText.rate(fewest)) at \(label(best)); waiting longer saves nothing"
+            return Choice(values: knee.values,
+                          sentence: "\(label(knee)): \(CapacityText.rate(tx)) database transactions/s without errors, \(rest)")
+        }
+        if criterion == .capacity {
             let rated = measured.filter { $0.capacity != nil }
             guard let best = rated.max(by: { $0.capacity! < $1.capacity! }), let top = best.capacity, top > 0 else { return nil }
             let enough = rated.filter { $0.capacity! >= top * (1 - tolerance) }

@@ -58,6 +58,8 @@ public struct SweepWorkflow: Sendable {
     public var parameters: [Parameter]
     public var measure: Measure
     public var logDirectory = NSTemporaryDirectory()
+    /// What the knee is the best of; default: capacity, or p95 at a fixed rate.
+    public var kneeCriterion: SweepKnee.Criterion?
     /// With a database: what it did during each point's load (`SweepPoint.database`).
     public var database: ConnectionSettings?
     /// Reads figures of the service around each point's load: called before the load; the closure it returns
@@ -95,7 +97,7 @@ public struct SweepWorkflow: Sendable {
             measured.append(await measurePoint(values))
             if let failure = measured.last?.failure { say("  failed: \(failure)") }
         }
-        let knee = SweepKnee.choose(measured, parameters: parameters.map(\.name), byCapacity: isCapacity)
+        let knee = SweepKnee.choose(measured, parameters: parameters.map(\.name), by: kneeCriterion ?? (isCapacity ? .capacity : .p95))
         return SweepResult(
             parameters: parameters.map(\.name), measure: measure.label,
             slo: slo.map { $0.scope == "all" ? $0.expression : "\($0.scope): \($0.expression)" }, points: measured,
