@@ -11,9 +11,13 @@ public struct SweepResult: Codable, Sendable {
     public var knee: [String: String]?
     /// The recommendation with its evidence, one sentence.
     public var recommendation: String?
+    /// Capacity mode: the rate every point was also measured at, to compare their latencies at one load
+    /// (`--compare-at`, else half the first point's capacity).
+    public var commonRate: Double?
 
     public init(parameters: [String], measure: String, slo: [String], points: [SweepPoint], knee: [String: String]?,
-                recommendation: String?) {
+                recommendation: String?, commonRate: Double? = nil) {
+        self.commonRate = commonRate
         self.parameters = parameters
         self.measure = measure
         self.slo = slo
@@ -45,6 +49,8 @@ public struct SweepPoint: Codable, Sendable {
     public var database: SweepDatabaseFigures?
     /// Figures the caller read from the service around the point's load (the demo: how long audit rows waited).
     public var service: [String: Double]?
+    /// Capacity mode: the latencies at the sweep's common rate.
+    public var atCommonRate: RateLatency?
 
     public init(values: [String: String], failure: String? = nil, capacity: Double? = nil, isLowerBound: Bool = false,
                 p50: Double? = nil, p95: Double? = nil, p99: Double? = nil, achievedRate: Double? = nil,
@@ -91,5 +97,24 @@ public struct SweepDatabaseFigures: Codable, Sendable, Equatable {
     /// Transactions per request sent.
     public var transactionsPerRequest: Double? {
         requests > 0 ? transactionsPerSecond * seconds / Double(requests) : nil
+    }
+}
+
+/// Latencies measured at one fixed rate.
+public struct RateLatency: Codable, Sendable, Equatable {
+    public var rate: Double
+    public var p50: Double
+    public var p95: Double
+    public var p99: Double
+    public var achievedRate: Double?
+    public var errors: UInt64
+
+    public init(rate: Double, p50: Double, p95: Double, p99: Double, achievedRate: Double?, errors: UInt64) {
+        self.rate = rate
+        self.p50 = p50
+        self.p95 = p95
+        self.p99 = p99
+        self.achievedRate = achievedRate
+        self.errors = errors
     }
 }

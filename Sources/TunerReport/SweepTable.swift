@@ -13,7 +13,13 @@ public struct SweepTable: Sendable {
         let isCapacity = sweep.measure == "capacity"
         var headers = sweep.parameters
         if isCapacity { headers.append("max req/s at SLO") }
-        headers += ["achieved", "p50", "p95", "p99", "errors"]
+        let common = isCapacity ? sweep.commonRate : nil
+        if let common {
+            let at = " @ " + CapacityText.rate(common)
+            headers += ["p50" + at, "p95" + at, "p99" + at, "errors" + at]
+        } else {
+            headers += ["achieved", "p50", "p95", "p99", "errors"]
+        }
         let hasDatabase = sweep.points.contains { $0.database != nil }
         if hasDatabase { headers += ["db tx/s", "tx/req", "rows w/s", "WAL/s", "conns"] }
         let serviceNames = Array(Set(sweep.points.flatMap { ($0.service ?? [:]).keys })).sorted()
@@ -29,11 +35,19 @@ public struct SweepTable: Sendable {
             if isCapacity {
                 row.append(point.capacity.map { (point.isLowerBound ? "≥ " : "") + CapacityText.rate($0) } ?? "-")
             }
-            row += [
-                point.achievedRate.map(CapacityText.rate) ?? "-", point.p50.map(CapacityText.millis) ?? "-",
-                point.p95.map(CapacityText.millis) ?? "-", point.p99.map(CapacityText.millis) ?? "-",
-                point.errors.map { ReportFormat.count($0) } ?? "-",
-            ]
+            if common != nil {
+                let at = point.atCommonRate
+                row += [
+                    at.map { CapacityText.millis($0.p50) } ?? "-", at.map { CapacityText.millis($0.p95) } ?? "-",
+                    at.map { CapacityText.millis($0.p99) } ?? "-", at.map { ReportFormat.count($0.errors) } ?? "-",
+                ]
+            } else {
+                row += [
+                    point.achievedRate.map(CapacityText.rate) ?? "-", point.p50.map(CapacityText.millis) ?? "-",
+                    point.p95.map(CapacityText.millis) ?? "-", point.p99.map(CapacityText.millis) ?? "-",
+                    point.errors.map { ReportFormat.count($0) } ?? "-",
+                ]
+            }
             if hasDatabase {
                 let db = point.database
                 row += [

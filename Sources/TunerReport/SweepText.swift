@@ -18,7 +18,8 @@ public enum SweepText {
         lines += rows.map(line)
         lines.append("")
         if isCapacity {
-            lines.append("latencies are those of each point's confirmation window, at its own capacity")
+            lines.append(sweep.commonRate.map { "latencies are at the common rate \(CapacityText.rate($0)) req/s, measured at every point after its search" }
+                ?? "latencies are those of each point's confirmation window, at its own capacity")
         }
         lines.append(sweep.recommendation.map { "recommended: \($0)" } ?? "no recommendation: no point was measured")
         return lines.joined(separator: "\n")
@@ -37,7 +38,8 @@ public enum SweepText {
         var lines: [String] = []
         if !sweep.slo.isEmpty { lines.append("SLO: " + sweep.slo.joined(separator: ", ")) }
         if sweep.measure == "capacity" {
-            lines.append("Latencies are each point's confirmation window's, at its own capacity.")
+            lines.append(sweep.commonRate.map { "Latencies are at the common rate \(CapacityText.rate($0)) req/s, measured at every point after its search." }
+                ?? "Latencies are each point's confirmation window's, at its own capacity.")
         }
         if sweep.points.contains(where: { $0.database != nil }) {
             lines.append("Database figures cover each point's whole load (warm-up included), read after the service stopped.")

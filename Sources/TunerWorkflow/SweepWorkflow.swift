@@ -58,6 +58,8 @@ public struct SweepWorkflow: Sendable {
     public var parameters: [Parameter]
     public var measure: Measure
     public var logDirectory = NSTemporaryDirectory()
+    /// Capacity mode: the rate every point is also measured at after its search; nil: half the first capacity.
+    public var commonRate: Double?
     /// What the knee is the best of; default: capacity, or p95 at a fixed rate.
     public var kneeCriterion: SweepKnee.Criterion?
     /// With a database: what it did during each point's load (`SweepPoint.database`).
@@ -90,18 +92,20 @@ public struct SweepWorkflow: Sendable {
     /// Measures every point. Cancellation stops the service under way and ends with the points measured.
     public func run() async -> SweepResult {
         var measured: [SweepPoint] = []
+        var common = commonRate
         for values in points {
             if Task.isCancelled { break }
             let label = parameters.map { "\($0.name)=\(values[$0.name] ?? "")" }.joined(separator: " ")
             say("point \(label)")
-            measured.append(await measurePoint(values))
+            let point = await measurePoint(values, commonRate: &common)
+            measured.append(point)
             if let failure = measured.last?.failure { say("  failed: \(failure)") }
         }
         let knee = SweepKnee.choose(measured, parameters: parameters.map(\.name), by: kneeCriterion ?? (isCapacity ? .capacity : .p95))
         return SweepResult(
             parameters: parameters.map(\.name), measure: measure.label,
             slo: slo.map { $0.scope == "all" ? $0.expression : "\($0.scope): \($0.expression)" }, points: measured,
-            knee: knee?.values, recommendation: knee?.sentence)
+            knee: knee?.values, recommendation: knee?.sentence, commonRate: isCapacity ? common : nil)
     }
 
     private var isCapacity: Bool {
@@ -109,7 +113,7 @@ public struct SweepWorkflow: Sendable {
         return false
     }
 
-    private func measurePoint(_ values: [String: String]) async -> SweepPoint {
+    private func measurePoint(_ values: [String: String], commonRate: inout Double?) async -> SweepPoint {
         var command = self.command
         for (name, value) in values { command = command.replacingOccurrences(of: "{\(name)}", with: value) }
         let started = ContinuousClock.now
@@ -133,8 +137,14 @@ public struct SweepWorkflow: Sendable {
         let sent = Atomic<UInt64>(0)
         var point: SweepPoint
         do {
-            point = try await measure(values) { result in
+            let count: @Sendable (LoadResult) -> Void = { result in
                 sent.add(result.series.reduce(0) { $0 + $1.requests }, ordering: .relaxed)
+            }
+            point = try await measure(values, measured: count)
+            if case .capacity(let options) = measure, let rate = commonRate ?? point.capacity.map({ $0 / 2 }) {
+                commonRate = rate
+                point.atCommonRate = try await latency(at: rate, duration: options.stepDuration,
+                                                       warmUp: options.stepWarmUp, measured: count)
             }
         } catch {
             point = SweepPoint(values: values, failure: "\(error)")
@@ -156,6 +166,18 @@ public struct SweepWorkflow: Sendable {
                 connections: workAtEnd?.clientConnections ?? 0)
         }
         return point
+    }
+
+    /// The latencies at `rate`, the sweep's common load.
+    private func latency(at rate: Double, duration: Duration, warmUp: Duration,
+                         measured: @Sendable (LoadResult) -> Void) async throws -> RateLatency {
+        let result = try await LoadEngine.run(try LoadPlan(scenario.atRate(rate, duration: duration, warmUp: warmUp, slo: slo)))
+        measured(result)
+        let latency = result.overall.latency
+        say("  at the common rate \(CapacityText.rate(rate)) req/s → p50 \(CapacityText.millis(latency.p50)) "
+            + "p95 \(CapacityText.millis(latency.p95)) p99 \(CapacityText.millis(latency.p99)) · \(result.overall.errorCount) errors")
+        return RateLatency(rate: rate, p50: latency.p50, p95: latency.p95, p99: latency.p99,
+                           achievedRate: result.schedule?.achievedRate, errors: result.overall.errorCount)
     }
 
     /// The database's counters now; nil without a database or when it cannot be read (the point keeps

@@ -17,8 +17,10 @@ struct SweepCommand: AsyncParsableCommand {
             also on Ctrl-C and on failure: no process is left behind). A point whose service exits or never \
             becomes ready is recorded with the tail of its output, and the sweep goes on.
 
-            --measure capacity (default) runs the breaking-point search of 'tuner capacity' at each point; \
-            --measure rate=R measures latency at R requests/s for --duration.
+            --measure capacity (default) runs the breaking-point search of 'tuner capacity' at each point, then \
+            measures it once more at a common rate (--compare-at, default half the first point's capacity) so that \
+            the points' latencies compare at one load; --measure rate=R measures latency at R requests/s for \
+            --duration.
 
             With --db, each point also records what the database did during its load (warm-up included): \
             transactions, rows written, WAL bytes and statements per second, transactions per request, and the \
@@ -64,6 +66,10 @@ struct SweepCommand: AsyncParsableCommand {
 
     @OptionGroup var search: CapacityOptions
 
+    @Option(help: ArgumentHelp("Capacity mode: after its search, measure every point at this rate too, to compare latencies at one load (default: half the first point's capacity).",
+                               valueName: "RATE"))
+    var compareAt: Double?
+
     @Option(help: ArgumentHelp("The database the service uses: each point then records what it did (transactions, rows written, WAL and statements per second, connections).",
                                valueName: "URL"))
     var db: String?
@@ -75,6 +81,7 @@ struct SweepCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
+        if let compareAt, !(compareAt > 0) { throw ValidationError("--compare-at must be greater than 0") }
         if param.isEmpty { throw ValidationError("give at least one --param NAME=v1,v2,…") }
         guard let url = URL(string: ready), ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
             throw ValidationError("--ready must be an http:// URL, e.g. http://127.0.0.1:8080/health")
@@ -93,6 +100,7 @@ struct SweepCommand: AsyncParsableCommand {
             scenario: base, slo: thresholds, command: service, readyURL: URL(string: ready)!, parameters: parameters,
             measure: try makeMeasure())
         workflow.readyTimeout = try CapacityOptions.duration(readyTimeout, option: "--ready-timeout")
+        workflow.commonRate = compareAt
         if let db {
             do {
                 workflow.database = try ConnectionSettings.resolve(option: db)

@@ -43,6 +43,16 @@ import TunerCore
                 #expect(found >= truth * 0.8 && found <= truth * 1.1, "found \(capacities)")
             }
         }
+        // Every point measured once more at one common rate, half the first capacity (about 5 req/s), where each
+        // request takes its service time: 100 ms × max(1, POOL / 4) by construction.
+        let common = try #require(result?["commonRate"] as? Double)
+        #expect(common >= 4 && common <= 5.5, "\(common)")
+        let medians = (result?["points"] as? [[String: Any]])?.compactMap { ($0["atCommonRate"] as? [String: Any])?["p50"] as? Double } ?? []
+        #expect(medians.count == 4)
+        for (median, truth) in zip(medians, [100.0, 100, 100, 200]) {
+            #expect(median >= truth * 0.95 && median <= truth * 1.4, "p50 at the common rate: \(medians)")
+        }
+        #expect(run.stdout.contains("p95 @ "), "\(run.stdout)")
         #expect(Self.processes(marked: mark).isEmpty, "left behind: \(Self.processes(marked: mark))")
     }
 

@@ -30,7 +30,9 @@ struct HTMLReport {
         if let log = report.log { sections.append(("log", "Optimization log", HTMLComparisonSection.log(log))) }
         for (index, sweep) in report.sweeps.enumerated() {
             let cells = SweepTable(sweep)
-            let body = HTML.table(headers: cells.headers, numeric: Set(cells.numeric),
+            let charts = SweepCharts.charts(sweep).map { HTML.figure($0.title, "green: the knee", $0.chart) }
+            let body = (charts.isEmpty ? "" : "<div class=\"grid2\">\(charts.joined())</div>")
+                + HTML.table(headers: cells.headers, numeric: Set(cells.numeric),
                                   rows: cells.rows.map { $0.map(\.htmlEscaped) })
                 + "<ul class=\"notes\">" + SweepText.footnotes(sweep).map { "<li>\($0.htmlEscaped)</li>" }.joined() + "</ul>"
             sections.append(("sweep-\(index + 1)", SweepText.title(sweep), body))
