@@ -80,9 +80,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "DemoShop",
+            name: "TunerOrchestration",
+            dependencies: ["TunerCore", "TunerLoad", "TunerPostgres", "TunerReport"],
+            swiftSettings: swiftSettings
+        ),
+        // The demo: it may import the product; the product never imports it.
+        .target(
+            name: "DemoShopData",
             dependencies: [
                 "TunerCore", "TunerPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DemoShop",
+            dependencies: [
+                "TunerCore", "TunerPostgres", "DemoShopData",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -94,17 +110,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "TunerWorkflow",
+            name: "TunerDemo",
             dependencies: [
-                "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", "EmbeddedPostgres", "DemoShop",
-                .product(name: "Logging", package: "swift-log"),
+                "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", "TunerOrchestration", "EmbeddedPostgres",
+                "DemoShopData",
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "demo-shop",
             dependencies: [
-                "DemoShop",
+                "DemoShop", "DemoShopData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -112,10 +128,9 @@ let package = Package(
         .executableTarget(
             name: "tuner",
             dependencies: [
-                "TunerCore", "TunerLoad", "TunerPostgres", "EmbeddedPostgres", "TunerReport", "DemoShop", "TunerWorkflow",
+                "TunerCore", "TunerLoad", "TunerPostgres", "EmbeddedPostgres", "TunerReport", "TunerOrchestration",
+                "TunerDemo", "DemoShopData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -157,7 +172,7 @@ let package = Package(
         .testTarget(
             name: "DemoShopTests",
             dependencies: [
-                "DemoShop", "EmbeddedPostgres",
+                "DemoShop", "DemoShopData", "EmbeddedPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -165,9 +180,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TunerWorkflowTests",
+            name: "TunerOrchestrationTests",
             dependencies: [
-                "TunerWorkflow", "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", "EmbeddedPostgres", "DemoShop",
+                "TunerOrchestration", "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", "EmbeddedPostgres",
+                "TunerDemo", "DemoShopData",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings

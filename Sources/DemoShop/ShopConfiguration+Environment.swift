@@ -1,11 +1,8 @@
+import DemoShopData
 import Foundation
 import TunerCore
 
 /// A configuration value that could not be understood; `description` names the variable or flag.
-public struct ShopConfigurationError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
 extension ShopConfiguration {
     /// The environment variable that switches one practice: `SHOP_BATCHED_LOADING`, `SHOP_CACHE`, …

@@ -1,3 +1,4 @@
+import DemoShopData
 import Logging
 import NIOConcurrencyHelpers
 import PostgresNIO

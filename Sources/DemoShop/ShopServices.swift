@@ -1,3 +1,4 @@
+import DemoShopData
 import Hummingbird
 import Logging
 import NIOCore

@@ -36,6 +36,12 @@ public enum DatabaseTLS {
         return isRequired ? .require(context) : .prefer(context)
     }
 
+    /// As a `PostgresClient` pool takes it (the demo shop's pool).
+    public static func poolTLS(for settings: ConnectionSettings) throws(DatabaseError) -> PostgresClient.Configuration.TLS {
+        guard let (configuration, isRequired) = try self.configuration(for: settings) else { return .disable }
+        return isRequired ? .require(configuration) : .prefer(configuration)
+    }
+
     /// libpq's places: the file `sslrootcert` names, `system`, else `~/.postgresql/root.crt` when present
     /// (libpq then requires that file; Tuner falls back to the system's trust store).
     private static func trustRoots(_ rootCert: String?) throws(DatabaseError) -> NIOSSLTrustRoots {

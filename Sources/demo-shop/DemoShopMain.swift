@@ -1,5 +1,6 @@
 import ArgumentParser
 import DemoShop
+import DemoShopData
 import Foundation
 import Hummingbird
 import Logging

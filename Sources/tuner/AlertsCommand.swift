@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import TunerLoad
+import TunerOrchestration
 import TunerReport
-import TunerWorkflow
 
 /// `tuner alerts`: Prometheus alerting rules from a scenario's thresholds, plus pool saturation.
 struct AlertsCommand: AsyncParsableCommand {

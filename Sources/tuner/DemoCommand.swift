@@ -1,11 +1,11 @@
 import ArgumentParser
-import DemoShop
+import DemoShopData
 import EmbeddedPostgres
 import Foundation
 import Synchronization
 import TunerCore
+import TunerDemo
 import TunerReport
-import TunerWorkflow
 
 /// `tuner demo`: the whole tuning loop on a throwaway cluster and the bundled demo shop.
 struct DemoCommand: AsyncParsableCommand {

@@ -2,9 +2,9 @@ import ArgumentParser
 import Foundation
 import TunerCore
 import TunerLoad
+import TunerOrchestration
 import TunerPostgres
 import TunerReport
-import TunerWorkflow
 
 /// `tuner run`: the load while the database is watched, the findings, and the report.
 struct RunCommand: AsyncParsableCommand {

@@ -2,9 +2,9 @@ import ArgumentParser
 import Foundation
 import TunerCore
 import TunerLoad
+import TunerOrchestration
 import TunerPostgres
 import TunerReport
-import TunerWorkflow
 
 struct SweepCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

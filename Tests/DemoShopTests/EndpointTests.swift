@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Testing
 
 @testable import DemoShop
+import DemoShopData
 
 /// Every endpoint, in both modes, against a real seeded database.
 @Suite(.serialized, .shopCluster) struct EndpointTests {

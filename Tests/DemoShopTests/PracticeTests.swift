@@ -5,6 +5,7 @@ import NIOCore
 import Testing
 
 @testable import DemoShop
+import DemoShopData
 
 /// Each practice switched on or off alone, and its effect observed in the database or on the wire.
 @Suite(.serialized, .shopCluster) struct PracticeTests {

@@ -4,6 +4,7 @@ import NIOCore
 import Testing
 
 @testable import DemoShop
+@testable import DemoShopData
 
 @Suite(.serialized, .shopCluster) struct SeederTests {
     @Test func loadsEveryTableAtTheScaleWithConsistentTotals() async throws {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import DemoShop
+import DemoShopData
 
 @Suite struct ShopConfigurationTests {
     @Test func modeSetsEveryPracticeAndEachCanBeSwitchedAlone() throws {

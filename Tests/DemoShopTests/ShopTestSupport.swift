@@ -7,6 +7,7 @@ import Testing
 
 @testable import DemoShop
 @testable import EmbeddedPostgres
+import DemoShopData
 
 /// One PostgreSQL cluster for a whole suite: started before its first test, stopped after its last.
 struct ShopCluster: SuiteTrait, TestScoping {

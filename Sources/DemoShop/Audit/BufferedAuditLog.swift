@@ -1,3 +1,4 @@
+import DemoShopData
 import Foundation
 import Logging
 import NIOConcurrencyHelpers

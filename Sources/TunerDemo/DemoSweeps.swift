@@ -1,8 +1,9 @@
-import DemoShop
+import DemoShopData
 import EmbeddedPostgres
 import Foundation
 import TunerCore
 import TunerLoad
+import TunerOrchestration
 import TunerPostgres
 
 /// The demo's two sweeps of the shop's settings, run with `tuner sweep`'s workflow: the pool size (each

@@ -3,6 +3,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import TunerOrchestration
 #endif
 
 /// The demo shop as a separate process (as a real service runs), so that its CPU is not counted as the

@@ -1,7 +1,7 @@
 import Testing
 import TunerCore
 
-@testable import TunerWorkflow
+@testable import TunerOrchestration
 
 /// How `tuner run` reads the index a finding names and drops findings that repeat one another.
 @Suite struct FindingDedupTests {

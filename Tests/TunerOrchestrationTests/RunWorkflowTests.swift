@@ -1,13 +1,14 @@
-import DemoShop
+import DemoShopData
 import EmbeddedPostgres
 import Foundation
 import Testing
 import TunerCore
+import TunerDemo
 import TunerLoad
 import TunerPostgres
 import TunerReport
 
-@testable import TunerWorkflow
+@testable import TunerOrchestration
 
 /// `tuner run`'s workflow against the real demo shop (its own process) on a real cluster.
 @Suite(.serialized)

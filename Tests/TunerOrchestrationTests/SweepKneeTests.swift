@@ -1,6 +1,6 @@
 import Testing
 import TunerCore
-@testable import TunerWorkflow
+@testable import TunerOrchestration
 
 /// The sweep's recommendation rules, on points whose best value is known by construction.
 struct SweepKneeTests {

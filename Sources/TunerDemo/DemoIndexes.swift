@@ -1,5 +1,6 @@
 import Foundation
 import TunerCore
+import TunerOrchestration
 import TunerPostgres
 
 /// The demo's first change: the indexes the baseline's findings recommend, created by Tuner.

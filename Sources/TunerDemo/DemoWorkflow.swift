@@ -1,9 +1,10 @@
-import DemoShop
+import DemoShopData
 import EmbeddedPostgres
 import Foundation
 import Synchronization
 import TunerCore
 import TunerLoad
+import TunerOrchestration
 import TunerPostgres
 import TunerReport
 

@@ -6,11 +6,11 @@ import FoundationNetworking
 #endif
 
 /// Scrapes the service's Prometheus endpoint once a second during the load, for its pool figures.
-final class MetricsSampler: Sendable {
+package final class MetricsSampler: Sendable {
     let url: URL
     private let session: URLSession
 
-    init(url: URL) {
+    package init(url: URL) {
         self.url = url
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 2
@@ -18,7 +18,7 @@ final class MetricsSampler: Sendable {
     }
 
     /// One scrape, parsed; throws a one-line error when the endpoint does not answer with metrics.
-    func scrape() async throws -> [PrometheusText.Sample] {
+    package func scrape() async throws -> [PrometheusText.Sample] {
         let (data, response) = try await session.data(from: url)
         guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0

@@ -1,14 +1,14 @@
 /// The `table (columns)` that a missing-index finding names — `public.order_items (order_id)` from the
 /// doctor, `order_items (order_id, created_at)` from the advisor — read without the `public` schema,
 /// quotes, spaces or case, so that both tools' wording of the same index compares equal.
-struct IndexedColumns: Hashable, CustomStringConvertible {
+package struct IndexedColumns: Hashable, CustomStringConvertible {
     /// The schema when it is not `public`.
-    let schema: String?
-    let table: String
-    let columns: [String]
+    package let schema: String?
+    package let table: String
+    package let columns: [String]
 
     /// Nil when `object` does not have the form `[schema.]table (column, …)`.
-    init?(_ object: String) {
+    package init?(_ object: String) {
         guard let open = object.firstIndex(of: "("), let close = object.lastIndex(of: ")"), open < close else {
             return nil
         }
@@ -28,11 +28,11 @@ struct IndexedColumns: Hashable, CustomStringConvertible {
     }
 
     /// `order_items(order_id,created_at)`, or `shop.orders(id)` outside `public`.
-    var description: String { (schema.map { $0 + "." } ?? "") + table + "(" + columns.joined(separator: ",") + ")" }
+    package var description: String { (schema.map { $0 + "." } ?? "") + table + "(" + columns.joined(separator: ",") + ")" }
 
     /// An index on these columns also serves lookups on `other`'s when they lead these (an index on
     /// (a, b) serves what one on (a) would).
-    func covers(_ other: IndexedColumns) -> Bool {
+    package func covers(_ other: IndexedColumns) -> Bool {
         schema == other.schema && table == other.table && columns.starts(with: other.columns)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import TunerCore
+import TunerOrchestration
 
 /// Waits for the demo shop to finish what an earlier run left queued, so that a step starts clean.
 enum DemoShopControl {

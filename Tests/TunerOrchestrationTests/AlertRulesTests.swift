@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TunerCore
 import TunerLoad
-import TunerWorkflow
+import TunerOrchestration
 import Yams
 @testable import TunerReport
 

@@ -13,7 +13,7 @@ public enum ShopSeeder {
         url: String, scale: SeedScale, progress: @escaping @Sendable (SeedProgress) -> Void = { _ in }
     ) async throws -> SeedSummary {
         do {
-            try await ShopApplication.checkConnection(url: url)
+            try await ShopConnection.check(url: url)
         } catch {
             throw ShopSeedError("seeding failed: \(error)")
         }

@@ -1,6 +1,7 @@
 import EmbeddedPostgres
 import Foundation
 import TunerCore
+import TunerOrchestration
 import TunerPostgres
 
 /// The demo's second change: the wiki pool size for this machine's cores, and pgtune's settings for its

@@ -1,4 +1,4 @@
-import DemoShop
+import DemoShopData
 import Foundation
 
 /// The demo shop's traffic: `scenarios/shop.yaml` (a test keeps the two identical), fitted to a seed scale.
