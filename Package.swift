@@ -80,6 +80,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TunerConsole",
+            dependencies: ["TunerCore", "TunerLoad", "TunerReport"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TunerOrchestration",
             dependencies: ["TunerCore", "TunerLoad", "TunerPostgres", "TunerReport"],
             swiftSettings: swiftSettings
@@ -129,7 +134,7 @@ let package = Package(
             name: "tuner",
             dependencies: [
                 "TunerCore", "TunerLoad", "TunerPostgres", "EmbeddedPostgres", "TunerReport", "TunerOrchestration",
-                "TunerDemo", "DemoShopData",
+                "TunerConsole", "TunerDemo", "DemoShopData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

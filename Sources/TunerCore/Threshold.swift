@@ -109,8 +109,7 @@ public struct Threshold: Codable, Sendable, Hashable, CustomStringConvertible {
                 throw ParseError("bad threshold '\(expression)': '\(text)' is not a latency; use e.g. 100ms, 1.5s, 800us")
             }
         case .errorRate:
-            if lower.hasSuffix("%"), let pct = Double(String(lower.dropLast()).trimmingWhitespace()) { return pct / 100 }
-            if let fraction = Double(lower), fraction <= 1 { return fraction }
+            if let (fraction, isPercent) = Percentage.parse(lower), isPercent || fraction <= 1 { return fraction }
             throw ParseError("bad threshold '\(expression)': '\(text)' is not a rate; use e.g. 1% or 0.01")
         case .rps, .count, .errors:
             if let n = Double(lower.replacingUnderscores()) { return n }
@@ -207,4 +206,17 @@ public struct ThresholdOutcome: Codable, Sendable {
 
 extension String {
     fileprivate func replacingUnderscores() -> String { String(filter { $0 != "_" }) }
+}
+
+extension Threshold {
+    /// `p95 < 100ms` (scope `all`) or `NAME: p95 < 100ms`, as `--threshold` and `--slo` take it.
+    public init(parsingScoped text: String) throws(ParseError) {
+        let operators: Set<Character> = ["<", ">", "="]
+        if let colon = text.firstIndex(of: ":"), !text[..<colon].contains(where: { operators.contains($0) }) {
+            let scope = String(text[..<colon]).trimmingWhitespace()
+            try self.init(scope: scope.isEmpty ? "all" : scope, parsing: String(text[text.index(after: colon)...]))
+        } else {
+            try self.init(scope: "all", parsing: text)
+        }
+    }
 }

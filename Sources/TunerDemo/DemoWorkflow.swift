@@ -265,7 +265,7 @@ public struct DemoWorkflow: Sendable {
                                     fileName: "shop.yaml")
         var workflow = RunWorkflow(plan: try LoadPlan(overrides.apply(to: scenario, reshape: true)), database: database,
                                    metricsURL: URL(string: shop.baseURL + "/metrics"))
-        workflow.status = { [say] in say("  \($0)") }
+        workflow.say = { [say] in say("  \($0)") }
         workflow.showsEachCheck = showsEachCheck
         workflow.progress = progress
         return try await workflow.run()

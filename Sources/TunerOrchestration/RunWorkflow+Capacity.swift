@@ -87,8 +87,8 @@ extension RunWorkflow {
         return .success(CapacityRun(outcome: outcome, result: result))
     }
 
-    /// The last passing step at the capacity found against the first failing step, as observed (the search's
-    /// steps and the observations are in the same order, one each).
+    /// The last passing step at the capacity found against the failing steps, as observed (the search's steps and
+    /// the observations are in the same order, one each).
     private static func saturation(_ capacity: CapacityResult, steps: [ObservedStep]) -> [String]? {
         guard capacity.steps.count == steps.count else { return nil }
         let judged = Array(zip(capacity.steps, steps)).filter { $0.0.phase != .probe }
@@ -98,12 +98,18 @@ extension RunWorkflow {
                   step.passed && step.offeredRate < failingRate && step.offeredRate == capacity.maxSustainableRate
               })?.1 ?? judged.last(where: { step, _ in step.passed && step.offeredRate < failingRate })?.1,
               let passingRate = passing.offeredRate,
-              let passingRun = passing.result.database, let failingRun = failing.result.database
+              let passingRun = passing.result.database, var failingRun = failing.result.database
         else { return nil }
+        // A step that failed by a hair may not have queued long enough for a once-a-second sample to see it: the
+        // pool and session samples of every failing step are the evidence; the statements, the first one's.
+        let failed = judged.filter { !$0.0.passed }.compactMap(\.1.result.database)
+        failingRun.pool = failed.flatMap(\.pool)
+        failingRun.connections = failed.flatMap(\.connections)
+        let failedTemp = judged.filter { !$0.0.passed }.map(\.1.observation.tempFiles.files).max() ?? 0
         return SaturationAnalysis.lines(
             passing: .init(offeredRate: passingRate, run: passingRun, seconds: passing.observation.seconds,
                            tempFiles: passing.observation.tempFiles.files),
             failing: .init(offeredRate: failingRate, run: failingRun, seconds: failing.observation.seconds,
-                           tempFiles: failing.observation.tempFiles.files))
+                           tempFiles: failedTemp))
     }
 }

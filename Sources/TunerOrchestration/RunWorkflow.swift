@@ -18,7 +18,7 @@ public struct RunWorkflow: Sendable {
     public var advisesIndexes = true
     public var analysisThresholds = RunAnalysis.Thresholds()
     /// Status lines (connecting, checking, advising) for stderr.
-    public var status: @Sendable (String) -> Void = { _ in }
+    public var say: @Sendable (String) -> Void = { _ in }
     /// Also a status line per family of database checks as it starts (the demo, which runs four times,
     /// turns them off after its first run).
     public var showsEachCheck = true
@@ -49,7 +49,7 @@ public struct RunWorkflow: Sendable {
 
     /// The read-only session that observes the database, or a one-line error.
     func connect() async throws(WorkflowError) -> DatabaseSession {
-        status("connecting to \(database.redactedURL)")
+        say("connecting to \(database.redactedURL)")
         do {
             return try await DatabaseSession.connect(database, options: .readOnly)
         } catch {
@@ -122,7 +122,7 @@ public struct RunWorkflow: Sendable {
     func adviceFindings(_ session: DatabaseSession, result: LoadResult, notes: inout [String]) async -> [Finding] {
         let workload = AdvisorWorkload.result(result)
         guard !workload.queries.isEmpty else { return [] }
-        status("asking the index advisor about \(workload.queries.count) statements the load caused")
+        say("asking the index advisor about \(workload.queries.count) statements the load caused")
         do {
             let report = try await IndexAdvisor.advise(session, workload: workload)
             // Indexes the workload never used are already the run's own finding (with run numbers).
@@ -134,12 +134,12 @@ public struct RunWorkflow: Sendable {
     }
 
     func doctorFindings(_ session: DatabaseSession, notes: inout [String]) async -> [Finding] {
-        status("running the database checks (tuner db check)")
-        let status = self.status
+        say("running the database checks (tuner db check)")
+        let tell = say
         let environment = DoctorEnvironment(
             isServerLocal: database.isLocal)
         var eachCheck: (@Sendable (String) -> Void)?
-        if showsEachCheck { eachCheck = { status("  \($0)") } }
+        if showsEachCheck { eachCheck = { tell("  \($0)") } }
         let report = await Doctor.run(session: session, environment: environment, progress: eachCheck)
         if report.checksRun.isEmpty, let first = report.skipped.first {
             notes.append("the database checks could not run: \(first.reason)")

@@ -18,9 +18,9 @@ extension LoadResult {
             .joined(separator: ", ")
     }
 
-    /// `2 of 5 thresholds crossed` / `all 5 thresholds held` / `no thresholds set`.
+    /// `2 of 5 thresholds crossed` / `all 5 thresholds held` / `no thresholds in the result`.
     var verdictDescription: String {
-        if thresholds.isEmpty { return "no thresholds set" }
+        if thresholds.isEmpty { return "no thresholds in the result" }
         let failed = thresholds.filter { !$0.passed }.count
         return failed == 0 ? "all \(thresholds.count) thresholds held" : "\(failed) of \(thresholds.count) thresholds crossed"
     }

@@ -21,7 +21,7 @@ public enum SaturationAnalysis {
     }
 
     /// Lines for the capacity section: the limit that showed first (a sentence), then each figure passing →
-    /// failing.
+    /// failing (`failing` may carry the samples of every failing step: the maxima are theirs).
     public static func lines(passing: Step, failing: Step) -> [String] {
         var lines: [String] = []
         var limits: [String] = []

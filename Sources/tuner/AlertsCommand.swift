@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerLoad
 import TunerOrchestration
 import TunerReport
@@ -100,15 +101,15 @@ struct AlertsCommand: AsyncParsableCommand {
             let base = URL(fileURLWithPath: scenario).deletingPathExtension().lastPathComponent
             parsed = try AlertScenario(try Scenario(file: scenario), name: base)
         } catch let error as LoadError {
-            throw LoadOutcome.usageFailure(error.description)
+            throw ToolError.usage(error.description)
         } catch {
-            throw LoadOutcome.usageFailure("\(scenario): \(error)")
+            throw ToolError.usage("\(scenario): \(error)")
         }
         let yaml: String
         do {
             yaml = try AlertRules(scenario: parsed, metrics: names, window: window).yaml()
         } catch {
-            throw RuntimeError(String(describing: error))
+            throw ToolError.runtime(String(describing: error))
         }
         guard let out else {
             FileHandle.standardOutput.write(Data(yaml.utf8))
@@ -117,8 +118,8 @@ struct AlertsCommand: AsyncParsableCommand {
         do {
             try Data(yaml.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
         } catch {
-            throw RuntimeError("cannot write \(out): \(error.localizedDescription)")
+            throw ToolError.runtime("cannot write \(out): \(error.localizedDescription)")
         }
-        FileHandle.standardError.write(Data("wrote \(out)\n".utf8))
+        Console.note("wrote \(out)")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerCore
 import TunerLoad
 import TunerReport
@@ -59,7 +60,7 @@ struct CapacityCommand: AsyncParsableCommand {
         let (base, thresholds) = try search.scenarioAndSLO(request)
         let options = try search.searchOptions()
         let output = LoadOutput(jsonPath: json, quiet: true)
-        let say: @Sendable (String) -> Void = { line in if !quiet { LoadOutput.writeError(line + "\n") } }
+        let say: @Sendable (String) -> Void = { line in if !quiet { Console.note(line) } }
         say("tuner capacity \(base.target) · SLO: \(thresholds.map(\.description).joined(separator: ", "))")
         var capacitySearch = CapacitySearch(options: options, slo: thresholds, scenario: base)
         capacitySearch.stepFinished = { step in say(CapacityText.stepLine(step)) }
@@ -74,13 +75,13 @@ struct CapacityCommand: AsyncParsableCommand {
             try output.write(result)
         }
         print(CapacityText.summary(capacity))
-        if interrupted || outcome.wasInterrupted { throw ExitCode(130) }
+        if interrupted || outcome.wasInterrupted { throw ToolError.interrupted }
         if let error = outcome.error {
-            throw RuntimeError((error as? LoadError)?.description ?? "\(error)")
+            throw ToolError.runtime((error as? LoadError)?.description ?? "\(error)")
         }
         if let minCapacity, (capacity.maxSustainableRate ?? 0) < minCapacity {
-            LoadOutput.writeError("capacity below --min-capacity \(CapacityText.rate(minCapacity)) req/s\n")
-            throw ExitCode.thresholdsCrossed
+            Console.note("capacity below --min-capacity \(CapacityText.rate(minCapacity)) req/s")
+            throw ToolError.thresholdsCrossed
         }
     }
 }

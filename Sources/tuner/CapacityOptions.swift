@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerCore
 import TunerLoad
 
@@ -43,7 +44,7 @@ struct CapacityOptions: ParsableArguments {
         options.stepWarmUp = try Self.duration(stepWarmUp, option: "--step-warm-up")
         options.confirmDuration = try Self.duration(confirm, option: "--confirm")
         guard options.stepDuration >= .seconds(1), options.confirmDuration >= .seconds(1) else {
-            throw LoadOutcome.usageFailure("--step-duration and --confirm must be at least 1s")
+            throw ToolError.usage("--step-duration and --confirm must be at least 1s")
         }
         return options
     }
@@ -55,7 +56,7 @@ struct CapacityOptions: ParsableArguments {
             var overrides = ScenarioOverrides()
             try request.fill(&overrides)
             overrides.connections = nil  // not a closed-model level here: the pool, set below
-            let given = try slo.map { try LoadOutcome.parseThreshold($0) }
+            let given = try slo.map { try Threshold(parsingScoped: $0) }
             var scenario = try request.scenario(overrides)
             // Each step sets its own rate: -c is the pool every workload draws from.
             if let connections = request.connections {
@@ -69,9 +70,9 @@ struct CapacityOptions: ParsableArguments {
             _ = try LoadPlan(scenario.atRate(1, duration: .seconds(1), warmUp: .zero, slo: thresholds))
             return (scenario, thresholds)
         } catch let error as LoadError {
-            throw LoadOutcome.usageFailure(error.description)
+            throw ToolError.usage(error.description)
         } catch let error as ParseError {
-            throw LoadOutcome.usageFailure(error.description)
+            throw ToolError.usage(error.description)
         }
     }
 
@@ -79,7 +80,7 @@ struct CapacityOptions: ParsableArguments {
         do {
             return try Percentage.fraction(parsing: text)
         } catch {
-            throw LoadOutcome.usageFailure("\(option): \(error.description)")
+            throw ToolError.usage("\(option): \(error.description)")
         }
     }
 
@@ -87,7 +88,7 @@ struct CapacityOptions: ParsableArguments {
         do {
             return try RequestOptions.duration(text, option: option)
         } catch {
-            throw LoadOutcome.usageFailure(error.description)
+            throw ToolError.usage(error.description)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerCore
 import TunerPostgres
 
@@ -76,10 +77,10 @@ struct DBAdviseCommand: AsyncParsableCommand {
             do {
                 loaded = try ResultFile.read(result)
             } catch {
-                throw RuntimeError(error.description)
+                throw ToolError.usage(error.description)
             }
             if loaded?.database == nil {
-                throw RuntimeError("\(result) has no database section: it was not made by 'tuner run' with --db")
+                throw ToolError.usage("\(result) has no database section: it was not made by 'tuner run' with --db")
             }
         }
         let options = AdvisorOptions(minSavings: try parsedMinSavings(), usesHypotheticalIndexes: !withoutHypopg,
@@ -102,7 +103,7 @@ struct DBAdviseCommand: AsyncParsableCommand {
                                                               progress: Self.progress)
             }
         } catch let error as DatabaseError {
-            throw RuntimeError(error.description)
+            throw ToolError.runtime(error.description)
         }
         switch format {
         case .text: print(report.renderText(), terminator: "")
@@ -110,7 +111,7 @@ struct DBAdviseCommand: AsyncParsableCommand {
         case .json: print(try report.renderJSON(), terminator: "")
         }
         if report.applied.contains(where: { !$0.succeeded }) {
-            throw RuntimeError("some indexes could not be created (see above)")
+            throw ToolError.runtime("some indexes could not be created (see above)")
         }
     }
 
@@ -124,17 +125,16 @@ struct DBAdviseCommand: AsyncParsableCommand {
 
     /// `50%`, `50` or `0.5` → 0.5.
     private func parsedMinSavings() throws -> Double {
-        let text = minSavings.trimmingCharacters(in: .whitespaces)
-        let number = text.hasSuffix("%") ? String(text.dropLast()) : text
-        guard var value = Double(number), value.isFinite else {
+        guard let parsed = Percentage.parse(minSavings) else {
             throw ValidationError("--min-savings: '\(minSavings)' is not a percentage (e.g. 50%)")
         }
-        if text.hasSuffix("%") || value > 1 { value /= 100 }
+        // `50` means 50%.
+        let value = !parsed.isPercent && parsed.fraction > 1 ? parsed.fraction / 100 : parsed.fraction
         guard value > 0, value < 1 else { throw ValidationError("--min-savings must be between 0% and 100%") }
         return value
     }
 
     private static let progress: @Sendable (String) -> Void = { line in
-        FileHandle.standardError.write(Data("\(line)\n".utf8))
+        Console.note("\(line)")
     }
 }

@@ -1,11 +1,12 @@
+
+#if canImport(Glibc)
 import ArgumentParser
 import Foundation
+import Glibc
+import TunerConsole
 import TunerCore
 import TunerPostgres
 import TunerReport
-
-#if canImport(Glibc)
-import Glibc
 #endif
 
 /// `tuner db check`: the database doctor.
@@ -99,25 +100,25 @@ struct DBCheckCommand: AsyncParsableCommand {
                                  progress: { Self.note("  \($0)") })
             }
         } catch let error as DatabaseError {
-            throw RuntimeError(error.description)
+            throw ToolError.runtime(error.description)
         }
         let text = try render(report)
         if let output {
             do {
                 try text.write(toFile: output, atomically: true, encoding: .utf8)
             } catch {
-                throw RuntimeError("cannot write \(output): \(error.localizedDescription)")
+                throw ToolError.runtime("cannot write \(output): \(error.localizedDescription)")
             }
             Self.note("wrote \(output)")
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
         if report.checksRun.isEmpty, let first = report.skipped.first {
-            throw RuntimeError("no check could run: \(first.reason)")
+            throw ToolError.runtime("no check could run: \(first.reason)")
         }
         Self.note("done in \(Duration.seconds(report.seconds).shortDescription): \(FindingsSummary(report.findings).sentence)")
         if let failOn, FindingsSummary.crosses(report.findings, level: failOn.severity) {
-            throw ExitCode.thresholdsCrossed
+            throw ToolError.thresholdsCrossed
         }
     }
 
@@ -140,7 +141,7 @@ struct DBCheckCommand: AsyncParsableCommand {
     }
 
     static func note(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        Console.note(line)
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerCore
 import TunerPostgres
 
@@ -57,13 +58,13 @@ struct DBConfigCommand: AsyncParsableCommand {
             print(render(recommendation, sources: request.sources), terminator: "")
             return
         }
-        let server = try SizingConsole.server(db)
+        let server = try Self.server(db)
         try await DatabaseSession.withSession(server, options: apply ? .applying : .readOnly) { session in
             let version = try await chooseVersion(session)
             let recommendation = ConfigurationRecommendation(try request.inputs(version: version))
             report(request, recommendation)
             if !server.isLocal && !request.sources.isEmpty {
-                SizingConsole.note("the database is on \(server.host), but memory/CPUs were detected on this machine;"
+                Console.note("the database is on \(server.host), but memory/CPUs were detected on this machine;"
                     + " pass --memory and --cpus for the database server")
             }
             let diff = try await LiveSettingsDiff.compare(recommendation, in: session)
@@ -78,16 +79,16 @@ struct DBConfigCommand: AsyncParsableCommand {
                 print(diff.text(server: server.redactedURL), terminator: "")
                 if let applied { print("\n" + applied.text, terminator: "") }
             }
-            if let applied, format != "conf" { SizingConsole.note(applied.text) }
+            if let applied, format != "conf" { Console.note(applied.text) }
             if !apply && !diff.differences.isEmpty {
-                SizingConsole.note("run again with --apply to write these with ALTER SYSTEM and reload"
+                Console.note("run again with --apply to write these with ALTER SYSTEM and reload"
                     + " (needs superuser or the ALTER SYSTEM privilege)")
             }
         }
     }
 
     /// Everything from the command line, checked; exits 64 with one line on bad input.
-    private func parseRequest() throws -> ConfigRequest {
+    private func parseRequest() throws -> ConfigurationRequest {
         do {
             guard ["conf", "sql", "json"].contains(format) else {
                 throw ParseError("unknown --format '\(format)'; accepted: conf, sql, json")
@@ -95,38 +96,26 @@ struct DBConfigCommand: AsyncParsableCommand {
             if let version = pgVersion, !ConfigurationInputs.supportedVersions.contains(version) {
                 throw ParseError("--pg-version \(version) is not supported; accepted: 10 to 18")
             }
-            var request = ConfigRequest(
+            var request = ConfigurationRequest(
                 storage: try StorageType.parse(storage, option: "--storage"),
                 databaseType: try DatabaseType.parse(dbType, option: "--db-type"),
                 operatingSystem: try OperatingSystem.parse(os, option: "--os"),
                 dataSize: try DataSize.parse(dataSize, option: "--data-size"),
                 connections: connections, usesDatabase: db != nil || apply)
-            if let memory {
-                let size = try ByteSize(parsing: memory)
-                if size < ConfigurationInputs.minimumMemory && !memory.contains(where: \.isLetter) {
-                    throw ParseError("--memory \(memory) is \(memory) bytes; give a unit, e.g. \(memory)GB")
-                }
-                request.memory = size
-            }
-            request.cpus = cpus
-            if memory == nil || cpus == nil {
-                guard let machine = MachineDetection().detect() else {
-                    throw ParseError("cannot detect memory and CPUs here; pass --memory and --cpus")
-                }
-                if memory == nil {
-                    // Whole MB, as pgtune's form takes it.
-                    request.memory = ByteSize(bytes: machine.memory.bytes / (1 << 20) * (1 << 20))
-                    request.sources["memory"] = machine.memorySource
-                }
-                if cpus == nil {
-                    request.cpus = machine.cpus
-                    request.sources["cpus"] = machine.cpuSource
-                }
-            }
+            try request.setMachine(memory: memory, cpus: cpus)
             _ = try request.inputs(version: pgVersion ?? 18)
             return request
         } catch let error as ParseError {
-            throw SizingConsole.usage(error.description)
+            throw ToolError.usage(error.description)
+        }
+    }
+
+    /// `--db`, else DATABASE_URL, else PG*; a malformed URL is a usage error (`tuner pool` too).
+    static func server(_ option: String?) throws -> ConnectionSettings {
+        do {
+            return try ConnectionSettings.resolve(option: option)
+        } catch {
+            throw ToolError.usage(error.description)
         }
     }
 
@@ -134,9 +123,8 @@ struct DBConfigCommand: AsyncParsableCommand {
     private func chooseVersion(_ session: DatabaseSession) async throws -> Int {
         if let pgVersion { return pgVersion }
         let major = try await session.serverMajorVersion()
-        let range = ConfigurationInputs.supportedVersions
-        let chosen = min(max(major, range.lowerBound), range.upperBound)
-        SizingConsole.note("using the server's PostgreSQL version \(major)"
+        let chosen = ConfigurationInputs.nearestSupportedVersion(major)
+        Console.note("using the server's PostgreSQL version \(major)"
             + (chosen != major ? " as \(chosen) (the nearest pgtune knows)" : "") + "; --pg-version overrides")
         return chosen
     }
@@ -150,52 +138,10 @@ struct DBConfigCommand: AsyncParsableCommand {
     }
 
     /// Says on stderr what was detected, so stdout stays pasteable.
-    private func report(_ request: ConfigRequest, _ recommendation: ConfigurationRecommendation) {
+    private func report(_ request: ConfigurationRequest, _ recommendation: ConfigurationRecommendation) {
         var detected: [String] = []
         if let source = request.sources["memory"] { detected.append("memory \(recommendation.inputs.memory) (\(source))") }
         if let source = request.sources["cpus"], let cpus = request.cpus { detected.append("\(cpus) CPUs (\(source))") }
-        if !detected.isEmpty { SizingConsole.note("detected on this machine: " + detected.joined(separator: ", ")) }
-    }
-}
-
-/// The checked command line of `tuner db config`.
-struct ConfigRequest {
-    var storage: StorageType
-    var databaseType: DatabaseType
-    var operatingSystem: OperatingSystem
-    var dataSize: DataSize
-    var connections: Int?
-    var usesDatabase: Bool
-    var memory = ByteSize.gigabytes(1)
-    var cpus: Int?
-    var sources: InputSources = [:]
-
-    func inputs(version: Int) throws(ParseError) -> ConfigurationInputs {
-        try ConfigurationInputs(memory: memory, cpus: cpus, connections: connections, storage: storage,
-                                databaseType: databaseType, postgresVersion: version,
-                                operatingSystem: operatingSystem, dataSize: dataSize)
-    }
-}
-
-/// Human output of `tuner db config` and `tuner pool`: stderr, so that stdout stays pasteable.
-enum SizingConsole {
-    /// Bad command-line input: one line on stderr, and the exit code 64 to throw.
-    static func usage(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
-        return ExitCode.usage
-    }
-
-    /// A line for the human.
-    static func note(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
-    }
-
-    /// `--db`, else DATABASE_URL, else PG*; a malformed URL is a usage error.
-    static func server(_ option: String?) throws -> ConnectionSettings {
-        do {
-            return try ConnectionSettings.resolve(option: option)
-        } catch {
-            throw usage(error.description)
-        }
+        if !detected.isEmpty { Console.note("detected on this machine: " + detected.joined(separator: ", ")) }
     }
 }

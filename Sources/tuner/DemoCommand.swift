@@ -3,6 +3,7 @@ import DemoShopData
 import EmbeddedPostgres
 import Foundation
 import Synchronization
+import TunerConsole
 import TunerCore
 import TunerDemo
 import TunerReport
@@ -87,7 +88,7 @@ struct DemoCommand: AsyncParsableCommand {
         let output = LoadOutput(jsonPath: nil, quiet: quiet, command: "tuner demo")
         let say: @Sendable (String) -> Void = { line in
             output.finishProgress()
-            LoadOutput.writeError(line + "\n")
+            Console.note(line)
         }
         let measured = Mutex<[OptimizationStep]>([])
         var capacity = DemoWorkflow.Options.defaultCapacity
@@ -104,8 +105,8 @@ struct DemoCommand: AsyncParsableCommand {
         let stepsDirectory = URL(fileURLWithPath: out).appendingPathComponent("steps").path
         workflow.stepFinished = { steps in
             measured.withLock { $0 = steps }
-            if let step = steps.last { Self.save(step, number: steps.count - 1, in: stepsDirectory, say: say) }
-            if steps.count == 1, let baseline = steps.first { Self.printDiagnosis(baseline.result.findings, say: say) }
+            if let step = steps.last { DemoFiles.saveStep(step, number: steps.count - 1, in: stepsDirectory, say: say) }
+            if steps.count == 1, let baseline = steps.first { DemoFiles.diagnosis(baseline.result.findings).forEach(say) }
         }
         let started = ContinuousClock.now
         let outcome: DemoWorkflow.Outcome
@@ -115,10 +116,10 @@ struct DemoCommand: AsyncParsableCommand {
             output.finishProgress()
             let steps = measured.withLock { $0 }
             if !steps.isEmpty {
-                LoadOutput.writeError("the demo stopped after \(steps.count) measured step\(steps.count == 1 ? "" : "s"); writing what was measured\n")
+                Console.write("the demo stopped after \(steps.count) measured step\(steps.count == 1 ? "" : "s"); writing what was measured\n")
                 _ = try? ReportOutput.write(PerformanceReport(steps: steps), to: out)
             }
-            throw RuntimeError(Self.describe(error))
+            throw ToolError.runtime(Self.describe(error))
         }
         output.finishProgress()
         var report = PerformanceReport(steps: outcome.steps)
@@ -128,7 +129,7 @@ struct DemoCommand: AsyncParsableCommand {
         for sweep in outcome.sweeps { print(SweepText.summary(sweep)) }
         print("")
         let files = try ReportOutput.write(report, to: out)
-        for note in outcome.notes { LoadOutput.writeError("note: \(note)\n") }
+        for note in outcome.notes { Console.note("note: \(note)") }
         print("The report: \(files.html) (and \(files.markdown))")
         print("The demo took \((ContinuousClock.now - started).shortDescription).")
         if let database = outcome.databaseURL, let shop = outcome.shopURL {
@@ -138,39 +139,6 @@ struct DemoCommand: AsyncParsableCommand {
                   demo shop   \(shop)   (metrics: \(shop)/metrics)
                   try: tuner run scenarios/shop.yaml --db \(database) --metrics \(shop)/metrics
                 """)
-        }
-    }
-
-    /// Each step's result as its own JSON (`steps/1-recommended-indexes.json`), for `tuner report --baseline`.
-    static func save(_ step: OptimizationStep, number: Int, in directory: String, say: @Sendable (String) -> Void) {
-        let slug = String(step.label.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
-            .split(separator: "-").joined(separator: "-")
-        let path = "\(directory)/\(number)-\(slug).json"
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try ResultFile.write(step.result, to: path)
-        } catch {
-            say("  could not write \(path): \(error)")
-        }
-    }
-
-    /// The baseline's findings as a short list: most severe first, at most two of each kind.
-    static func printDiagnosis(_ findings: [Finding], say: @Sendable (String) -> Void) {
-        say("diagnosis: \(FindingsSummary(findings).sentence)")
-        var shown: [String: Int] = [:]
-        var lines = 0
-        // The run's own findings (what the load caused) before the advisor's and the doctor's.
-        let rank = ["run": 0, "advise": 1]
-        let ordered = findings.sorted { a, b in
-            if a.severity != b.severity { return a.severity > b.severity }
-            return (rank[a.source] ?? 2) < (rank[b.source] ?? 2)
-        }
-        for finding in ordered where lines < 12 {
-            let count = shown[finding.id, default: 0]
-            guard count < 2 else { continue }
-            shown[finding.id] = count + 1
-            lines += 1
-            say("  [\(finding.severity.rawValue)] \(finding.title)")
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerCore
 import TunerLoad
 
@@ -45,13 +46,13 @@ struct LoadCommand: AsyncParsableCommand {
         } catch let error as LoadError {
             output.finishProgress()
             if let partial = error.partialResult { try output.write(partial) }
-            throw RuntimeError(error.description)
+            throw ToolError.runtime(error.description)
         }
         output.finishProgress()
         try output.write(result)
         output.printSummary(result)
-        if interrupted { throw ExitCode(130) }
-        if let failure = LoadOutcome.noResponse(result) { throw RuntimeError(failure) }
-        if !result.thresholdsPassed { throw ExitCode.thresholdsCrossed }
+        if interrupted { throw ToolError.interrupted }
+        if let failure = result.noResponseMessage { throw ToolError.runtime(failure) }
+        if !result.thresholdsPassed { throw ToolError.thresholdsCrossed }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerCore
 import TunerLoad
 
@@ -34,9 +35,9 @@ struct LoadOptions: ParsableArguments {
         do {
             return try LoadPlan(try makeScenario())
         } catch let error as LoadError {
-            throw LoadOutcome.usageFailure(error.description)
+            throw ToolError.usage(error.description)
         } catch let error as ParseError {
-            throw LoadOutcome.usageFailure("--threshold: \(error.description)")
+            throw ToolError.usage("--threshold: \(error.description)")
         }
     }
 
@@ -49,7 +50,7 @@ struct LoadOptions: ParsableArguments {
         overrides.thinkTime = try thinkTime.map { try RequestOptions.duration($0, option: "--think-time") }
         overrides.profile = try profile.map { try Profile(named: $0) }
         overrides.maxInFlight = maxInFlight
-        overrides.thresholds = try threshold.map { try LoadOutcome.parseThreshold($0) }
+        overrides.thresholds = try threshold.map { try Threshold(parsingScoped: $0) }
         return try request.scenario(overrides)
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerCore
 import TunerLoad
 
@@ -31,16 +32,16 @@ struct MergeCommand: AsyncParsableCommand {
     func run() async throws {
         let merged: LoadResult
         do {
-            let thresholds = try threshold.map { try LoadOutcome.parseThreshold($0) }
+            let thresholds = try threshold.map { try Threshold(parsingScoped: $0) }
             var inputs: [LoadResult] = []
             for path in results { inputs.append(try ResultFile.read(path)) }
             merged = try ResultMerger.merge(inputs, thresholds: thresholds)
         } catch {
-            throw LoadOutcome.usageFailure("\(error)")
+            throw ToolError.usage("\(error)")
         }
         let output = LoadOutput(jsonPath: json, quiet: true)
         try output.write(merged)
         output.printSummary(merged)
-        if !merged.thresholdsPassed { throw ExitCode.thresholdsCrossed }
+        if !merged.thresholdsPassed { throw ToolError.thresholdsCrossed }
     }
 }

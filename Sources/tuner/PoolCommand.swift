@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerCore
 import TunerPostgres
 
@@ -39,17 +40,17 @@ struct PoolCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (sizing, source, duration) = try parseInputs()
-        if let source { SizingConsole.note("detected on this machine: \(sizing.inputs.databaseCPUs) CPUs (\(source))") }
-        let server = try db.map { try SizingConsole.server($0) }
+        if let source { Console.note("detected on this machine: \(sizing.inputs.databaseCPUs) CPUs (\(source))") }
+        let server = try db.map { try DBConfigCommand.server($0) }
         var bouncer = PgBouncerConfig(sizing: sizing)
         if let server { bouncer = PgBouncerConfig(sizing: sizing, server: server) }
         var live: LivePoolPicture?
         if let server {
             if source != nil && !server.isLocal {
-                SizingConsole.note("the database is on \(server.host), but CPUs were detected on this machine;"
+                Console.note("the database is on \(server.host), but CPUs were detected on this machine;"
                     + " pass --cpus for the database server")
             }
-            SizingConsole.note("sampling pg_stat_activity of \(server.redactedURL) for \(duration.shortDescription)…")
+            Console.note("sampling pg_stat_activity of \(server.redactedURL) for \(duration.shortDescription)…")
             live = try await DatabaseSession.withSession(server) { session in
                 try await LivePoolPicture.observe(in: session, duration: duration)
             }
@@ -87,7 +88,7 @@ struct PoolCommand: AsyncParsableCommand {
                                                appInstances: appInstances, appCPUs: appCpus)
             return (PoolSizing(inputs), source, duration)
         } catch let error as ParseError {
-            throw SizingConsole.usage(error.description)
+            throw ToolError.usage(error.description)
         }
     }
 }

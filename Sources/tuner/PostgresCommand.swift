@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddedPostgres
 import Foundation
+import TunerConsole
 
 struct PostgresCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,16 +31,15 @@ struct PostgresCommand: AsyncParsableCommand {
 
         func run() async throws {
             if let existing = ClusterRecord.read(), existing.isRunning {
-                throw RuntimeError("a cluster is already running at \(existing.url) — 'tuner postgres stop' first")
+                throw ToolError.runtime("a cluster is already running at \(existing.url) — 'tuner postgres stop' first")
             }
-            FileHandle.standardError.write(Data("starting PostgreSQL…\n".utf8))
+            Console.note("starting PostgreSQL…")
             let cluster = try await EmbeddedCluster.start(
                 .init(dataDirectory: dataDir, database: database, port: port, outlivesProcess: true))
             cluster.detach()
             try cluster.record.write()
             if let dataDir { try cluster.record.write(to: ClusterRecord.path(inDataDirectory: dataDir)) }
-            FileHandle.standardError.write(Data(
-                "started in \(cluster.startupDuration.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))) — data in \(cluster.baseDirectory)\n".utf8))
+            Console.note("started in \(cluster.startupDuration.shortDescription) — data in \(cluster.baseDirectory)")
             print(cluster.url)
         }
     }
@@ -56,8 +56,7 @@ struct PostgresCommand: AsyncParsableCommand {
             if ClusterRecord.read()?.baseDirectory == record.baseDirectory {
                 try? FileManager.default.removeItem(atPath: ClusterRecord.defaultPath)
             }
-            FileHandle.standardError.write(Data(
-                "stopped\(record.isTemporary ? " and removed \(record.baseDirectory)" : "; data kept in \(record.baseDirectory)")\n".utf8))
+            Console.note("stopped" + (record.isTemporary ? " and removed \(record.baseDirectory)" : "; data kept in \(record.baseDirectory)"))
         }
     }
 
@@ -70,13 +69,13 @@ struct PostgresCommand: AsyncParsableCommand {
         func run() async throws {
             guard let record = try? PostgresCommand.record(dataDirectory: dataDir) else {
                 print("not running (no cluster started with 'tuner postgres start'\(dataDir.map { " --data-dir \($0)" } ?? ""))")
-                throw ExitCode(3)
+                throw ToolError(.status(3))
             }
             if record.isRunning {
                 print("running: \(record.url) (data in \(record.baseDirectory))")
             } else {
                 print("not running (last cluster was in \(record.baseDirectory))")
-                throw ExitCode(3)
+                throw ToolError(.status(3))
             }
         }
     }
@@ -85,12 +84,12 @@ struct PostgresCommand: AsyncParsableCommand {
     static func record(dataDirectory: String?) throws -> ClusterRecord {
         if let dataDirectory {
             guard let record = ClusterRecord.read(dataDirectory: dataDirectory) else {
-                throw RuntimeError("no cluster was started with 'tuner postgres start --data-dir \(dataDirectory)'")
+                throw ToolError.runtime("no cluster was started with 'tuner postgres start --data-dir \(dataDirectory)'")
             }
             return record
         }
         guard let record = ClusterRecord.read() else {
-            throw RuntimeError("no cluster was started with 'tuner postgres start'")
+            throw ToolError.runtime("no cluster was started with 'tuner postgres start'")
         }
         return record
     }

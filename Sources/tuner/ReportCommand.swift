@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerCore
 import TunerReport
 
@@ -16,7 +17,8 @@ struct ReportCommand: AsyncParsableCommand {
             whether each change is beyond run-to-run noise, and fills an optimization log entry.
 
             Exit codes: 0 when the files were written (whatever the thresholds say), 99 with --check when a \
-            threshold in the result was crossed, 1 when a file cannot be read or written.
+            threshold in the result was crossed, 64 when an input file cannot be read or is not a result, 1 when \
+            the report cannot be written.
             """
     )
 
@@ -47,12 +49,12 @@ struct ReportCommand: AsyncParsableCommand {
             current = try ResultFile.read(result)
             if let baseline { before = try ResultFile.read(baseline) } else { before = nil }
         } catch {
-            throw RuntimeError(String(describing: error))
+            throw ToolError.usage(String(describing: error))
         }
         let report = PerformanceReport(result: current, baseline: before, change: change)
         let outputResult = URL(fileURLWithPath: out).appendingPathComponent("result.json").standardizedFileURL.path
         let isSameFile = outputResult == URL(fileURLWithPath: result).standardizedFileURL.path
         try ReportOutput.write(report, to: out, includeResult: !isSameFile)
-        if check && !current.thresholdsPassed { throw ExitCode.thresholdsCrossed }
+        if check && !current.thresholdsPassed { throw ToolError.thresholdsCrossed }
     }
 }

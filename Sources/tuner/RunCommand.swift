@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerCore
 import TunerLoad
 import TunerOrchestration
@@ -87,18 +88,18 @@ struct RunCommand: AsyncParsableCommand {
         do {
             database = try ConnectionSettings.resolve(option: db)
         } catch {
-            throw LoadOutcome.usageFailure("--db: \(error)")
+            throw ToolError.usage("--db: \(error)")
         }
         let before: LoadResult?
         do {
             before = try baseline.map { try ResultFile.read($0) }
         } catch {
-            throw RuntimeError(String(describing: error))
+            throw ToolError.runtime(String(describing: error))
         }
         var workflow = RunWorkflow(plan: plan, database: database, metricsURL: metrics.flatMap(URL.init(string:)))
         workflow.checksDatabase = !noCheck
         workflow.advisesIndexes = !noAdvise
-        workflow.status = { LoadOutput.writeError("\($0)\n") }
+        workflow.say = { Console.note($0) }
         if capacity { return try await runCapacity(workflow, before: before) }
         let output = LoadOutput(jsonPath: nil, quiet: quiet, command: "tuner run")
         output.announce(plan)
@@ -110,9 +111,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as LoadError {
             output.finishProgress()
             if let partial = error.partialResult { try ReportOutput.write(PerformanceReport(result: partial), to: out) }
-            throw RuntimeError(error.description)
+            throw ToolError.runtime(error.description)
         } catch let error as WorkflowError {
-            throw RuntimeError(error.description)
+            throw ToolError.runtime(error.description)
         }
         output.finishProgress()
         output.printSummary(result)
@@ -122,9 +123,9 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((text + "\n").utf8))
         }
         try ReportOutput.write(PerformanceReport(result: result, baseline: before, change: change), to: out)
-        if interrupted { throw ExitCode(130) }
-        if let failure = LoadOutcome.noResponse(result) { throw RuntimeError(failure) }
-        if !result.thresholdsPassed { throw ExitCode.thresholdsCrossed }
+        if interrupted { throw ToolError.interrupted }
+        if let failure = result.noResponseMessage { throw ToolError.runtime(failure) }
+        if !result.thresholdsPassed { throw ToolError.thresholdsCrossed }
     }
 
     /// `--capacity`: the search with every step observed; the report is the confirmation window's.
@@ -132,14 +133,14 @@ struct RunCommand: AsyncParsableCommand {
         let options = try search.searchOptions()
         let slo: [Threshold]
         do {
-            let given = try search.slo.map { try LoadOutcome.parseThreshold($0) }
+            let given = try search.slo.map { try Threshold(parsingScoped: $0) }
             slo = given.isEmpty ? workflow.plan.scenario.thresholds : given
         }
         guard !slo.isEmpty else {
-            throw LoadOutcome.usageFailure("no SLO: give --slo 'p99 < 200ms' (repeatable), or thresholds in the scenario file")
+            throw ToolError.usage("no SLO: give --slo 'p99 < 200ms' (repeatable), or thresholds in the scenario file")
         }
         let quiet = self.quiet
-        let say: @Sendable (String) -> Void = { line in if !quiet { LoadOutput.writeError(line + "\n") } }
+        let say: @Sendable (String) -> Void = { line in if !quiet { Console.note(line) } }
         say("tuner run --capacity \(workflow.plan.scenario.target) · SLO: \(slo.map(\.description).joined(separator: ", "))")
         let run: RunWorkflow.CapacityRun
         let interrupted: Bool
@@ -148,7 +149,7 @@ struct RunCommand: AsyncParsableCommand {
                 try await workflow.runCapacity(options: options, slo: slo) { say(CapacityText.stepLine($0)) }
             }
         } catch let error as WorkflowError {
-            throw RuntimeError(error.description)
+            throw ToolError.runtime(error.description)
         }
         if let result = run.result {
             try ReportOutput.write(PerformanceReport(result: result, baseline: before, change: change), to: out)
@@ -161,8 +162,8 @@ struct RunCommand: AsyncParsableCommand {
         var capacity = run.outcome.capacity
         capacity.saturation = run.result?.capacity?.saturation ?? capacity.saturation
         print(CapacityText.summary(run.result?.capacity ?? capacity))
-        if interrupted || run.outcome.wasInterrupted { throw ExitCode(130) }
-        if let error = run.outcome.error { throw RuntimeError((error as? LoadError)?.description ?? "\(error)") }
-        if capacity.maxSustainableRate == nil { throw ExitCode.thresholdsCrossed }
+        if interrupted || run.outcome.wasInterrupted { throw ToolError.interrupted }
+        if let error = run.outcome.error { throw ToolError.runtime((error as? LoadError)?.description ?? "\(error)") }
+        if capacity.maxSustainableRate == nil { throw ToolError.thresholdsCrossed }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerCore
 import TunerLoad
 import TunerOrchestration
@@ -93,7 +94,7 @@ struct SweepCommand: AsyncParsableCommand {
         do {
             parameters = try param.map { try SweepWorkflow.Parameter(parsing: $0) }
         } catch {
-            throw LoadOutcome.usageFailure("\(error)")
+            throw ToolError.usage("\(error)")
         }
         let (base, thresholds) = try search.scenarioAndSLO(request)
         var workflow = SweepWorkflow(
@@ -105,25 +106,25 @@ struct SweepCommand: AsyncParsableCommand {
             do {
                 workflow.database = try ConnectionSettings.resolve(option: db)
             } catch {
-                throw LoadOutcome.usageFailure("--db: \(error)")
+                throw ToolError.usage("--db: \(error)")
             }
         }
         let quiet = self.quiet
-        workflow.say = { line in if !quiet { LoadOutput.writeError(line + "\n") } }
+        workflow.say = { line in if !quiet { Console.note(line) } }
         let sweeping = workflow
         let (result, interrupted) = try await SignalCancellation.run { await sweeping.run() }
         if let json { try write(result, to: json) }
         print(SweepText.summary(result))
-        if interrupted { throw ExitCode(130) }
+        if interrupted { throw ToolError.interrupted }
         if !result.points.contains(where: { $0.failure == nil }) {
-            throw RuntimeError("no point could be measured: \(result.points.first?.failure ?? "no points")")
+            throw ToolError.runtime("no point could be measured: \(result.points.first?.failure ?? "no points")")
         }
     }
 
     private func makeMeasure() throws -> SweepWorkflow.Measure {
         if measure == "capacity" { return .capacity(try search.searchOptions()) }
         guard measure.hasPrefix("rate="), let rate = Double(measure.dropFirst("rate=".count)), rate > 0 else {
-            throw LoadOutcome.usageFailure("--measure '\(measure)': use capacity or rate=R (e.g. rate=200)")
+            throw ToolError.usage("--measure '\(measure)': use capacity or rate=R (e.g. rate=200)")
         }
         return .rate(rate, duration: try CapacityOptions.duration(duration, option: "--duration"),
                      warmUp: try CapacityOptions.duration(warmUp, option: "--warm-up"))
@@ -140,8 +141,8 @@ struct SweepCommand: AsyncParsableCommand {
         do {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw RuntimeError("cannot write \(path): \(error.localizedDescription)")
+            throw ToolError.runtime("cannot write \(path): \(error.localizedDescription)")
         }
-        LoadOutput.writeError("wrote \(path)\n")
+        Console.note("wrote \(path)")
     }
 }

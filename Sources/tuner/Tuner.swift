@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerConsole
 import TunerCore
 
 /// The `tuner` command: argument parsing and wiring only; the work lives in the libraries.
@@ -44,8 +45,11 @@ struct Tuner: AsyncParsableCommand {
                 var plain = command
                 try plain.run()
             }
+        } catch let error as ToolError {
+            if let message = error.message { Console.error(message) }
+            Foundation.exit(error.exitCode)
         } catch let error as ValidationError {
-            FileHandle.standardError.write(Data(usageFailure(error.message, in: type(of: command)).utf8))
+            Console.write(usageFailure(error.message, in: type(of: command)))
             Foundation.exit(ExitCode.validationFailure.rawValue)
         } catch {
             exit(withError: error)

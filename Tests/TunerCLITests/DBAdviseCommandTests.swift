@@ -18,12 +18,12 @@ import TunerCore
             let url = try await cluster.createDatabase("advise_formats")
             try await cluster.psql(Self.setup, database: "advise_formats")
 
-            let text = try AdviseCLI.run(["db", "advise", "--db", url, "--query", Self.lookup])
+            let text = try await AdviseCLI.run(["db", "advise", "--db", url, "--query", Self.lookup])
             #expect(text.status == 0, "\(text.stderr)")
             #expect(text.stdout.contains("CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id);"))
             #expect(text.stderr.contains("planning 1 statement\n"))
 
-            let json = try AdviseCLI.run(["db", "advise", "--db", url, "--query", Self.lookup, "--format", "json"])
+            let json = try await AdviseCLI.run(["db", "advise", "--db", url, "--query", Self.lookup, "--format", "json"])
             #expect(json.status == 0)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
             let suggestions = try #require(object["suggestions"] as? [[String: Any]])
@@ -31,7 +31,7 @@ import TunerCore
             #expect(suggestions.first?["name"] as? String == "orders_customer_id_idx")
             #expect(object["method"] as? String == "hypothetical")
 
-            let markdown = try AdviseCLI.run(["db", "advise", "--db", url, "--query", Self.lookup, "--format", "markdown"])
+            let markdown = try await AdviseCLI.run(["db", "advise", "--db", url, "--query", Self.lookup, "--format", "markdown"])
             #expect(markdown.stdout.hasPrefix("## Index advice"))
             #expect(markdown.stdout.contains("```sql\nCREATE INDEX CONCURRENTLY orders_customer_id_idx"))
 
@@ -46,7 +46,7 @@ import TunerCore
         try await EmbeddedCluster.withCluster { cluster in
             let url = try await cluster.createDatabase("advise_apply")
             try await cluster.psql(Self.setup, database: "advise_apply")
-            let result = try AdviseCLI.run(["db", "advise", "--db", url, "--query", Self.lookup, "--apply"])
+            let result = try await AdviseCLI.run(["db", "advise", "--db", url, "--query", Self.lookup, "--apply"])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("creating orders_customer_id_idx on orders (1/1)"))
             #expect(result.stdout.contains("created orders_customer_id_idx in"))
@@ -66,7 +66,7 @@ import TunerCore
                            meanMilliseconds: 15, rows: 240_000),
                 QueryStats(queryID: "2", query: "SELECT now()", calls: 2, totalMilliseconds: 1, meanMilliseconds: 0.5, rows: 2),
             ]), to: path)
-            let result = try AdviseCLI.run(["db", "advise", "--db", url, "--result", path, "--format", "json"])
+            let result = try await AdviseCLI.run(["db", "advise", "--db", url, "--result", path, "--format", "json"])
             #expect(result.status == 0, "\(result.stderr)")
             let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
             let suggestion = try #require((object["suggestions"] as? [[String: Any]])?.first)
@@ -77,17 +77,17 @@ import TunerCore
         }
     }
 
-    @Test func badInputIsOneLineWithTheRightExitCode() throws {
-        let savings = try AdviseCLI.run(["db", "advise", "--db", "postgres://x@127.0.0.1:1/x", "--min-savings", "lots"])
+    @Test func badInputIsOneLineWithTheRightExitCode() async throws {
+        let savings = try await AdviseCLI.run(["db", "advise", "--db", "postgres://x@127.0.0.1:1/x", "--min-savings", "lots"])
         #expect(savings.status == 64)
-        let both = try AdviseCLI.run(["db", "advise", "--db", "postgres://x@127.0.0.1:1/x", "--query", "SELECT 1", "--result", "r.json"])
+        let both = try await AdviseCLI.run(["db", "advise", "--db", "postgres://x@127.0.0.1:1/x", "--query", "SELECT 1", "--result", "r.json"])
         #expect(both.status == 64)
-        let unreachable = try AdviseCLI.run(["db", "advise", "--db", "postgres://nobody@127.0.0.1:1/x", "--query", "SELECT 1"])
+        let unreachable = try await AdviseCLI.run(["db", "advise", "--db", "postgres://nobody@127.0.0.1:1/x", "--query", "SELECT 1"])
         #expect(unreachable.status == 1)
         #expect(unreachable.stderr.contains("cannot connect to 127.0.0.1:1"))
         #expect(unreachable.stderr.split(separator: "\n").count == 1)
-        let missing = try AdviseCLI.run(["db", "advise", "--db", "postgres://x@127.0.0.1:1/x", "--result", "/nonexistent/r.json"])
-        #expect(missing.status == 1)
+        let missing = try await AdviseCLI.run(["db", "advise", "--db", "postgres://x@127.0.0.1:1/x", "--result", "/nonexistent/r.json"])
+        #expect(missing.status == 64)
         #expect(missing.stderr.contains("cannot read /nonexistent/r.json"))
     }
 
@@ -112,5 +112,9 @@ import TunerCore
 private enum AdviseCLI {
     static func run(_ arguments: [String]) throws -> LoadBinaryRunner.Outcome {
         try LoadBinaryRunner.run(arguments, timeout: .seconds(180), withoutDatabaseEnvironment: true)
+    }
+
+    static func run(_ arguments: [String]) async throws -> LoadBinaryRunner.Outcome {
+        try await LoadBinaryRunner.run(arguments, timeout: .seconds(180), withoutDatabaseEnvironment: true)
     }
 }

@@ -21,7 +21,7 @@ import Glibc
             let url = try await cluster.createDatabase("shop")
             try await cluster.psql(Self.planted, database: "shop")
 
-            let json = try DBCheckCLI.run(["db", "check", "--db", url, "--format", "json"])
+            let json = try await DBCheckCLI.run(["db", "check", "--db", url, "--format", "json"])
             #expect(json.status == 0, "\(json.stderr)")
             let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
             let findings = try #require(document?["findings"] as? [[String: Any]])
@@ -33,7 +33,7 @@ import Glibc
             #expect(document?["skipped"] is [[String: Any]])
             #expect(json.stderr.contains("examining postgres://postgres@127.0.0.1:\(cluster.port)/shop"))
 
-            let text = try DBCheckCLI.run(["db", "check", "--db", url])
+            let text = try await DBCheckCLI.run(["db", "check", "--db", url])
             #expect(text.status == 0)
             let critical = try #require(text.stdout.range(of: "CRITICAL (1)"))
             let warning = try #require(text.stdout.range(of: "WARNING ("))
@@ -42,41 +42,41 @@ import Glibc
             #expect(text.stdout.contains("fix: CREATE INDEX CONCURRENTLY ON public.orders (customer_id);"))
             #expect(!text.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
 
-            let markdown = try DBCheckCLI.run(["db", "check", "--db", url, "--format", "markdown"])
+            let markdown = try await DBCheckCLI.run(["db", "check", "--db", url, "--format", "markdown"])
             #expect(markdown.stdout.contains("### Critical (1)"))
             #expect(markdown.stdout.contains("#### `missing-fk-index` — public.orders (customer\\_id)"))
             #expect(markdown.stdout.contains("```sql\nCREATE INDEX CONCURRENTLY ON public.orders (customer_id);\n```"))
 
-            #expect(try DBCheckCLI.run(["db", "check", "--db", url, "--fail-on", "critical"]).status == 99)
-            #expect(try DBCheckCLI.run(["db", "check", "--db", url, "--fail-on", "warning"]).status == 99)
+            #expect(try await DBCheckCLI.run(["db", "check", "--db", url, "--fail-on", "critical"]).status == 99)
+            #expect(try await DBCheckCLI.run(["db", "check", "--db", url, "--fail-on", "warning"]).status == 99)
             try await cluster.psql("SELECT setval('orders_id_seq', 5); CREATE INDEX ON orders (customer_id);",
                                    database: "shop")
-            let fixed = try DBCheckCLI.run(["db", "check", "--db", url, "--fail-on", "critical", "--format", "json"])
+            let fixed = try await DBCheckCLI.run(["db", "check", "--db", url, "--fail-on", "critical", "--format", "json"])
             #expect(fixed.status == 0, "no critical finding left: \(fixed.stdout.prefix(2000))")
             #expect(!fixed.stdout.contains("\"missing-fk-index\""))
         }
     }
 
     @Test func thresholdsAreOverridableAndValidated() async throws {
-        let help = try DBCheckCLI.run(["db", "check", "--help"])
+        let help = try await DBCheckCLI.run(["db", "check", "--help"])
         #expect(help.stdout.contains("idle-in-transaction=30s"))
         #expect(help.stdout.contains("--fail-on"))
         #expect(help.stdout.contains("--threshold"))
 
-        let unknown = try DBCheckCLI.run(["db", "check", "--db", "postgres://x@127.0.0.1:1/x", "--threshold", "bogus=1"])
+        let unknown = try await DBCheckCLI.run(["db", "check", "--db", "postgres://x@127.0.0.1:1/x", "--threshold", "bogus=1"])
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains("unknown threshold 'bogus'"))
-        let malformed = try DBCheckCLI.run(["db", "check", "--db", "postgres://x@127.0.0.1:1/x", "--threshold", "long-running-query=soon"])
+        let malformed = try await DBCheckCLI.run(["db", "check", "--db", "postgres://x@127.0.0.1:1/x", "--threshold", "long-running-query=soon"])
         #expect(malformed.status == 64)
         #expect(malformed.stderr.contains("invalid duration"))
-        let format = try DBCheckCLI.run(["db", "check", "--format", "yaml"])
+        let format = try await DBCheckCLI.run(["db", "check", "--format", "yaml"])
         #expect(format.status == 64)
     }
 
     /// A usage error found while the subcommand runs (no database given) shows that subcommand's usage.
     @Test(arguments: [["db", "check"], ["db", "advise", "--query", "SELECT 1"]])
-    func missingDatabaseShowsTheSubcommandsUsage(arguments: [String]) throws {
-        let run = try DBCheckCLI.run(arguments)
+    func missingDatabaseShowsTheSubcommandsUsage(arguments: [String]) async throws {
+        let run = try await DBCheckCLI.run(arguments)
         #expect(run.status == 64)
         #expect(run.stderr.hasPrefix("Error: no database given"), "\(run.stderr)")
         let name = "tuner " + arguments.prefix { !$0.hasPrefix("-") }.joined(separator: " ")
@@ -85,9 +85,9 @@ import Glibc
         #expect(!run.stderr.contains("tuner <subcommand>"))
     }
 
-    @Test func connectionRefusedIsOneLine() throws {
+    @Test func connectionRefusedIsOneLine() async throws {
         let port = try DBCheckCLI.closedPort()
-        let refused = try DBCheckCLI.run(["db", "check", "--db", "postgres://app:s3cret-Pa55@127.0.0.1:\(port)/shop"])
+        let refused = try await DBCheckCLI.run(["db", "check", "--db", "postgres://app:s3cret-Pa55@127.0.0.1:\(port)/shop"])
         #expect(refused.status == 1)
         let lines = refused.stderr.split(separator: "\n").filter { !$0.hasPrefix("tuner db check: examining") }
         #expect(lines.count == 1, "\(refused.stderr)")
@@ -111,18 +111,18 @@ import Glibc
             try await Task.sleep(for: .milliseconds(300))
 
             let base = "127.0.0.1:\(cluster.port)/guarded"
-            let wrong = try DBCheckCLI.run(["db", "check", "--db", "postgres://guarded_user:Wrong-Secret-99@\(base)"])
+            let wrong = try await DBCheckCLI.run(["db", "check", "--db", "postgres://guarded_user:Wrong-Secret-99@\(base)"])
             #expect(wrong.status == 1)
             let lines = wrong.stderr.split(separator: "\n").filter { !$0.hasPrefix("tuner db check: examining") }
             #expect(lines.count == 1, "\(wrong.stderr)")
             #expect(lines.first?.contains("authentication failed for user 'guarded_user'") == true)
             #expect(!(wrong.stdout + wrong.stderr).contains("Wrong-Secret-99"))
 
-            let missing = try DBCheckCLI.run(["db", "check", "--db", "postgres://guarded_user@\(base)"])
+            let missing = try await DBCheckCLI.run(["db", "check", "--db", "postgres://guarded_user@\(base)"])
             #expect(missing.status == 1)
             #expect(missing.stderr.contains("password"))
 
-            let right = try DBCheckCLI.run(
+            let right = try await DBCheckCLI.run(
                 ["db", "check", "--db", "postgres://guarded_user:correct-Horse-42@\(base)", "--format", "json"])
             #expect(right.status == 0, "\(right.stderr)")
             #expect(!(right.stdout + right.stderr).contains("correct-Horse-42"))
@@ -135,6 +135,10 @@ import Glibc
 private enum DBCheckCLI {
     static func run(_ arguments: [String]) throws -> LoadBinaryRunner.Outcome {
         try LoadBinaryRunner.run(arguments, timeout: .seconds(180), withoutDatabaseEnvironment: true)
+    }
+
+    static func run(_ arguments: [String]) async throws -> LoadBinaryRunner.Outcome {
+        try await LoadBinaryRunner.run(arguments, timeout: .seconds(180), withoutDatabaseEnvironment: true)
     }
 
     /// A local port nothing listens on (bound, then released).

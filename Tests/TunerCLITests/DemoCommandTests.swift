@@ -34,7 +34,7 @@ struct DemoCommandTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let run = try await LoadBinaryRunner.runOffThePool(
             ["demo", "--scale", "2", "--duration", "4s", "--warm-up", "1s", "--rate", "40", "--capacity-step", "1s",
-             "--capacity-max", "400", "--out", out, "--quiet"],
+             "--capacity-max", "120", "--out", out, "--quiet"],
             timeout: .seconds(420))
         #expect(run.status == 0, "stderr: \(run.stderr.suffix(2000))")
 
@@ -95,21 +95,21 @@ struct DemoCommandTests {
         for pid in pids { #expect(Self.isGone(pid), "demo-shop pid \(pid) still runs") }
     }
 
-    @Test func interruptedDemoLeavesNothingRunning() throws {
-        let run = try LoadBinaryRunner.run(
+    @Test func interruptedDemoLeavesNothingRunning() async throws {
+        let run = try await LoadBinaryRunner.run(
             ["demo", "--scale", "1", "--duration", "30s", "--warm-up", "1s", "--out", LoadBinaryRunner.temporaryPath("demo-int"),
              "--quiet"],
             interruptWhen: { $0.contains("baseline:") && $0.contains("listening on") }, timeout: .seconds(120))
         #expect(run.status == 130, "stderr: \(run.stderr.suffix(1500))")
         let (directory, pids) = Self.leftovers(in: run.stderr)
         let cluster = try #require(directory, "the cluster had started: \(run.stderr.prefix(800))")
-        for _ in 0..<100 where FileManager.default.fileExists(atPath: cluster) { Thread.sleep(forTimeInterval: 0.05) }
+        for _ in 0..<100 where FileManager.default.fileExists(atPath: cluster) { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!FileManager.default.fileExists(atPath: cluster))
         for pid in pids { #expect(Self.isGone(pid), "demo-shop pid \(pid) still runs") }
     }
 
-    @Test func badOptionsAreOneLineUsageErrors() throws {
-        let run = try LoadBinaryRunner.run(["demo", "--scale", "0"])
+    @Test func badOptionsAreOneLineUsageErrors() async throws {
+        let run = try await LoadBinaryRunner.run(["demo", "--scale", "0"])
         #expect(run.status == 64)
         #expect(run.stderr.contains("--scale must be at least 1"))
     }

@@ -22,9 +22,27 @@ struct LoadBinaryRunner {
     /// Runs `tuner arguments…`; `interruptAfter` sends SIGINT after that long, `interruptWhen` once what the
     /// binary wrote to stderr so far satisfies it; `withoutDatabaseEnvironment` hides the caller's
     /// DATABASE_URL and PG* variables so that only `--db` counts.
-    static func run(_ arguments: [String], interruptAfter: Duration? = nil, interruptWhen: ((String) -> Bool)? = nil,
-                    timeout: Duration = .seconds(60), withoutDatabaseEnvironment: Bool = false,
-                    environment extra: [String: String] = [:]) throws -> Outcome {
+    ///
+    /// From async code the `async` overload runs, on a thread of its own: the binary's whole run then does not
+    /// hold one of the cooperative pool's few threads (two here), which the suites beside it need.
+    static func run(_ arguments: [String], interruptAfter: Duration? = nil,
+                    interruptWhen: (@Sendable (String) -> Bool)? = nil, timeout: Duration = .seconds(60),
+                    withoutDatabaseEnvironment: Bool = false, environment extra: [String: String] = [:]) async throws
+        -> Outcome
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    try run(arguments, interruptAfter: interruptAfter, interruptWhen: interruptWhen, timeout: timeout,
+                            withoutDatabaseEnvironment: withoutDatabaseEnvironment, environment: extra)
+                })
+            }
+        }
+    }
+
+    static func run(_ arguments: [String], interruptAfter: Duration? = nil,
+                    interruptWhen: (@Sendable (String) -> Bool)? = nil, timeout: Duration = .seconds(60),
+                    withoutDatabaseEnvironment: Bool = false, environment extra: [String: String] = [:]) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tuner-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -76,17 +94,10 @@ struct LoadBinaryRunner {
             stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }
 
-    /// `run` on a thread of its own: a long run (a sweep, a capacity search) then does not hold one of the
-    /// cooperative pool's few threads, which the suites running beside it need.
+    /// The async `run` (kept for the callers that name it).
     static func runOffThePool(_ arguments: [String], timeout: Duration = .seconds(60),
                               withoutDatabaseEnvironment: Bool = false) async throws -> Outcome {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result {
-                    try run(arguments, timeout: timeout, withoutDatabaseEnvironment: withoutDatabaseEnvironment)
-                })
-            }
-        }
+        try await run(arguments, timeout: timeout, withoutDatabaseEnvironment: withoutDatabaseEnvironment)
     }
 
     /// A fresh path in the temporary directory.

@@ -4,12 +4,12 @@ import TunerCore
 
 /// `tuner load` as a user runs it: the built binary against a real local server.
 @Suite(.serialized) struct LoadCommandTests {
-    @Test func urlRunPrintsTheSummaryAndWritesTheResult() throws {
+    @Test func urlRunPrintsTheSummaryAndWritesTheResult() async throws {
         let server = try LoadTestServer()
         defer { server.stop() }
         let json = LoadBinaryRunner.temporaryPath("result.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
-        let outcome = try LoadBinaryRunner.run([
+        let outcome = try await LoadBinaryRunner.run([
             "load", server.url + "/", "-c", "4", "--duration", "1s", "--json", json, "--threshold", "error_rate < 1%",
         ])
         #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -24,10 +24,10 @@ import TunerCore
         #expect(!result.series.isEmpty)
     }
 
-    @Test func crossedThresholdExits99() throws {
+    @Test func crossedThresholdExits99() async throws {
         let server = try LoadTestServer()
         defer { server.stop() }
-        let outcome = try LoadBinaryRunner.run([
+        let outcome = try await LoadBinaryRunner.run([
             "load", server.url + "/status/500", "-c", "2", "--duration", "1s", "--threshold", "error_rate < 1%",
             "--threshold", "GET /status/500: p99 < 10s",
         ])
@@ -37,12 +37,12 @@ import TunerCore
         #expect(outcome.stdout.contains("status_5xx"))
     }
 
-    @Test func openModelReportsTheSchedule() throws {
+    @Test func openModelReportsTheSchedule() async throws {
         let server = try LoadTestServer()
         defer { server.stop() }
         let json = LoadBinaryRunner.temporaryPath("open.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
-        let outcome = try LoadBinaryRunner.run(["load", server.url, "--rate", "100", "--duration", "2s", "--json", json])
+        let outcome = try await LoadBinaryRunner.run(["load", server.url, "--rate", "100", "--duration", "2s", "--json", json])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("schedule: target 100"))
         let result = try ResultFile.read(json)
@@ -51,10 +51,10 @@ import TunerCore
         #expect(result.configuration.model == "open")
     }
 
-    @Test func jsonToStdoutMovesTheSummaryToStderr() throws {
+    @Test func jsonToStdoutMovesTheSummaryToStderr() async throws {
         let server = try LoadTestServer()
         defer { server.stop() }
-        let outcome = try LoadBinaryRunner.run(["load", server.url, "-c", "1", "--duration", "1s", "--json", "-"])
+        let outcome = try await LoadBinaryRunner.run(["load", server.url, "-c", "1", "--duration", "1s", "--json", "-"])
         #expect(outcome.status == 0)
         let data = Data(outcome.stdout.utf8)
         struct Probe: Decodable { var schemaVersion: Int }
@@ -62,7 +62,7 @@ import TunerCore
         #expect(outcome.stderr.contains("p99.9"))
     }
 
-    @Test func scenarioFileRuns() throws {
+    @Test func scenarioFileRuns() async throws {
         let server = try LoadTestServer()
         defer { server.stop() }
         let file = LoadBinaryRunner.temporaryPath("shop.yaml")
@@ -78,7 +78,7 @@ import TunerCore
             thresholds:
               home: ["p99 < 5s"]
             """.write(toFile: file, atomically: true, encoding: .utf8)
-        let outcome = try LoadBinaryRunner.run(["load", file])
+        let outcome = try await LoadBinaryRunner.run(["load", file])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("home"))
         #expect(outcome.stdout.contains("missing"))
@@ -102,7 +102,7 @@ import TunerCore
     ]
 
     @Test(arguments: badInputs)
-    func badInputIsOneLineAndExit64(_ input: BadInput) throws {
+    func badInputIsOneLineAndExit64(_ input: BadInput) async throws {
         var arguments = ["load"]
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad.yaml").path
         if let yaml = input.yaml {
@@ -112,17 +112,17 @@ import TunerCore
             arguments.append("http://127.0.0.1:1/")
         }
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let outcome = try LoadBinaryRunner.run(arguments + input.arguments)
+        let outcome = try await LoadBinaryRunner.run(arguments + input.arguments)
         #expect(outcome.status == 64)
         #expect(outcome.stderr.hasPrefix(input.message), "\(outcome.stderr)")
         #expect(outcome.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test func unreachableTargetExits1AndStillWritesTheResult() throws {
+    @Test func unreachableTargetExits1AndStillWritesTheResult() async throws {
         let json = LoadBinaryRunner.temporaryPath("refused.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         let port = try LoadTestServer().closedPort()
-        let outcome = try LoadBinaryRunner.run(["load", "http://127.0.0.1:\(port)/", "--duration", "10s", "--json", json])
+        let outcome = try await LoadBinaryRunner.run(["load", "http://127.0.0.1:\(port)/", "--duration", "10s", "--json", json])
         #expect(outcome.status == 1)
         #expect(outcome.stderr.contains("Error: cannot connect to http://127.0.0.1:\(port): connection refused"))
         let result = try ResultFile.read(json)
@@ -132,12 +132,12 @@ import TunerCore
     @Test(arguments: [
         (LoadTestServer.Mode.garbage, "protocol"), (.silent, "timeout"), (.closeImmediately, "reset"),
     ])
-    func misbehavingTargetsAreCountedAndExit1(_ mode: LoadTestServer.Mode, kind: String) throws {
+    func misbehavingTargetsAreCountedAndExit1(_ mode: LoadTestServer.Mode, kind: String) async throws {
         let server = try LoadTestServer(mode)
         defer { server.stop() }
         let json = LoadBinaryRunner.temporaryPath("bad-target.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
-        let outcome = try LoadBinaryRunner.run([
+        let outcome = try await LoadBinaryRunner.run([
             "load", server.url, "-c", "2", "--duration", "1s", "--timeout", "300ms", "--json", json,
         ])
         #expect(outcome.status == 1, "\(outcome.stderr)")
@@ -147,14 +147,14 @@ import TunerCore
         #expect((result.overall.errors[kind] ?? 0) > 0)
     }
 
-    @Test func hugeBodyIsCountedNotKept() throws {
+    @Test func hugeBodyIsCountedNotKept() async throws {
         // Large enough that a kept body would stand out against the debug binary's own ~100 MB.
         let size = 400 << 20
         let server = try LoadTestServer(.hugeBody(size))
         defer { server.stop() }
         let json = LoadBinaryRunner.temporaryPath("huge.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
-        let outcome = try LoadBinaryRunner.run([
+        let outcome = try await LoadBinaryRunner.run([
             "load", server.url, "-c", "1", "--duration", "2s", "--timeout", "20s", "--threads", "1", "--json", json,
         ])
         #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -166,12 +166,12 @@ import TunerCore
         #expect(resident < Int64(size / 2), "peak resident \(resident / 1_048_576) MB for a \(size / 1_048_576) MB body")
     }
 
-    @Test func ctrlCStopsTheRunAndKeepsWhatWasMeasured() throws {
+    @Test func ctrlCStopsTheRunAndKeepsWhatWasMeasured() async throws {
         let server = try LoadTestServer()
         defer { server.stop() }
         let json = LoadBinaryRunner.temporaryPath("interrupted.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
-        let outcome = try LoadBinaryRunner.run(
+        let outcome = try await LoadBinaryRunner.run(
             ["load", server.url, "-c", "2", "--duration", "60s", "--json", json],
             interruptWhen: { $0.contains("[1s/60s]") }, timeout: .seconds(30))  // once a second was measured
         #expect(outcome.status == 130, "\(outcome.stderr)")

@@ -4,7 +4,7 @@ import TunerCore
 
 /// `tuner merge` on results the binary wrote.
 @Suite(.serialized) struct MergeCommandTests {
-    @Test func mergesShardsExactlyAndChecksThresholdsAgain() throws {
+    @Test func mergesShardsExactlyAndChecksThresholdsAgain() async throws {
         let server = try LoadTestServer()
         defer { server.stop() }
         let a = LoadBinaryRunner.temporaryPath("a.json")
@@ -12,10 +12,10 @@ import TunerCore
         let merged = LoadBinaryRunner.temporaryPath("merged.json")
         defer { for path in [a, b, merged] { try? FileManager.default.removeItem(atPath: path) } }
         for (path, url) in [(a, server.url + "/"), (b, server.url + "/status/404")] {
-            let outcome = try LoadBinaryRunner.run(["load", url, "-c", "2", "--duration", "1s", "--json", path])
+            let outcome = try await LoadBinaryRunner.run(["load", url, "-c", "2", "--duration", "1s", "--json", path])
             #expect(outcome.status == 0, "\(outcome.stderr)")
         }
-        let outcome = try LoadBinaryRunner.run(["merge", a, b, "--json", merged, "--threshold", "error_rate < 1%"])
+        let outcome = try await LoadBinaryRunner.run(["merge", a, b, "--json", merged, "--threshold", "error_rate < 1%"])
         #expect(outcome.status == 99, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("2 shards merged"))
         let (ra, rb, rm) = (try ResultFile.read(a), try ResultFile.read(b), try ResultFile.read(merged))
@@ -32,14 +32,14 @@ import TunerCore
         #expect(rm.thresholds.count == 1 && rm.thresholds[0].passed == false)
     }
 
-    @Test func unreadableInputIsExit64() throws {
+    @Test func unreadableInputIsExit64() async throws {
         let path = LoadBinaryRunner.temporaryPath("not-a-result.json")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try #"{"hello": 1}"#.write(toFile: path, atomically: true, encoding: .utf8)
-        let outcome = try LoadBinaryRunner.run(["merge", path])
+        let outcome = try await LoadBinaryRunner.run(["merge", path])
         #expect(outcome.status == 64)
         #expect(outcome.stderr.hasPrefix("Error: \(path) is not a tuner result"))
-        let missing = try LoadBinaryRunner.run(["merge", "/nonexistent/result.json"])
+        let missing = try await LoadBinaryRunner.run(["merge", "/nonexistent/result.json"])
         #expect(missing.status == 64)
         #expect(missing.stderr.contains("cannot read /nonexistent/result.json"))
     }

@@ -6,7 +6,7 @@ import Testing
 /// `tuner postgres start/status/stop` as a user runs them.
 @Suite(.serialized) struct PostgresCommandTests {
     /// A cluster started with `--data-dir` is found again by that directory, whatever the per-user record says.
-    @Test func stopAndStatusTakeTheDataDirectoryStartWasGiven() throws {
+    @Test func stopAndStatusTakeTheDataDirectoryStartWasGiven() async throws {
         let directory = LoadBinaryRunner.temporaryPath("kept-cluster")
         // Each command gets its own TMPDIR, so the per-user record of `start` is not where `stop` looks.
         let startRecords = LoadBinaryRunner.temporaryPath("records-start")
@@ -21,22 +21,22 @@ import Testing
         #expect(start.output.contains("@127.0.0.1:"))
         #expect(FileManager.default.fileExists(atPath: "\(directory)/data/postmaster.pid"))
 
-        let running = try LoadBinaryRunner.run(["postgres", "status", "--data-dir", directory], environment: ["TMPDIR": laterRecords])
+        let running = try await LoadBinaryRunner.run(["postgres", "status", "--data-dir", directory], environment: ["TMPDIR": laterRecords])
         #expect(running.status == 0, "\(running.stdout)\(running.stderr)")
         #expect(running.stdout.contains("running: postgres://"))
 
-        let stop = try LoadBinaryRunner.run(["postgres", "stop", "--data-dir", directory], timeout: .seconds(60),
+        let stop = try await LoadBinaryRunner.run(["postgres", "stop", "--data-dir", directory], timeout: .seconds(60),
                                             environment: ["TMPDIR": laterRecords])
         #expect(stop.status == 0, "\(stop.stderr)")
         #expect(stop.stderr.contains("data kept in"))
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/data/postmaster.pid"), "the server stopped")
         #expect(FileManager.default.fileExists(atPath: "\(directory)/data/PG_VERSION"), "the data is kept")
 
-        let stopped = try LoadBinaryRunner.run(["postgres", "status", "--data-dir", directory], environment: ["TMPDIR": laterRecords])
+        let stopped = try await LoadBinaryRunner.run(["postgres", "status", "--data-dir", directory], environment: ["TMPDIR": laterRecords])
         #expect(stopped.status == 3)
         #expect(stopped.stdout.contains("not running"))
 
-        let unknown = try LoadBinaryRunner.run(["postgres", "stop", "--data-dir", laterRecords], environment: ["TMPDIR": laterRecords])
+        let unknown = try await LoadBinaryRunner.run(["postgres", "stop", "--data-dir", laterRecords], environment: ["TMPDIR": laterRecords])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("no cluster was started with 'tuner postgres start --data-dir"))
     }

@@ -20,6 +20,11 @@ enum ReportCLIFixture {
         return Output(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 
+    static func run(_ arguments: [String]) async throws -> Output {
+        let outcome = try await LoadBinaryRunner.run(arguments, timeout: .seconds(120))
+        return Output(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
+    }
+
     static func temporaryDirectory() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tuner-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

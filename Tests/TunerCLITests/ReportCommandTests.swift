@@ -3,13 +3,13 @@ import Testing
 import TunerCore
 
 @Suite struct ReportCommandTests {
-    @Test func writesTheReportFilesAndExitsZeroWhateverTheThresholds() throws {
+    @Test func writesTheReportFilesAndExitsZeroWhateverTheThresholds() async throws {
         let dir = try ReportCLIFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try ReportCLIFixture.result(millis: 40)
         #expect(!result.thresholdsPassed)
         try ResultFile.write(result, to: dir + "/run.json")
-        let output = try ReportCLIFixture.run(["report", dir + "/run.json", "--out", dir + "/out"])
+        let output = try await ReportCLIFixture.run(["report", dir + "/run.json", "--out", dir + "/out"])
         #expect(output.status == 0, "\(output.stderr)")
         for file in ["result.json", "report.md", "report.html", "junit.xml"] {
             #expect(FileManager.default.fileExists(atPath: dir + "/out/" + file), "missing \(file)")
@@ -19,24 +19,24 @@ import TunerCore
         #expect(markdown.contains(String(format: "%.1f ms", result.requests[0].latency.p95)) || markdown.contains("\(Int(result.requests[0].latency.p95.rounded())) ms"))
     }
 
-    @Test func checkExits99WhenAThresholdWasCrossed() throws {
+    @Test func checkExits99WhenAThresholdWasCrossed() async throws {
         let dir = try ReportCLIFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try ResultFile.write(try ReportCLIFixture.result(millis: 40), to: dir + "/slow.json")
         try ResultFile.write(try ReportCLIFixture.result(millis: 5), to: dir + "/fast.json")
-        #expect(try ReportCLIFixture.run(["report", dir + "/slow.json", "--out", dir + "/a", "--check"]).status == 99)
-        #expect(try ReportCLIFixture.run(["report", dir + "/fast.json", "--out", dir + "/b", "--check"]).status == 0)
+        #expect(try await ReportCLIFixture.run(["report", dir + "/slow.json", "--out", dir + "/a", "--check"]).status == 99)
+        #expect(try await ReportCLIFixture.run(["report", dir + "/fast.json", "--out", dir + "/b", "--check"]).status == 0)
     }
 
-    @Test func aBaselineAddsTheComparisonAndTheOptimizationLog() throws {
+    @Test func aBaselineAddsTheComparisonAndTheOptimizationLog() async throws {
         let dir = try ReportCLIFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try ResultFile.write(try ReportCLIFixture.result(millis: 40, seed: 1), to: dir + "/before.json")
         try ResultFile.write(try ReportCLIFixture.result(millis: 5, seed: 2), to: dir + "/after.json")
-        let output = try ReportCLIFixture.run(["report", dir + "/after.json", "--baseline", dir + "/before.json",
+        let output = try await ReportCLIFixture.run(["report", dir + "/after.json", "--baseline", dir + "/before.json",
                                                "--change", "CREATE INDEX home_idx ON t (x);", "--out", dir + "/out"])
         #expect(output.status == 0, "\(output.stderr)")
-        #expect(output.stderr.contains("against the baseline: all p50 -87"))
+        #expect(output.stderr.contains("against the baseline: all p50 −87"))
         let markdown = try String(contentsOfFile: dir + "/out/report.md", encoding: .utf8)
         #expect(markdown.contains("## Before and after"))
         #expect(markdown.contains("### Optimization #1"))
@@ -44,18 +44,19 @@ import TunerCore
         #expect(markdown.contains("**Conclusion:** Success"))
     }
 
-    @Test func badInputIsOneLineAndTheRightExitCode() throws {
+    @Test func badInputIsOneLineAndTheRightExitCode() async throws {
         let dir = try ReportCLIFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let missing = try ReportCLIFixture.run(["report", dir + "/nope.json", "--out", dir + "/out"])
-        #expect(missing.status == 1)
+        // An input file that cannot be read or is not a result is bad input (64), as for every command.
+        let missing = try await ReportCLIFixture.run(["report", dir + "/nope.json", "--out", dir + "/out"])
+        #expect(missing.status == 64)
         #expect(missing.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1)
         #expect(missing.stderr.contains("cannot read"))
         try Data("{\"hello\": 1}".utf8).write(to: URL(fileURLWithPath: dir + "/other.json"))
-        let other = try ReportCLIFixture.run(["report", dir + "/other.json", "--out", dir + "/out"])
-        #expect(other.status == 1)
+        let other = try await ReportCLIFixture.run(["report", dir + "/other.json", "--out", dir + "/out"])
+        #expect(other.status == 64)
         #expect(other.stderr.contains("not a tuner result"))
-        let usage = try ReportCLIFixture.run(["report", dir + "/other.json", "--change", "x"])
+        let usage = try await ReportCLIFixture.run(["report", dir + "/other.json", "--change", "x"])
         #expect(usage.status == 64)
     }
 }

@@ -7,12 +7,12 @@ import TunerCore
 /// construction: the report must name it.
 @Suite(.serialized) struct RunCapacityTests {
     static func search(_ target: String, database: String, out: String, extra: [String]) -> [String] {
-        ["run", target, "--db", database, "--capacity", "--slo", "p95 < 400ms", "--start", "4", "--step-duration", "3s",
+        ["run", target, "--db", database, "--capacity", "--slo", "p95 < 1s", "--start", "3", "--step-duration", "3s",
          "--step-warm-up", "1s", "--confirm", "3s", "--precision", "15%", "--no-check", "--no-advise", "--quiet",
          "--out", out] + extra
     }
 
-    /// Two pool slots, 100 ms of database time each: past its capacity every slot is in use and requests queue.
+    /// Two pool slots, 250 ms of database time each (8 requests/s): past that every slot is in use and requests queue.
     @Test func aServicePoolThatLimitsIsNamedAtTheBreakingPoint() async throws {
         try await EmbeddedCluster.withCluster { cluster in
             let database = try await cluster.createDatabase("pooled")
@@ -40,7 +40,7 @@ import TunerCore
         }
     }
 
-    /// Every request updates the same row and holds its lock 50 ms: past the capacity sessions wait on the lock,
+    /// Every request updates the same row and holds its lock 100 ms: past the capacity sessions wait on the lock,
     /// while the service's pool (16) has room.
     @Test func lockWaitsThatLimitAreNamedAtTheBreakingPoint() async throws {
         try await EmbeddedCluster.withCluster { cluster in

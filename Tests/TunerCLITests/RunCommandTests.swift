@@ -13,7 +13,7 @@ struct RunCommandTests {
             let url = try await cluster.createDatabase("observed")
             let out = LoadBinaryRunner.temporaryPath("run-report")
             defer { try? FileManager.default.removeItem(atPath: out) }
-            let run = try LoadBinaryRunner.run(
+            let run = try await LoadBinaryRunner.run(
                 ["run", server.url + "/", "--rate", "50", "--duration", "2s", "--db", url, "--out", out, "--quiet",
                  "--threshold", "error_rate < 1%"],
                 timeout: .seconds(120))
@@ -30,7 +30,7 @@ struct RunCommandTests {
             #expect(!run.stderr.contains("password"))
 
             // A threshold the target cannot meet: the files are still written, the exit code is 99.
-            let failing = try LoadBinaryRunner.run(
+            let failing = try await LoadBinaryRunner.run(
                 ["run", server.url + "/", "--rate", "20", "--duration", "1s", "--db", url, "--out", out, "--quiet",
                  "--no-check", "--no-advise", "--threshold", "rps > 100000", "--baseline", "\(out)/result.json"],
                 timeout: .seconds(120))
@@ -82,11 +82,11 @@ struct RunCommandTests {
         }
     }
 
-    @Test func unreachableDatabaseIsOneLineAndNoLoadRuns() throws {
+    @Test func unreachableDatabaseIsOneLineAndNoLoadRuns() async throws {
         let server = try LoadTestServer()
         defer { server.stop() }
         let out = LoadBinaryRunner.temporaryPath("run-nodb")
-        let run = try LoadBinaryRunner.run(
+        let run = try await LoadBinaryRunner.run(
             ["run", server.url + "/", "--duration", "30s", "--db", "postgres://tuner:secret@127.0.0.1:1/none", "--out", out])
         #expect(run.status == 1)
         let errorLines = run.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
@@ -95,11 +95,11 @@ struct RunCommandTests {
         #expect(!FileManager.default.fileExists(atPath: out), "nothing was measured, nothing written")
     }
 
-    @Test func missingDatabaseAndBadMetricsAreUsageErrors() throws {
-        let noDB = try LoadBinaryRunner.run(["run", "http://127.0.0.1:9/", "--duration", "1s"], withoutDatabaseEnvironment: true)
+    @Test func missingDatabaseAndBadMetricsAreUsageErrors() async throws {
+        let noDB = try await LoadBinaryRunner.run(["run", "http://127.0.0.1:9/", "--duration", "1s"], withoutDatabaseEnvironment: true)
         #expect(noDB.status == 64, "\(noDB.stderr)")
         #expect(noDB.stderr.contains("--db"))
-        let badMetrics = try LoadBinaryRunner.run(["run", "http://127.0.0.1:9/", "--db", "postgres://x@127.0.0.1/x",
+        let badMetrics = try await LoadBinaryRunner.run(["run", "http://127.0.0.1:9/", "--db", "postgres://x@127.0.0.1/x",
                                                    "--metrics", "not a url"])
         #expect(badMetrics.status == 64)
         #expect(badMetrics.stderr.contains("--metrics"))

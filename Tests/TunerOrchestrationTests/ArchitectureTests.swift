@@ -5,7 +5,9 @@ import Testing
 struct ArchitectureTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let product = ["TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", "TunerOrchestration", "EmbeddedPostgres"]
+    static let product = [
+        "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", "TunerOrchestration", "TunerConsole", "EmbeddedPostgres",
+    ]
     static let demo = ["DemoShop", "DemoShopData", "TunerDemo", "Hummingbird", "ServiceLifecycle", "Prometheus"]
 
     /// Every `import X` of the Swift files under Sources/TARGET.
@@ -48,5 +50,27 @@ struct ArchitectureTests {
     @Test func tunerDoesNotLinkTheShopApp() throws {
         let imports = try Self.imports(of: "tuner")
         #expect(!imports.contains { ["DemoShop", "Hummingbird"].contains($0.module) }, "\(imports.filter { $0.module == "DemoShop" })")
+    }
+
+    /// `tuner` parses arguments and wires: every type declared in Sources/tuner is a command, a group of options,
+    /// or an option's value type; anything else belongs in a library.
+    @Test func tunerDeclaresOnlyCommandsAndOptions() throws {
+        let directory = Self.root.appendingPathComponent("Sources/tuner")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".swift") }
+        #expect(!files.isEmpty)
+        let declaration = /^\s*(?:public |private |fileprivate |internal )?(?:final )?(?:struct|enum|class|actor) (\w+)([^{]*)/
+        var others: [String] = []
+        for file in files {
+            let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                guard let match = line.firstMatch(of: declaration) else { continue }
+                let name = String(match.1)
+                let conformances = String(match.2)
+                let allowed = name == "Tuner" || name.hasSuffix("Command") || name.hasSuffix("Options")
+                    || ["ParsableCommand", "ParsableArguments", "ExpressibleByArgument"].contains { conformances.contains($0) }
+                if !allowed { others.append("\(file): \(name)") }
+            }
+        }
+        #expect(others.isEmpty, "not a command or options: \(others)")
     }
 }

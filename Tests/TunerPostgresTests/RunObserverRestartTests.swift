@@ -7,7 +7,7 @@ import Testing
 /// The observation when the database goes away under it: a restart mid-run, and a database that cannot be
 /// reached after the load. Neither may hang the run or pass off wrong deltas as the run's.
 @Suite(.serialized) struct RunObserverRestartTests {
-    @Test(.timeLimit(.minutes(2))) func aRestartMidRunIsNoticedAndItsDeltasLeftOut() async throws {
+    @Test(.timeLimit(.minutes(5))) func aRestartMidRunIsNoticedAndItsDeltasLeftOut() async throws {
         try await EmbeddedCluster.withCluster { cluster in
             let url = try await cluster.createDatabase("restarted")
             try await cluster.psql("""
@@ -36,7 +36,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2))) func aDatabaseUnreachableAfterTheLoadLeavesTheResultWithoutItsFigures() async throws {
+    @Test(.timeLimit(.minutes(5))) func aDatabaseUnreachableAfterTheLoadLeavesTheResultWithoutItsFigures() async throws {
         try await EmbeddedCluster.withCluster { cluster in
             let url = try await cluster.createDatabase("lost")
             let settings = try ConnectionSettings(url: url)

@@ -66,11 +66,10 @@ extension DoctorThresholds.Definition.Kind {
             if trimmed == "0" { return 0 }
             return Double(try ByteSize(parsing: trimmed).bytes)
         case .ratio:
-            let isPercent = trimmed.hasSuffix("%")
-            guard let value = Double(isPercent ? String(trimmed.dropLast()) : trimmed), value >= 0 else {
+            guard let value = Percentage.parse(trimmed)?.fraction, value >= 0 else {
                 throw ParseError("threshold \(name) wants a ratio such as 20% or 0.2, got '\(text)'")
             }
-            return isPercent ? value / 100 : value
+            return value
         case .count:
             guard let value = Double(trimmed), value >= 0 else {
                 throw ParseError("threshold \(name) wants a number, got '\(text)'")

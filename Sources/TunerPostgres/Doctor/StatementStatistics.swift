@@ -49,7 +49,7 @@ public enum StatementStatisticsReader {
             // failing with 55000 when the library is not loaded.
             do throws(DatabaseError) {
                 _ = try await session.rows(
-                    "\(DoctorSQL.marker) SELECT 1 FROM \(quoted(schema)).pg_stat_statements LIMIT 1")
+                    "\(DoctorSQL.marker) SELECT 1 FROM \(SQLIdentifier.quote(schema)).pg_stat_statements LIMIT 1")
                 preloaded = true
             } catch where error.sqlState == "55000" {
                 preloaded = false
@@ -134,7 +134,7 @@ public enum StatementStatisticsReader {
                 sum(shared_blks_hit)::bigint AS hit, sum(shared_blks_read)::bigint AS read,
                 sum(temp_blks_written)::bigint AS temp_written, sum(temp_blks_read)::bigint AS temp_read,
                 bool_or(queryid IS NULL) AS hidden, count(*) AS entries
-              FROM \(quoted(schema)).pg_stat_statements
+              FROM \(SQLIdentifier.quote(schema)).pg_stat_statements
               WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \(topLevel)
                 AND (query IS NULL OR query NOT LIKE '\(DatabaseSession.marker.trimmingCharacters(in: .whitespaces))%')
               GROUP BY queryid
@@ -166,9 +166,5 @@ public enum StatementStatisticsReader {
             stats.stddevMilliseconds = statement.stddevMilliseconds
             return stats
         }
-    }
-
-    static func quoted(_ identifier: String) -> String {
-        "\"\(identifier.replacingOccurrences(of: "\"", with: "\"\""))\""
     }
 }

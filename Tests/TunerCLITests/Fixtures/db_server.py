@@ -3,8 +3,9 @@
 and `tuner sweep --db`. Every request on a path other than /health and /metrics runs one psql command against
 DATABASE_URL (psql is argv[2]) while holding one of POOL slots (the service's connection pool):
 
-  MODE=pool    SELECT pg_sleep(0.1): the pool of POOL slots is the limit (all in use, requests waiting).
-  MODE=lock    UPDATE one row, then pg_sleep(0.05), in one transaction: the row lock serialises every
+  MODE=pool    SELECT pg_sleep(0.25): the pool of POOL slots is the limit (all in use, requests waiting);
+               the sleep is long beside psql's own start (tens of ms), so a busy machine does not move the limit.
+  MODE=lock    UPDATE one row, then pg_sleep(0.1), in one transaction: the row lock serialises every
                request, so sessions wait on a lock (POOL is large, the pool is not the limit).
   MODE=insert  INSERT one row into fixture_rows: one transaction and one row written per request.
 
@@ -23,8 +24,8 @@ pool = int(os.environ.get("POOL", "2"))
 mode = os.environ.get("MODE", "pool")
 database = os.environ["DATABASE_URL"]
 statements = {
-    "pool": "SELECT pg_sleep(0.1)",
-    "lock": "BEGIN; UPDATE fixture_hot SET n = n + 1 WHERE id = 1; SELECT pg_sleep(0.05); COMMIT;",
+    "pool": "SELECT pg_sleep(0.25)",
+    "lock": "BEGIN; UPDATE fixture_hot SET n = n + 1 WHERE id = 1; SELECT pg_sleep(0.1); COMMIT;",
     "insert": "INSERT INTO fixture_rows (v) VALUES (1)",
 }
 statement = statements[mode]

@@ -4,7 +4,7 @@ import TunerLoad
 
 /// What `tuner load` shows and writes: the plan line, the live progress line on stderr, the
 /// summary, and the result JSON (stdout with `--json -`, the summary then going to stderr).
-final class LoadOutput: @unchecked Sendable {
+public final class LoadOutput: @unchecked Sendable {
     // @unchecked: `progress` is called from the engine's task while the command waits; the lock
     // makes the few mutable fields safe regardless.
     private let lock = NSLock()
@@ -19,13 +19,13 @@ final class LoadOutput: @unchecked Sendable {
 
     private let command: String
 
-    init(jsonPath: String?, quiet: Bool, command: String = "tuner load") {
+    public init(jsonPath: String?, quiet: Bool, command: String = "tuner load") {
         self.jsonPath = jsonPath
         self.quiet = quiet
         self.command = command
     }
 
-    func announce(_ plan: LoadPlan) {
+    public func announce(_ plan: LoadPlan) {
         let workloads = plan.scenario.workloads.map { w in
             let level = w.model == .open ? "\(LoadSummary.formatNumber(w.peak)) req/s (pool \(w.connections))"
                 : "\(Int(w.peak.rounded())) connections"
@@ -38,7 +38,7 @@ final class LoadOutput: @unchecked Sendable {
     }
 
     /// The engine's per-second callback.
-    var progress: @Sendable (LoadProgress) -> Void {
+    public var progress: @Sendable (LoadProgress) -> Void {
         { [self] progress in self.show(progress) }
     }
 
@@ -59,14 +59,14 @@ final class LoadOutput: @unchecked Sendable {
     }
 
     /// Ends the in-place progress line so the summary starts on a fresh one.
-    func finishProgress() {
+    public func finishProgress() {
         lock.lock()
         defer { lock.unlock() }
         if showedLine { Self.writeError("\n") }
         showedLine = false
     }
 
-    func write(_ result: LoadResult) throws {
+    public func write(_ result: LoadResult) throws {
         guard let jsonPath else { return }
         do {
             if jsonPath == "-" {
@@ -76,16 +76,16 @@ final class LoadOutput: @unchecked Sendable {
                 try ResultFile.write(result, to: jsonPath)
             }
         } catch {
-            throw RuntimeError(error.description)
+            throw ToolError.runtime(error.description)
         }
     }
 
-    func printSummary(_ result: LoadResult) {
+    public func printSummary(_ result: LoadResult) {
         let text = "\n" + LoadSummary.render(result) + "\n"
         if jsonPath == "-" { Self.writeError(text) } else { FileHandle.standardOutput.write(Data(text.utf8)) }
     }
 
-    static func writeError(_ text: String) {
+    public static func writeError(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
 }

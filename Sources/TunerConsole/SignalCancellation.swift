@@ -4,11 +4,11 @@ import Foundation
 /// return what it has; a second signal ends the process at once, and so does the first one when the
 /// operation has not stopped within `gracePeriod` (whatever it waits for, the process ends).
 /// Exit code after an interruption: 130, as shells report a process ended by Ctrl-C.
-enum SignalCancellation {
+public enum SignalCancellation {
     /// How long an interrupted operation may take to write what it measured.
-    static let gracePeriod: TimeInterval = 10
+    public static let gracePeriod: TimeInterval = 10
 
-    static func run<T: Sendable>(
+    public static func run<T: Sendable>(
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> (value: T, interrupted: Bool) {
         let signals = AsyncStream<Int32> { continuation in
