@@ -139,6 +139,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the tests share: the built binaries, one runner of them, free ports.
+        .target(
+            name: "TunerTestSupport",
+            dependencies: ["EmbeddedPostgres"],
+            path: "Tests/TunerTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TunerCoreTests",
             dependencies: ["TunerCore", .product(name: "Histogram", package: "hdrhistogram-swift")],
@@ -163,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "TunerPostgresTests",
             dependencies: [
-                "TunerPostgres", "EmbeddedPostgres", "TunerCore",
+                "TunerPostgres", "EmbeddedPostgres", "TunerCore", "TunerTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             exclude: ["Fixtures"],
@@ -177,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "DemoShopTests",
             dependencies: [
-                "DemoShop", "DemoShopData", "EmbeddedPostgres",
+                "DemoShop", "DemoShopData", "EmbeddedPostgres", "TunerTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -188,14 +195,14 @@ let package = Package(
             name: "TunerOrchestrationTests",
             dependencies: [
                 "TunerOrchestration", "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", "EmbeddedPostgres",
-                "TunerDemo", "DemoShopData",
+                "TunerDemo", "DemoShopData", "TunerTestSupport",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TunerCLITests",
-            dependencies: ["EmbeddedPostgres", "TunerCore"],
+            dependencies: ["EmbeddedPostgres", "TunerCore", "TunerTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

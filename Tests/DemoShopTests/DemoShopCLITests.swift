@@ -5,12 +5,12 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import TunerTestSupport
 #endif
 
 /// The `demo-shop` executable, as `tuner demo` runs it: a subprocess whose first stdout line gives the port.
-@Suite(.serialized, .shopCluster) struct DemoShopCLITests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/demo-shop").path
+@Suite(.serialized, .suiteCluster) struct DemoShopCLITests {
+    static let binary = BuiltProducts.path("demo-shop")
 
     /// A started `demo-shop`, its stdout and stderr pipes.
     struct Running {
@@ -77,7 +77,7 @@ import Glibc
     }
 
     @Test func seedOnlyLoadsAndReportsProgressOnStderr() async throws {
-        let cluster = try ShopCluster.cluster
+        let cluster = try SuiteCluster.cluster
         let url = try await cluster.createDatabase("cli_seed")
         let result = try Self.run(["--db", url, "--seed-only", "--scale", "1"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -96,7 +96,7 @@ import Glibc
         #expect(unreachable.status == 1)
         #expect(unreachable.stderr.contains("cannot connect"))
         #expect(unreachable.stderr.split(separator: "\n").count == 1, "\(unreachable.stderr)")
-        let cluster = try ShopCluster.cluster
+        let cluster = try SuiteCluster.cluster
         let empty = try await cluster.createDatabase("cli_empty")
         let unseeded = try Self.run(["--db", empty, "--port", "0"])
         #expect(unseeded.status == 1)

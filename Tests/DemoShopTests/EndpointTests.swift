@@ -5,9 +5,10 @@ import Testing
 
 @testable import DemoShop
 import DemoShopData
+import TunerTestSupport
 
 /// Every endpoint, in both modes, against a real seeded database.
-@Suite(.serialized, .shopCluster) struct EndpointTests {
+@Suite(.serialized, .suiteCluster) struct EndpointTests {
     @Test(arguments: ShopMode.allCases) func productListIsNewestFirstWithANextLink(mode: ShopMode) async throws {
         let url = try await ShopTest.seededDatabase()
         let expected = try await ShopTest.sql(

@@ -6,9 +6,10 @@ import Testing
 
 @testable import DemoShop
 import DemoShopData
+import TunerTestSupport
 
 /// Each practice switched on or off alone, and its effect observed in the database or on the wire.
-@Suite(.serialized, .shopCluster) struct PracticeTests {
+@Suite(.serialized, .suiteCluster) struct PracticeTests {
     /// Calls of the statements that read `order_items`, from pg_stat_statements, in this database only.
     static func orderItemReads(in url: String) async throws -> [Int] {
         try await ShopTest.sql("""

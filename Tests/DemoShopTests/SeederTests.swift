@@ -2,13 +2,14 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import Testing
+import TunerTestSupport
 
 @testable import DemoShop
 @testable import DemoShopData
 
-@Suite(.serialized, .shopCluster) struct SeederTests {
+@Suite(.serialized, .suiteCluster) struct SeederTests {
     @Test func loadsEveryTableAtTheScaleWithConsistentTotals() async throws {
-        let cluster = try ShopCluster.cluster
+        let cluster = try SuiteCluster.cluster
         let url = try await cluster.createDatabase("seed_counts")
         let phases = NIOLockedValueBox<[SeedProgress.Phase]>([])
         let summary = try await ShopSeeder.seed(url: url, scale: SeedScale(2)) { progress in
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func sameScaleGivesTheSameData() async throws {
-        let cluster = try ShopCluster.cluster
+        let cluster = try SuiteCluster.cluster
         let first = try await cluster.createDatabase("seed_same_a")
         let second = try await cluster.createDatabase("seed_same_b")
         try await ShopSeeder.seed(url: first, scale: .tiny)

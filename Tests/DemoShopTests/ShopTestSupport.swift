@@ -3,36 +3,12 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import DemoShopData
 import Testing
+import TunerTestSupport
 
 @testable import DemoShop
 @testable import EmbeddedPostgres
-import DemoShopData
-
-/// One PostgreSQL cluster for a whole suite: started before its first test, stopped after its last.
-struct ShopCluster: SuiteTrait, TestScoping {
-    @TaskLocal static var current: EmbeddedCluster?
-
-    var isRecursive: Bool { false }
-
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void)
-        async throws
-    {
-        try await EmbeddedCluster.withCluster { cluster in
-            print("embedded cluster for \(test.name) started in \(cluster.startupDuration)")
-            try await Self.$current.withValue(cluster) { try await function() }
-        }
-    }
-
-    /// The suite's cluster.
-    static var cluster: EmbeddedCluster {
-        get throws { try #require(current, "the suite needs the .shopCluster trait") }
-    }
-}
-
-extension Trait where Self == ShopCluster {
-    static var shopCluster: ShopCluster { ShopCluster() }
-}
 
 /// Helpers shared by the shop's tests.
 enum ShopTest {
@@ -44,7 +20,7 @@ enum ShopTest {
 
     /// A fresh database with the tiny (or given) scale loaded; returns its URL.
     static func seededDatabase(scale: SeedScale = .tiny) async throws -> String {
-        let cluster = try ShopCluster.cluster
+        let cluster = try SuiteCluster.cluster
         let name = "shop_" + UUID().uuidString.prefix(8).lowercased()
         let url = try await cluster.createDatabase(name)
         try await ShopSeeder.seed(url: url, scale: scale)
@@ -57,7 +33,7 @@ enum ShopTest {
     /// Runs SQL in the test's database as the superuser; returns psql's unaligned output, trimmed.
     @discardableResult
     static func sql(_ sql: String, in url: String) async throws -> String {
-        try await ShopCluster.cluster.psql(sql, database: databaseName(url))
+        try await SuiteCluster.cluster.psql(sql, database: databaseName(url))
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 /// `tuner capacity` as a user runs it: the binary against a real local server.
 @Suite(.serialized) struct CapacityCommandTests {
@@ -10,13 +11,14 @@ import TunerCore
         let json = LoadBinaryRunner.temporaryPath("capacity.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         // The local server takes far more than 40 req/s: the search climbs to --max and says it is a lower bound.
+        // (The SLO is lenient: a machine busy with the suites beside this one can delay a request of a 1 s step.)
         let run = try await LoadBinaryRunner.runOffThePool(
-            ["capacity", server.url + "/", "--slo", "p99 < 500ms", "--slo", "error_rate < 1%", "--start", "10", "--max", "40",
+            ["capacity", server.url + "/", "--slo", "p99 < 3s", "--slo", "error_rate < 1%", "--start", "10", "--max", "40",
              "--step-duration", "1s", "--step-warm-up", "0s", "--confirm", "1s", "--json", json, "--target-rate", "1000",
              "--min-capacity", "30"],
             timeout: .seconds(120))
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("maximum sustainable rate: at least 40 req/s at the SLO (p99 < 500ms, error_rate < 1%)"),
+        #expect(run.stdout.contains("maximum sustainable rate: at least 40 req/s at the SLO (p99 < 3s, error_rate < 1%)"),
                 "\(run.stdout)")
         #expect(run.stdout.contains("for 1,000 req/s: 36 instances like this one"), "\(run.stdout)")
         #expect(run.stderr.contains("search  10 req/s"))

@@ -2,6 +2,7 @@ import EmbeddedPostgres
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 /// `tuner db advise` run as a user would: the built binary against a real cluster.
 @Suite(.serialized) struct DBAdviseCommandTests {

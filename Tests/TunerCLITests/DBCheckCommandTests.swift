@@ -4,6 +4,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import TunerTestSupport
 #endif
 
 /// `tuner db check` end to end: the built binary against a real cluster, its output and exit codes.
@@ -86,7 +87,7 @@ import Glibc
     }
 
     @Test func connectionRefusedIsOneLine() async throws {
-        let port = try DBCheckCLI.closedPort()
+        let port = try TestPorts.closed()
         let refused = try await DBCheckCLI.run(["db", "check", "--db", "postgres://app:s3cret-Pa55@127.0.0.1:\(port)/shop"])
         #expect(refused.status == 1)
         let lines = refused.stderr.split(separator: "\n").filter { !$0.hasPrefix("tuner db check: examining") }
@@ -139,23 +140,5 @@ private enum DBCheckCLI {
 
     static func run(_ arguments: [String]) async throws -> LoadBinaryRunner.Outcome {
         try await LoadBinaryRunner.run(arguments, timeout: .seconds(180), withoutDatabaseEnvironment: true)
-    }
-
-    /// A local port nothing listens on (bound, then released).
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -1,6 +1,7 @@
 import EmbeddedPostgres
 import Foundation
 import Testing
+import TunerTestSupport
 
 /// `tuner db config` and `tuner pool` run as the built binary: output, exit codes, bad input.
 @Suite(.serialized) struct DBConfigCLITests {
@@ -10,52 +11,12 @@ import Testing
         let stderr: String
     }
 
-    /// `.build/debug/tuner`, found from this file's path.
-    static let binary: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.appendingPathComponent(".build/debug/tuner").path
-    }()
-
     static func tuner(_ arguments: String...) throws -> Outcome { try run(arguments) }
 
     /// Runs the binary without any database environment, so that only --db names a server.
     static func run(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        for key in ["DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER"] { environment[key] = nil }
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read stderr on another thread while stdout is read here, so that neither pipe fills up.
-        let errorText = ErrorCollector(err.fileHandleForReading)
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                       stderr: errorText.wait())
-    }
-
-    /// Reads a pipe to its end on a thread of its own.
-    final class ErrorCollector: @unchecked Sendable {
-        // @unchecked: `data` is written by the thread before `done` is signalled and read only after.
-        private var data = Data()
-        private let done = DispatchSemaphore(value: 0)
-
-        init(_ handle: FileHandle) {
-            Thread { [self] in
-                data = handle.readDataToEndOfFile()
-                done.signal()
-            }.start()
-        }
-
-        func wait() -> String {
-            done.wait()
-            return String(decoding: data, as: UTF8.self)
-        }
+        let outcome = try LoadBinaryRunner.run(arguments, timeout: .seconds(120), withoutDatabaseEnvironment: true)
+        return Outcome(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 
     @Test func confWithGivenHardware() throws {

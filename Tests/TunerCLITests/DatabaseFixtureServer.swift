@@ -3,6 +3,7 @@ import Foundation
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import TunerTestSupport
 #endif
 
 /// `Fixtures/db_server.py`: a service backed by a real PostgreSQL whose bottleneck is known by construction
@@ -26,7 +27,7 @@ struct DatabaseFixtureServer {
     }
 
     static func start(mode: String, pool: Int, databaseURL: String) async throws -> DatabaseFixtureServer {
-        let port = try LoadTestServer().closedPort()
+        let port = try TestPorts.closed()
         let logPath = LoadBinaryRunner.temporaryPath("db-server.log")
         let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         defer { close(fd) }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 /// `tuner demo` end to end, as a user runs it: the binary, a real cluster, the demo shop as its own process.
 @Suite(.serialized)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 /// `tuner load` as a user runs it: the built binary against a real local server.
 @Suite(.serialized) struct LoadCommandTests {
@@ -121,7 +122,7 @@ import TunerCore
     @Test func unreachableTargetExits1AndStillWritesTheResult() async throws {
         let json = LoadBinaryRunner.temporaryPath("refused.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
-        let port = try LoadTestServer().closedPort()
+        let port = try TestPorts.closed()
         let outcome = try await LoadBinaryRunner.run(["load", "http://127.0.0.1:\(port)/", "--duration", "10s", "--json", json])
         #expect(outcome.status == 1)
         #expect(outcome.stderr.contains("Error: cannot connect to http://127.0.0.1:\(port): connection refused"))
@@ -179,13 +180,5 @@ import TunerCore
         let result = try ResultFile.read(json)
         #expect(result.overall.count > 0)
         #expect(result.notes.contains { $0.hasPrefix("interrupted after") })
-    }
-}
-
-extension LoadTestServer {
-    /// A port that was just listening and no longer is.
-    func closedPort() -> Int {
-        stop()
-        return port
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 /// `tuner merge` on results the binary wrote.
 @Suite(.serialized) struct MergeCommandTests {

@@ -1,14 +1,9 @@
 import Foundation
 import TunerCore
+import TunerTestSupport
 
 /// Running the built `tuner` binary and making small result files for the report and alerts commands.
 enum ReportCLIFixture {
-    /// `.build/debug/tuner`, found from this file's location.
-    static var binary: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/tuner")
-    }
-
     struct Output {
         var status: Int32
         var stdout: String

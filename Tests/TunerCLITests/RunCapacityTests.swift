@@ -2,6 +2,7 @@ import EmbeddedPostgres
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 /// `tuner run --capacity` against services backed by a real PostgreSQL whose bottleneck is known by
 /// construction: the report must name it.

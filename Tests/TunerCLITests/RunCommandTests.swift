@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 /// `tuner run` as a user runs it: the binary, a real HTTP target, a real cluster.
 @Suite(.serialized)

@@ -2,6 +2,7 @@ import EmbeddedPostgres
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 /// `tuner sweep` as a user runs it: the binary starts and stops a real service process per point.
 @Suite(.serialized) struct SweepCommandTests {
@@ -21,7 +22,7 @@ import TunerCore
 
     /// Capacity is 10 × min(POOL, 4) req/s by construction: the knee, the recommendation, is POOL=4.
     @Test func recommendsTheKnownBestValueAndLeavesNoProcessBehind() async throws {
-        let port = try LoadTestServer().closedPort()
+        let port = try TestPorts.closed()
         let mark = "sweep-\(UUID().uuidString.prefix(8))"
         let json = LoadBinaryRunner.temporaryPath("sweep.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
@@ -57,7 +58,7 @@ import TunerCore
     }
 
     @Test func aServiceThatFailsIsAFailedPointAndTheSweepGoesOn() async throws {
-        let port = try LoadTestServer().closedPort()
+        let port = try TestPorts.closed()
         let mark = "sweep-\(UUID().uuidString.prefix(8))"
         // POOL=0 exits at once; POOL=x never answers on the port (it is not a number); POOL=1 works.
         let run = try await LoadBinaryRunner.runOffThePool(
@@ -87,11 +88,11 @@ import TunerCore
     }
 
     /// One INSERT per request at 10 requests/s: each point's database figures are one statement and one row
-    /// written per request, about 10 per second.
+    /// written per request.
     @Test func withADatabaseEachPointRecordsWhatTheDatabaseDid() async throws {
         try await EmbeddedCluster.withCluster { cluster in
             let database = try await cluster.createDatabase("swept")
-            let port = try LoadTestServer().closedPort()
+            let port = try TestPorts.closed()
             let json = LoadBinaryRunner.temporaryPath("sweep-db.json")
             defer { try? FileManager.default.removeItem(atPath: json) }
             let run = try await LoadBinaryRunner.runOffThePool(
@@ -105,13 +106,17 @@ import TunerCore
             #expect(sweep.points.count == 2)
             for point in sweep.points {
                 let figures = try #require(point.database, "\(point)")
-                #expect(figures.rowsWrittenPerSecond > 6 && figures.rowsWrittenPerSecond < 11, "\(figures)")
+                // Per request, which a busy machine's slower drain does not change (per second it does).
+                let requests = Double(figures.requests)
+                #expect(requests >= 30, "\(figures)")
+                let rows = figures.rowsWrittenPerSecond * figures.seconds
+                #expect(abs(rows / requests - 1) < 0.1, "one row per request: \(figures)")
                 // Two transactions per request: the INSERT's, and the one PostgreSQL counts when each of psql's
                 // new sessions starts (the fixture connects per request, as a service without a pool would).
                 let perRequest = try #require(figures.transactionsPerRequest)
                 #expect(perRequest > 1.8 && perRequest < 2.5, "\(figures)")
-                let statements = try #require(figures.statementsPerSecond, "pg_stat_statements is preloaded")
-                #expect(abs(statements - figures.rowsWrittenPerSecond) < 2, "one statement per request: \(figures)")
+                let statements = try #require(figures.statementsPerSecond, "pg_stat_statements is preloaded") * figures.seconds
+                #expect(statements / requests > 0.95 && statements / requests < 1.3, "one statement per request: \(figures)")
                 #expect(figures.walBytesPerSecond > 0)
             }
         }

@@ -8,7 +8,7 @@ import NIOPosix
 /// `/stall/4000/1000` (the server stalls for the last 1000 ms of every 4000 ms since it started: a request
 /// arriving in a stall is answered when it ends, any other at once), `/work/40` (holds one of the server's
 /// `slots` for 40 ms, waiting in line when all are taken: capacity slots / 0.04 s requests/s),
-/// `/limit/150` (503 once more than 150 requests arrived in the last second), anything else `200 hello\n`. A `Misbehaviour` makes the whole server misbehave instead.
+/// `/limit/150` (503 once more than 3 × 150 requests arrived in the last 3 seconds), anything else `200 hello\n`. A `Misbehaviour` makes the whole server misbehave instead.
 final class TestHTTPServer: Sendable {
     enum Misbehaviour: Sendable {
         /// Accepts and closes at once.
@@ -138,7 +138,7 @@ private final class BehaviourHandler: ChannelInboundHandler {
                 }
             }
         case ("limit", let perSecond?):
-            if service.arrival() > perSecond {
+            if service.arrival() > perSecond * ServiceModel.limitWindowSeconds {
                 respond(context, status: .serviceUnavailable, body: "over the limit\n")
             } else {
                 respond(context, status: .ok, body: "hello\n")
@@ -214,11 +214,15 @@ final class ServiceModel: @unchecked Sendable {
         }
     }
 
-    /// Records an arrival and returns how many arrived in the last second, this one included.
+    /// The window `/limit/N` counts arrivals over (N per second on average over it): a few seconds, so that a
+    /// generator that stalls for a moment and then catches up (a busy machine) is not mistaken for a faster one.
+    static let limitWindowSeconds = 3
+
+    /// Records an arrival and returns how many arrived in the last `limitWindowSeconds`, this one included.
     func arrival() -> Int {
         let now = NIODeadline.now()
         arrivals.append(now)
-        while oldest < arrivals.count, now - arrivals[oldest] > .seconds(1) { oldest += 1 }
+        while oldest < arrivals.count, now - arrivals[oldest] > .seconds(Int64(Self.limitWindowSeconds)) { oldest += 1 }
         if oldest > 10_000 {
             arrivals.removeFirst(oldest)
             oldest = 0

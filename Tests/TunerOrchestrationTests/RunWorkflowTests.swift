@@ -7,6 +7,7 @@ import TunerDemo
 import TunerLoad
 import TunerPostgres
 import TunerReport
+import TunerTestSupport
 
 @testable import TunerOrchestration
 
@@ -98,7 +99,7 @@ struct RunWorkflowTests {
     }
 
     @Test func unreachableDatabaseFailsBeforeTheLoad() async throws {
-        let port = try FreePortProbe.unusedPort()
+        let port = try TestPorts.closed()
         let settings = try ConnectionSettings(url: "postgres://nobody@127.0.0.1:\(port)/none")
         let scenario = try ScenarioOverrides().scenario(url: "http://127.0.0.1:\(port)/")
         // The database is tried first: its error, not the target's (which is just as unreachable), says
@@ -138,25 +139,5 @@ struct RunWorkflowTests {
             """), second: 0)
         #expect(hikari == PoolSample(second: 0, inUse: 9, idle: 1, waiting: 2, size: 10))
         #expect(PoolMetricsReader.sample(PrometheusText.parse("http_requests_total 5"), second: 0) == nil)
-    }
-}
-
-/// A port nothing listens on (bound, then released).
-enum FreePortProbe {
-    static func unusedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw WorkflowError("cannot bind a probe socket") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

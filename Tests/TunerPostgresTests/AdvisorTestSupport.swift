@@ -2,25 +2,7 @@ import EmbeddedPostgres
 import Foundation
 import Testing
 import TunerPostgres
-
-/// One throwaway cluster for a whole suite (`@Suite(.advisorCluster)`), reached through a task-local.
-struct AdvisorClusterTrait: SuiteTrait, TestScoping {
-    @TaskLocal static var current: EmbeddedCluster?
-
-    var isRecursive: Bool { false }
-
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void)
-        async throws
-    {
-        try await EmbeddedCluster.withCluster { cluster in
-            try await Self.$current.withValue(cluster) { try await function() }
-        }
-    }
-}
-
-extension Trait where Self == AdvisorClusterTrait {
-    static var advisorCluster: AdvisorClusterTrait { AdvisorClusterTrait() }
-}
+import TunerTestSupport
 
 /// A fresh database in the suite's cluster, filled by planted SQL.
 struct AdvisorDatabase {
@@ -32,7 +14,7 @@ struct AdvisorDatabase {
     /// so the bulk load does not count as the table's write traffic (flushed first: PostgreSQL 15
     /// batches a backend's statistics, and a late flush would land after the reset).
     static func make(_ setup: String, function: String = #function) async throws -> AdvisorDatabase {
-        let cluster = try #require(AdvisorClusterTrait.current, "the suite needs .advisorCluster")
+        let cluster = try SuiteCluster.cluster
         let name = "adv_" + function.prefix { $0 != "(" }.lowercased() + "_\(UInt32.random(in: 0...UInt32.max))"
         let url = try await cluster.createDatabase(name)
         try await cluster.psql(setup + "\nSELECT pg_stat_force_next_flush();\nSELECT pg_stat_reset();", database: name)

@@ -2,9 +2,10 @@ import EmbeddedPostgres
 import Foundation
 import Testing
 import TunerPostgres
+import TunerTestSupport
 
 /// The index advisor against a real PostgreSQL with hypopg: workloads whose right index is known.
-@Suite(.advisorCluster, .serialized) struct AdvisorTests {
+@Suite(.suiteCluster, .serialized) struct AdvisorTests {
     @Test func equalityGetsASingleColumnIndex() async throws {
         let db = try await AdvisorDatabase.make(AdvisorFixtures.orders)
         let report = try await db.advise(["SELECT * FROM orders WHERE customer_id = $1"])

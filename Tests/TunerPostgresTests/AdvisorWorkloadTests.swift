@@ -2,10 +2,11 @@ import EmbeddedPostgres
 import Foundation
 import Testing
 import TunerPostgres
+import TunerTestSupport
 
 /// The advisor on real workloads (pg_stat_statements), `apply`, the statistics fallback and the
 /// review of existing indexes.
-@Suite(.advisorCluster, .serialized) struct AdvisorWorkloadTests {
+@Suite(.suiteCluster, .serialized) struct AdvisorWorkloadTests {
     /// Runs each statement `times` times with different constants, as an application would.
     private func run(_ db: AdvisorDatabase, _ statements: [(Int) -> String], times: Int) async throws {
         let script = (1...times).flatMap { n in statements.map { $0(n) + ";" } }.joined(separator: "\n")

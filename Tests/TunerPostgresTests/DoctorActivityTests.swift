@@ -2,11 +2,12 @@ import Foundation
 import PostgresNIO
 import Testing
 import TunerCore
+import TunerTestSupport
 
 @testable import TunerPostgres
 
 /// Session problems held open by the test on a second connection while the doctor looks.
-@Suite(.serialized, .doctorCluster(settings: ["max_prepared_transactions": "5"]))
+@Suite(.serialized, .suiteCluster(settings: ["max_prepared_transactions": "5"]))
 struct DoctorActivityTests {
     @Test func idleInTransactionSession() async throws {
         let database = try await DoctorCluster.database(planting: "CREATE TABLE t (id int PRIMARY KEY)")

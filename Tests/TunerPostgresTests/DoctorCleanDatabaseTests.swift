@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 @testable import TunerPostgres
 
 /// A well-kept database yields none of the problems the other suites plant, even with the activity
 /// thresholds at zero.
-@Suite(.serialized, .doctorCluster())
+@Suite(.serialized, .suiteCluster)
 struct DoctorCleanDatabaseTests {
     static let plantedIDs: Set<String> = [
         "missing-fk-index", "duplicate-index", "redundant-index", "unused-index", "invalid-index",

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 @testable import TunerPostgres
 
 /// Index problems planted in a real cluster, found by the doctor with the right object and evidence.
-@Suite(.serialized, .doctorCluster())
+@Suite(.serialized, .suiteCluster)
 struct DoctorIndexTests {
     static let shop = """
         CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL);
@@ -142,7 +143,7 @@ struct DoctorIndexTests {
 }
 
 /// Partitioned tables: their indexes have no scans of their own and cannot be dropped one by one.
-@Suite(.serialized, .doctorCluster())
+@Suite(.serialized, .suiteCluster)
 struct DoctorPartitionIndexTests {
     @Test func partitionIndexesAreNotReportedUnusedOrDuplicate() async throws {
         let database = try await DoctorCluster.database(planting: """

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 @testable import TunerPostgres
 
 /// The doctor as a role with only pg_monitor, and as a role with nothing: it runs, finds what it can see,
 /// and says what it could not check instead of failing.
-@Suite(.serialized, .doctorCluster())
+@Suite(.serialized, .suiteCluster)
 struct DoctorPrivilegeTests {
     static let planted = """
         CREATE TABLE customers (id bigint PRIMARY KEY);

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 @testable import TunerPostgres
 
 /// pg_stat_statements: missing, slow statements, temp-file spills, and the reader `tuner run` uses.
-@Suite(.serialized, .doctorCluster())
+@Suite(.serialized, .suiteCluster)
 struct DoctorQueryTests {
     @Test func extensionDroppedFromTheDatabase() async throws {
         let database = try await DoctorCluster.database(planting: "DROP EXTENSION pg_stat_statements")
@@ -68,7 +69,7 @@ struct DoctorQueryTests {
 }
 
 /// A cluster whose shared_preload_libraries lacks pg_stat_statements: the extension exists, the view fails.
-@Suite(.serialized, .doctorCluster(settings: ["shared_preload_libraries": "''"]))
+@Suite(.serialized, .suiteCluster(settings: ["shared_preload_libraries": "''"]))
 struct DoctorNotPreloadedTests {
     @Test func extensionInstalledButLibraryNotPreloaded() async throws {
         let database = try await DoctorCluster.database()

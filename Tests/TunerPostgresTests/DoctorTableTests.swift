@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import TunerCore
+import TunerTestSupport
 
 @testable import TunerPostgres
 
 /// Table and sequence problems planted in a real cluster.
-@Suite(.serialized, .doctorCluster())
+@Suite(.serialized, .suiteCluster)
 struct DoctorTableTests {
     @Test func sequencesNearTheirMaximum() async throws {
         let database = try await DoctorCluster.database(planting: """

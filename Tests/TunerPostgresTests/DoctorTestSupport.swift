@@ -4,34 +4,14 @@ import Logging
 import PostgresNIO
 import Testing
 import TunerCore
+import TunerTestSupport
 
 @testable import TunerPostgres
 
-/// One embedded cluster for a whole suite: attach with `.doctorCluster()` on the `@Suite`.
-struct DoctorClusterTrait: SuiteTrait, TestScoping {
-    var settings: [String: String] = [:]
-    var isRecursive: Bool { false }
-
-    func provideScope(
-        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
-    ) async throws {
-        try await EmbeddedCluster.withCluster(.init(settings: settings)) { cluster in
-            try await DoctorCluster.$current.withValue(cluster) { try await function() }
-        }
-    }
-}
-
-extension Trait where Self == DoctorClusterTrait {
-    /// Starts one throwaway cluster for the suite, with extra postgresql.conf settings.
-    static func doctorCluster(settings: [String: String] = [:]) -> Self { DoctorClusterTrait(settings: settings) }
-}
-
 /// The suite's cluster and the helpers every doctor test uses.
 enum DoctorCluster {
-    @TaskLocal static var current: EmbeddedCluster?
-
     static var cluster: EmbeddedCluster {
-        get throws { try #require(current, "the suite needs the .doctorCluster() trait") }
+        get throws { try SuiteCluster.cluster }
     }
 
     /// A fresh database (with pg_stat_statements) holding `sql`; returns its name.

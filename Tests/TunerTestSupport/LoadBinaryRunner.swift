@@ -1,23 +1,20 @@
 import Foundation
 
-@testable import EmbeddedPostgres
+import EmbeddedPostgres
 
-/// Runs the built `tuner` binary (`.build/debug/tuner`, found from this file's path) and captures
-/// its exit code and output.
-struct LoadBinaryRunner {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+/// Runs the built `tuner` binary (found by `BuiltProducts`) and captures its exit code and output: the one
+/// runner of the binary for every test.
+public struct LoadBinaryRunner {
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
-    static var binary: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/tuner")
-    }
+    public static var binary: URL { URL(fileURLWithPath: BuiltProducts.path("tuner")) }
 
     /// The variables that name a default database (`tuner db …` and `tuner run` read them).
-    static let databaseVariables = ["DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"]
+    public static let databaseVariables = ["DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"]
 
     /// Runs `tuner arguments…`; `interruptAfter` sends SIGINT after that long, `interruptWhen` once what the
     /// binary wrote to stderr so far satisfies it; `withoutDatabaseEnvironment` hides the caller's
@@ -25,7 +22,7 @@ struct LoadBinaryRunner {
     ///
     /// From async code the `async` overload runs, on a thread of its own: the binary's whole run then does not
     /// hold one of the cooperative pool's few threads (two here), which the suites beside it need.
-    static func run(_ arguments: [String], interruptAfter: Duration? = nil,
+    public static func run(_ arguments: [String], interruptAfter: Duration? = nil,
                     interruptWhen: (@Sendable (String) -> Bool)? = nil, timeout: Duration = .seconds(60),
                     withoutDatabaseEnvironment: Bool = false, environment extra: [String: String] = [:]) async throws
         -> Outcome
@@ -40,7 +37,7 @@ struct LoadBinaryRunner {
         }
     }
 
-    static func run(_ arguments: [String], interruptAfter: Duration? = nil,
+    public static func run(_ arguments: [String], interruptAfter: Duration? = nil,
                     interruptWhen: (@Sendable (String) -> Bool)? = nil, timeout: Duration = .seconds(60),
                     withoutDatabaseEnvironment: Bool = false, environment extra: [String: String] = [:]) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tuner-cli-\(UUID().uuidString)")
@@ -95,13 +92,13 @@ struct LoadBinaryRunner {
     }
 
     /// The async `run` (kept for the callers that name it).
-    static func runOffThePool(_ arguments: [String], timeout: Duration = .seconds(60),
+    public static func runOffThePool(_ arguments: [String], timeout: Duration = .seconds(60),
                               withoutDatabaseEnvironment: Bool = false) async throws -> Outcome {
         try await run(arguments, timeout: timeout, withoutDatabaseEnvironment: withoutDatabaseEnvironment)
     }
 
     /// A fresh path in the temporary directory.
-    static func temporaryPath(_ name: String) -> String {
+    public static func temporaryPath(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("tuner-\(UUID().uuidString)-\(name)").path
     }
 }
