@@ -52,7 +52,8 @@ public final class CleanupRegistry: Sendable {
         for cluster in clusters { cluster.stopImmediately() }
     }
 
-    /// Installs SIGINT/SIGTERM handlers that clean up and then exit with 128 + signal (the shell convention).
+    /// Installs SIGINT/SIGTERM handlers that clean up and then exit 130, "interrupted", for either signal (as every
+    /// tuner command that is interrupted exits).
     /// Call once from an executable; libraries and tests rely on `withCluster` and the watchdog.
     public func installSignalHandlers(message: String? = nil) {
         state.withLock { s in
@@ -63,7 +64,7 @@ public final class CleanupRegistry: Sendable {
                 source.setEventHandler { [self] in
                     if let message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
                     cleanUpNow()
-                    exit(128 + sig)
+                    exit(130)
                 }
                 source.resume()
                 s.signalSources.append(source)

@@ -77,11 +77,9 @@ struct DemoSweeps {
     }
 
     private func command(port: Int, mode: ShopMode, extra: String) -> String {
-        "\(Self.quoted(shopExecutable)) --db \(Self.quoted(databaseURL)) --port \(port) --log-level warning "
+        "exec \(ServiceProcess.shellQuoted(shopExecutable)) --db \(ServiceProcess.shellQuoted(databaseURL)) --port \(port) --log-level warning "
             + "--mode \(mode.rawValue) \(extra)"
     }
-
-    private static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 }
 
 /// How long the shop's buffered audit rows waited before their batch committed, from its

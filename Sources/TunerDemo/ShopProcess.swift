@@ -1,26 +1,26 @@
 import EmbeddedPostgres
 import Foundation
+import TunerOrchestration
 
 #if canImport(Glibc)
 import Glibc
-import TunerOrchestration
 #endif
 
 /// The demo shop as a separate process (as a real service runs), so that its CPU is not counted as the
-/// load generator's and a mode change is a restart with new settings.
+/// load generator's and a mode change is a restart with new settings. It is a `ServiceProcess` (started,
+/// logged and stopped the way `tuner sweep` starts any service) that says its own port.
 public final class ShopProcess: Sendable {
     /// `http://127.0.0.1:PORT`, as the shop printed it.
     public let baseURL: String
-    public let pid: pid_t
-    /// The shop's stdout and stderr.
-    public let logPath: String
-    private let cleanupToken: Int
+    private let process: ServiceProcess
 
-    private init(baseURL: String, pid: pid_t, logPath: String, cleanupToken: Int) {
+    public var pid: pid_t { process.pid }
+    /// The shop's stdout and stderr.
+    public var logPath: String { process.logPath }
+
+    private init(baseURL: String, process: ServiceProcess) {
         self.baseURL = baseURL
-        self.pid = pid
-        self.logPath = logPath
-        self.cleanupToken = cleanupToken
+        self.process = process
     }
 
     /// The `demo-shop` executable: `TUNER_DEMO_SHOP`, else the one built next to this program.
@@ -52,66 +52,33 @@ public final class ShopProcess: Sendable {
         executable: String, databaseURL: String, environment extra: [String: String] = [:],
         logDirectory: String = NSTemporaryDirectory(), timeout: Duration = .seconds(60)
     ) async throws -> ShopProcess {
-        let logPath = (logDirectory as NSString).appendingPathComponent("demo-shop-\(UUID().uuidString.prefix(8)).log")
-        let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw WorkflowError("cannot create \(logPath): \(String(cString: strerror(errno)))") }
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = databaseURL
-        for (key, value) in extra { environment[key] = value }
-        let pid: pid_t
-        do {
-            pid = try ProcessRunner.spawn(
-                executable, argv: [executable, "--port", "0", "--log-level", "warning"], environment: environment, stdout: fd)
-        } catch {
-            close(fd)
-            throw WorkflowError("cannot start \(executable): \(error)")
-        }
-        close(fd)
-        let token = CleanupRegistry.shared.add { kill(pid, SIGKILL) }
+        let process = try ServiceProcess.start(
+            command: "exec \(ServiceProcess.shellQuoted(executable)) --port 0 --log-level warning",
+            environment: extra.merging(["DATABASE_URL": databaseURL]) { $1 }, logDirectory: logDirectory)
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
-            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            let log = (try? String(contentsOfFile: process.logPath, encoding: .utf8)) ?? ""
             if let line = log.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
                 let url = String(line.dropFirst("listening on ".count)).trimmingCharacters(in: .whitespaces)
-                return ShopProcess(baseURL: url, pid: pid, logPath: logPath, cleanupToken: token)
+                return ShopProcess(baseURL: url, process: process)
             }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                CleanupRegistry.shared.remove(hook: token)
-                throw WorkflowError("demo-shop exited before serving: \(Self.tail(of: log))")
+            if process.hasExited {
+                await process.stop(grace: .zero)
+                throw WorkflowError("demo-shop exited before serving: \(process.outputTail)")
             }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        kill(pid, SIGKILL)
-        _ = waitpid(pid, nil, 0)
-        CleanupRegistry.shared.remove(hook: token)
-        throw WorkflowError("demo-shop did not start serving within \(timeout): \(Self.tail(of: logPath, isPath: true))")
+        await process.stop(grace: .zero)
+        throw WorkflowError("demo-shop did not start serving within \(timeout): \(process.outputTail)")
     }
 
     /// Stops the shop gracefully (SIGTERM: in-flight requests finish, buffered audit rows are written),
     /// killing it when it has not exited after `grace`.
     public func stop(grace: Duration = .seconds(10)) async {
-        defer { CleanupRegistry.shared.remove(hook: cleanupToken) }
-        guard kill(pid, SIGTERM) == 0 else { return }
-        let clock = ContinuousClock()
-        let deadline = clock.now + grace
-        var status: Int32 = 0
-        while clock.now < deadline {
-            let waited = waitpid(pid, &status, WNOHANG)
-            if waited == pid || (waited < 0 && errno == ECHILD) { return }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        kill(pid, SIGKILL)
-        _ = waitpid(pid, &status, 0)
+        await process.stop(grace: grace)
     }
 
     /// True while the process runs (and has not been reaped).
-    public var isRunning: Bool { kill(pid, 0) == 0 }
-
-    private static func tail(of text: String, isPath: Bool = false) -> String {
-        let content = isPath ? ((try? String(contentsOfFile: text, encoding: .utf8)) ?? "") : text
-        let lines = content.split(separator: "\n").suffix(3)
-        return lines.isEmpty ? "no output" : lines.joined(separator: " | ")
-    }
+    public var isRunning: Bool { !process.hasExited }
 }

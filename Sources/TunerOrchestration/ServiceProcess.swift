@@ -24,6 +24,11 @@ public final class ServiceProcess: Sendable {
         self.cleanupToken = cleanupToken
     }
 
+    /// `text` as one word for `/bin/sh` (single quotes; a quote inside closes, escapes and reopens).
+    public static func shellQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
     /// Starts `command` with `environment` added to Tuner's own.
     public static func start(command: String, environment extra: [String: String], logDirectory: String) throws(WorkflowError)
         -> ServiceProcess
