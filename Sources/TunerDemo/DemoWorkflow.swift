@@ -32,19 +32,19 @@ public struct DemoWorkflow: Sendable {
         public static let defaultRate = 5.0
 
         /// Short steps, so that five searches fit in a few minutes: 3 s windows after 1 s of warm-up, a
-        /// 6 s confirmation, doubling until a step fails, 10% precision.
+        /// 4 s confirmation, doubling until a step fails, 10% precision.
         public static var defaultCapacity: CapacitySearch.Options {
             var options = CapacitySearch.Options()
             options.stepDuration = .seconds(3)
             options.stepWarmUp = .seconds(1)
-            options.confirmDuration = .seconds(6)
+            options.confirmDuration = .seconds(4)
             options.probeDuration = .seconds(3)
             options.precision = 0.10
             options.growth = 2
             return options
         }
 
-        public init(scale: SeedScale = .demo, stepDuration: Duration = .seconds(30), warmUp: Duration = .seconds(5),
+        public init(scale: SeedScale = .demo, stepDuration: Duration = .seconds(20), warmUp: Duration = .seconds(5),
                     rate: Double = Self.defaultRate, capacity: CapacitySearch.Options? = Self.defaultCapacity,
                     sweeps: Bool = true, keep: Bool = false) {
             self.scale = scale
@@ -205,7 +205,7 @@ public struct DemoWorkflow: Sendable {
 
         // 5. The audit buffer's flush interval on the write path (seed 002's trade-off table).
         if options.sweeps {
-            let window = min(options.stepDuration, .seconds(10))
+            let window = min(options.stepDuration, .seconds(6))
             let rate = Self.flushSweepRate
             say("flush interval: the tuned shop's write path at \(CapacityText.rate(rate)) orders/s for "
                 + "\(window.shortDescription) per interval (\(DemoSweeps.flushIntervals.joined(separator: ", ")))")

@@ -38,7 +38,7 @@ struct DemoCommand: AsyncParsableCommand {
     var scale = SeedScale.demo.factor
 
     @Option(help: "Measured length of each step's run (the load profile: ramp up, hold, ramp down).")
-    var duration = "30s"
+    var duration = "20s"
 
     @Option(help: "Peak requests per second of each step (open model). The default is about what the naive shop can hold at the demo scale on 2 cores; scenarios/shop.yaml's own 100/s overwhelms it.")
     var rate = DemoWorkflow.Options.defaultRate
@@ -50,7 +50,7 @@ struct DemoCommand: AsyncParsableCommand {
                                valueName: "DIR"))
     var out = "tuner-report"
 
-    @Option(help: "Measured window of each capacity-search step (the confirmation is twice as long).")
+    @Option(help: "Measured window of each capacity-search step (the confirmation is a third longer).")
     var capacityStep = "3s"
 
     @Option(help: ArgumentHelp("Never offer more than this in a capacity search (requests/s).", valueName: "RATE"))
@@ -94,7 +94,7 @@ struct DemoCommand: AsyncParsableCommand {
         var capacity = DemoWorkflow.Options.defaultCapacity
         capacity.stepDuration = try Duration(parsing: capacityStep)
         capacity.stepWarmUp = capacity.stepDuration / 3
-        capacity.confirmDuration = capacity.stepDuration * 2
+        capacity.confirmDuration = capacity.stepDuration * 4 / 3
         capacity.probeDuration = capacity.stepDuration
         capacity.maximum = capacityMax
         var workflow = DemoWorkflow(options: .init(
