@@ -29,7 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
             table with the capacity of every step.
             7. Stops the shop and the cluster (also on Ctrl-C), unless --keep.
 
-            At the default scale (about a million order lines) the demo takes about 9 minutes on 2 cores. \
+            At the default scale (about a million order lines) the demo takes about 7½ minutes on 2 cores. \
             It needs the demo-shop executable built next to tuner (swift build does both) or TUNER_DEMO_SHOP.
             """
     )
