@@ -31,9 +31,14 @@ public enum SaturationAnalysis {
             let size = fail.size.map { " of \($0)" } ?? ""
             lines.append("service pool in use: max \(pass.maxInUse) → \(fail.maxInUse)\(size); requests waiting for a "
                          + "connection: max \(pass.maxWaiting) → \(fail.maxWaiting)")
-            if fail.maxWaiting > 0, fail.size.map({ fail.maxInUse >= $0 }) ?? true {
-                limits.append("the service's connection pool (all \(fail.size.map(String.init) ?? "its") connections in use, "
-                              + "up to \(fail.maxWaiting) requests waiting)")
+            // Saturated: every connection in use and requests waiting, or (a step that failed by a hair, whose
+            // queue a once-a-second sample can miss) every connection in use nearly all the time.
+            let full = fail.size.map { fail.maxInUse >= $0 } ?? (fail.maxWaiting > 0)
+            let busy = fail.size.map { fail.meanInUse >= 0.9 * Double($0) } ?? false
+            if full && (fail.maxWaiting > 0 || busy) {
+                limits.append("the service's connection pool (all \(fail.size.map(String.init) ?? "its") connections in use"
+                              + (fail.maxWaiting > 0 ? ", up to \(fail.maxWaiting) requests waiting)"
+                                  : " \(ReportFormat.percent(fail.meanInUse / Double(fail.size ?? 1))) of the time on average)"))
             }
         }
         let pass = ActivityFigures(passing.run.connections)
@@ -78,12 +83,14 @@ public enum SaturationAnalysis {
 
     private struct PoolFigures {
         var maxInUse: Int
+        var meanInUse: Double
         var maxWaiting: Int
         var size: Int?
 
         init?(_ samples: [PoolSample]) {
             guard !samples.isEmpty else { return nil }
             maxInUse = samples.map(\.inUse).max() ?? 0
+            meanInUse = Double(samples.map(\.inUse).reduce(0, +)) / Double(samples.count)
             maxWaiting = samples.map(\.waiting).max() ?? 0
             size = samples.compactMap(\.size).max()
         }
