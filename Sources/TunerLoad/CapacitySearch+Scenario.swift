@@ -6,9 +6,8 @@ extension CapacitySearch {
     public init(options: Options, slo: [Threshold], scenario: Scenario,
                 measured: @escaping @Sendable (LoadResult) -> Void = { _ in }) {
         self.init(options: options, slo: slo) { rate, duration, warmUp in
-            let step = rate.map { scenario.atRate($0, duration: duration, warmUp: warmUp, slo: slo) }
-                ?? scenario.closedProbe(duration: duration, warmUp: warmUp)
-            let result = try await LoadEngine.run(try LoadPlan(step))
+            let result = try await LoadEngine.run(
+                try LoadPlan(scenario.capacityStep(rate: rate, duration: duration, warmUp: warmUp, slo: slo)))
             measured(result)
             return result
         }

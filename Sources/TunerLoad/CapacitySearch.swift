@@ -102,7 +102,7 @@ public struct CapacitySearch: Sendable {
             return CapacityResult(
                 maxSustainableRate: rate, isLowerBound: reachedMaximum || limitedByGenerator,
                 firstFailingRate: failing?.rate, failureReason: failing?.reason, limitedByGenerator: limitedByGenerator,
-                slo: slo.map { $0.scope == "all" ? $0.expression : "\($0.scope): \($0.expression)" }, steps: steps,
+                slo: slo.map(\.description), steps: steps,
                 kneeRate: LatencyKnee.rate(steps), scalability: ScalabilityFitter.fit(steps), sizing: nil,
                 searchSeconds: seconds)
         }

@@ -23,6 +23,11 @@ extension Scenario {
         return scenario
     }
 
+    /// One step of a capacity search: the scenario at `rate`, or the closed-model probe when `rate` is nil.
+    public func capacityStep(rate: Double?, duration: Duration, warmUp: Duration, slo: [Threshold]) -> Scenario {
+        rate.map { atRate($0, duration: duration, warmUp: warmUp, slo: slo) } ?? closedProbe(duration: duration, warmUp: warmUp)
+    }
+
     /// The capacity search's first estimate: every workload in the closed model with its connections
     /// (an open workload's pool), as fast as the service answers, for `duration`.
     public func closedProbe(duration: Duration, warmUp: Duration) -> Scenario {

@@ -43,25 +43,12 @@ extension RunWorkflow {
         let scenario = plan.scenario
         let observed = Mutex<[ObservedStep]>([])
         var search = CapacitySearch(options: options, slo: slo) { rate, duration, warmUp in
-            let step = rate.map { scenario.atRate($0, duration: duration, warmUp: warmUp, slo: slo) }
-                ?? scenario.closedProbe(duration: duration, warmUp: warmUp)
-            let stepPlan = try LoadPlan(step)
-            let poolTask = sampler.map { sampler in Task { await sampler.samplePool() } }
-            let (result, observation): (LoadResult, RunObserver.Observation)
-            do {
-                (result, observation) = try await RunObserver.observe(session, warmUp: warmUp) {
-                    try await LoadEngine.run(stepPlan)
-                }
-            } catch {
-                poolTask?.cancel()
-                throw error
-            }
-            poolTask?.cancel()
-            let pool = await poolTask?.value
-            var withDatabase = result
-            withDatabase.database = observation.databaseRun(maxConnections: maxConnections, pool: pool?.samples ?? [])
-            withDatabase.notes += observation.notes + (pool?.notes ?? [])
+            let stepPlan = try LoadPlan(scenario.capacityStep(rate: rate, duration: duration, warmUp: warmUp, slo: slo))
+            let (withDatabase, observation) = try await Self.observe(
+                stepPlan, warmUp: warmUp, session: session, sampler: sampler, maxConnections: maxConnections)
             observed.withLock { $0.append(ObservedStep(offeredRate: rate, result: withDatabase, observation: observation)) }
+            var result = withDatabase
+            result.database = nil  // the search judges the HTTP figures; the observed copy is kept above
             return result
         }
         search.stepFinished = stepFinished

@@ -60,25 +60,12 @@ public struct RunWorkflow: Sendable {
     private func run(_ session: DatabaseSession) async throws -> LoadResult {
         let maxConnections = try? await session.scalar("SELECT current_setting('max_connections')::int8 AS n")?.int
         let sampler = try await metricsSampler()
-        let poolTask = sampler.map { sampler in Task { await sampler.samplePool() } }
         let plan = self.plan
         let progress = self.progress
-        let observed: (LoadResult, RunObserver.Observation)
-        do {
-            observed = try await RunObserver.observe(session, warmUp: plan.scenario.warmUp) {
-                try await LoadEngine.run(plan, progress: progress)
-            }
-        } catch {
-            poolTask?.cancel()
-            throw error
-        }
-        poolTask?.cancel()
-        let pool = await poolTask?.value
-        var (result, observation) = observed
-        let run = observation.databaseRun(maxConnections: maxConnections.map(Int.init), pool: pool?.samples ?? [])
-        result.database = run
-        result.notes += observation.notes + (pool?.notes ?? [])
-        var findings = RunAnalysis.findings(run, load: Self.load(of: result, observation: observation),
+        var (result, observation) = try await Self.observe(
+            plan, warmUp: plan.scenario.warmUp, session: session, sampler: sampler,
+            maxConnections: maxConnections.map(Int.init), progress: progress)
+        var findings = RunAnalysis.findings(result.database!, load: Self.load(of: result, observation: observation),
                                             thresholds: analysisThresholds)
         if Task.isCancelled {
             result.notes.append("interrupted: the database checks and the index advice were skipped")
@@ -90,6 +77,30 @@ public struct RunWorkflow: Sendable {
         }
         result.findings = Self.withoutRepeats(findings)
         return result
+    }
+
+    /// Runs `plan` while `session` (and `sampler`, the service's pool) watch it; the result carries the database
+    /// section and the observation's notes. `tuner run` observes its one load this way, `--capacity` every step.
+    static func observe(_ plan: LoadPlan, warmUp: Duration, session: DatabaseSession, sampler: MetricsSampler?,
+                        maxConnections: Int?, progress: @escaping @Sendable (LoadProgress) -> Void = { _ in })
+        async throws -> (LoadResult, RunObserver.Observation)
+    {
+        let poolTask = sampler.map { sampler in Task { await sampler.samplePool() } }
+        let observed: (LoadResult, RunObserver.Observation)
+        do {
+            observed = try await RunObserver.observe(session, warmUp: warmUp) {
+                try await LoadEngine.run(plan, progress: progress)
+            }
+        } catch {
+            poolTask?.cancel()
+            throw error
+        }
+        poolTask?.cancel()
+        let pool = await poolTask?.value
+        var (result, observation) = observed
+        result.database = observation.databaseRun(maxConnections: maxConnections, pool: pool?.samples ?? [])
+        result.notes += observation.notes + (pool?.notes ?? [])
+        return (result, observation)
     }
 
     /// The metrics sampler, after one scrape that proves the endpoint answers (a typo fails before the load).

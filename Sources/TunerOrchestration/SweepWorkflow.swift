@@ -104,7 +104,7 @@ public struct SweepWorkflow: Sendable {
         let knee = SweepKnee.choose(measured, parameters: parameters.map(\.name), by: kneeCriterion ?? (isCapacity ? .capacity : .p95))
         return SweepResult(
             parameters: parameters.map(\.name), measure: measure.label,
-            slo: slo.map { $0.scope == "all" ? $0.expression : "\($0.scope): \($0.expression)" }, points: measured,
+            slo: slo.map(\.description), points: measured,
             knee: knee?.values, recommendation: knee?.sentence, commonRate: isCapacity ? common : nil)
     }
 
