@@ -20,6 +20,11 @@ public enum Console {
 
     /// What the command produces, on stdout.
     public static func output(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        output(Data(text.utf8))
+    }
+
+    /// Bytes the command produces (a result file), on stdout.
+    public static func output(_ data: Data) {
+        FileHandle.standardOutput.write(data)
     }
 }

@@ -34,7 +34,7 @@ public final class LoadOutput: @unchecked Sendable {
         var line = "\(command) \(plan.target) · \(workloads) · \(plan.totalDuration.shortDescription)"
         if plan.scenario.warmUp > .zero { line += " incl. \(plan.scenario.warmUp.shortDescription) warm-up" }
         line += " · \(plan.threads) event loop\(plan.threads == 1 ? "" : "s")"
-        Self.writeError(line + "\n")
+        Console.write(line + "\n")
     }
 
     /// The engine's per-second callback.
@@ -50,11 +50,11 @@ public final class LoadOutput: @unchecked Sendable {
             + "\(p.isWarmUp ? " warm-up" : "") \(p.point.requests) req/s · p50 \(LoadSummary.formatMillis(p.point.p50))"
             + " · p99 \(LoadSummary.formatMillis(p.point.p99)) · errors \(p.errors) · cpu \(Int(p.generatorCPUPercent))%"
         if isTerminal {
-            Self.writeError("\r\u{1B}[2K" + text)
+            Console.write("\r\u{1B}[2K" + text)
             showedLine = true
         } else if p.elapsedSeconds - lastLine >= Self.plainInterval || p.elapsedSeconds >= p.totalSeconds {
             lastLine = p.elapsedSeconds
-            Self.writeError(text + "\n")
+            Console.write(text + "\n")
         }
     }
 
@@ -62,7 +62,7 @@ public final class LoadOutput: @unchecked Sendable {
     public func finishProgress() {
         lock.lock()
         defer { lock.unlock() }
-        if showedLine { Self.writeError("\n") }
+        if showedLine { Console.write("\n") }
         showedLine = false
     }
 
@@ -70,8 +70,8 @@ public final class LoadOutput: @unchecked Sendable {
         guard let jsonPath else { return }
         do {
             if jsonPath == "-" {
-                FileHandle.standardOutput.write(try ResultFile.encode(result))
-                FileHandle.standardOutput.write(Data("\n".utf8))
+                Console.output(try ResultFile.encode(result))
+                Console.output("\n")
             } else {
                 try ResultFile.write(result, to: jsonPath)
             }
@@ -82,10 +82,6 @@ public final class LoadOutput: @unchecked Sendable {
 
     public func printSummary(_ result: LoadResult) {
         let text = "\n" + LoadSummary.render(result) + "\n"
-        if jsonPath == "-" { Self.writeError(text) } else { FileHandle.standardOutput.write(Data(text.utf8)) }
-    }
-
-    public static func writeError(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        if jsonPath == "-" { Console.write(text) } else { Console.output(text) }
     }
 }

@@ -33,10 +33,9 @@ public enum SignalCancellation {
             group.addTask { try await operation() }
             group.addTask {
                 for await _ in signals {
-                    FileHandle.standardError.write(Data("\ninterrupted — stopping and keeping what was measured\n".utf8))
+                    Console.write("\ninterrupted — stopping and keeping what was measured\n")
                     DispatchQueue.global().asyncAfter(deadline: .now() + gracePeriod) {
-                        FileHandle.standardError.write(Data(
-                            "did not stop within \(Int(gracePeriod)) s of the interruption — exiting now\n".utf8))
+                        Console.note("did not stop within \(Int(gracePeriod)) s of the interruption — exiting now")
                         exit(130)
                     }
                     return nil
