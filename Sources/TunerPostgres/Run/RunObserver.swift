@@ -39,8 +39,12 @@ public enum RunObserver {
         _ session: DatabaseSession, warmUp: Duration = .zero, interval: Duration = .seconds(1),
         drainLimit: Duration = .seconds(5), during body: @escaping @Sendable () async throws -> T
     ) async throws -> (T, Observation) {
+        // A few notes at most, each said once: failed samples are counted into one line (a server down for a
+        // minute fails sixty of them), so that they can never crowd out what the run's figures depend on.
         var notes: [String] = []
-        func note(_ text: String) { if notes.count < 6 { notes.append(text) } }
+        func note(_ text: String) { notes.append(text) }
+        var failedSamples = 0
+        var firstSampleFailure = ""
         // Without a warm-up the baseline must precede the first request.
         var before: StatsSnapshot?
         if warmUp <= .zero {
@@ -64,7 +68,8 @@ public enum RunObserver {
                 do {
                     samples.append(try await ActivitySample.take(session, second: elapsed.seconds))
                 } catch {
-                    note("activity sample at \(Int(elapsed.seconds))s failed: \(error)")
+                    if failedSamples == 0 { firstSampleFailure = "at \(Int(elapsed.seconds))s: \(error)" }
+                    failedSamples += 1
                 }
                 let next = started + interval * (Int((ContinuousClock.now - started) / interval) + 1)
                 // Sleep in short slices so that the end of the load is noticed quickly.
@@ -84,6 +89,10 @@ public enum RunObserver {
               let sample = try? await ActivitySample.take(session, second: (ContinuousClock.now - started).seconds),
               sample.active > 0 {
             try? await Task.sleep(for: .milliseconds(50))
+        }
+        if failedSamples > 0 {
+            note(failedSamples == 1 ? "an activity sample failed (\(firstSampleFailure))"
+                : "\(failedSamples) activity samples failed (the first \(firstSampleFailure))")
         }
         var observation = Observation(before: .empty(), after: .empty(), samples: samples, notes: [])
         do {
