@@ -30,7 +30,7 @@ import Testing
             #expect(observation.didServerRestart)
             #expect(!observation.isDatabaseLost)
             #expect(observation.notes.contains { $0.contains("PostgreSQL restarted during the run") })
-            #expect(observation.notes.filter { $0.contains("activity sample") }.count <= 1, "failed samples are one line")
+            #expect(observation.notes.filter { $0.contains("failed (") }.count <= 1, "failed samples are one line")
             // Statistics started again with the server: nothing from before the restart poses as the run's.
             let run = observation.databaseRun(maxConnections: 100)
             #expect(run.queries.isEmpty)
