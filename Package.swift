@@ -139,10 +139,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // What the tests share: the built binaries, one runner of them, free ports.
+        // What the tests share: the built binaries, one runner of them, free ports, one local HTTP server.
         .target(
             name: "TunerTestSupport",
-            dependencies: ["EmbeddedPostgres"],
+            dependencies: [
+                "EmbeddedPostgres",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Tests/TunerTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -154,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "TunerLoadTests",
             dependencies: [
-                "TunerLoad", "TunerCore",
+                "TunerLoad", "TunerCore", "TunerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

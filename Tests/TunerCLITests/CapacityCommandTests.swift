@@ -6,8 +6,8 @@ import TunerTestSupport
 /// `tuner capacity` as a user runs it: the binary against a real local server.
 @Suite(.serialized) struct CapacityCommandTests {
     @Test func writesTheCapacitySectionAndHonoursMinCapacity() async throws {
-        let server = try LoadTestServer()
-        defer { server.stop() }
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
         let json = LoadBinaryRunner.temporaryPath("capacity.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         // The local server takes far more than 40 req/s: the search climbs to --max and says it is a lower bound.

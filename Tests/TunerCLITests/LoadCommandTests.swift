@@ -6,8 +6,8 @@ import TunerTestSupport
 /// `tuner load` as a user runs it: the built binary against a real local server.
 @Suite(.serialized) struct LoadCommandTests {
     @Test func urlRunPrintsTheSummaryAndWritesTheResult() async throws {
-        let server = try LoadTestServer()
-        defer { server.stop() }
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
         let json = LoadBinaryRunner.temporaryPath("result.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         let outcome = try await LoadBinaryRunner.run([
@@ -26,8 +26,8 @@ import TunerTestSupport
     }
 
     @Test func crossedThresholdExits99() async throws {
-        let server = try LoadTestServer()
-        defer { server.stop() }
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
         let outcome = try await LoadBinaryRunner.run([
             "load", server.url + "/status/500", "-c", "2", "--duration", "1s", "--threshold", "error_rate < 1%",
             "--threshold", "GET /status/500: p99 < 10s",
@@ -39,8 +39,8 @@ import TunerTestSupport
     }
 
     @Test func openModelReportsTheSchedule() async throws {
-        let server = try LoadTestServer()
-        defer { server.stop() }
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
         let json = LoadBinaryRunner.temporaryPath("open.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         let outcome = try await LoadBinaryRunner.run(["load", server.url, "--rate", "100", "--duration", "2s", "--json", json])
@@ -53,8 +53,8 @@ import TunerTestSupport
     }
 
     @Test func jsonToStdoutMovesTheSummaryToStderr() async throws {
-        let server = try LoadTestServer()
-        defer { server.stop() }
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
         let outcome = try await LoadBinaryRunner.run(["load", server.url, "-c", "1", "--duration", "1s", "--json", "-"])
         #expect(outcome.status == 0)
         let data = Data(outcome.stdout.utf8)
@@ -64,8 +64,8 @@ import TunerTestSupport
     }
 
     @Test func scenarioFileRuns() async throws {
-        let server = try LoadTestServer()
-        defer { server.stop() }
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
         let file = LoadBinaryRunner.temporaryPath("shop.yaml")
         defer { try? FileManager.default.removeItem(atPath: file) }
         try """
@@ -131,11 +131,11 @@ import TunerTestSupport
     }
 
     @Test(arguments: [
-        (LoadTestServer.Mode.garbage, "protocol"), (.silent, "timeout"), (.closeImmediately, "reset"),
+        (TestHTTPServer.Misbehaviour.garbage, "protocol"), (.silent, "timeout"), (.closeImmediately, "reset"),
     ])
-    func misbehavingTargetsAreCountedAndExit1(_ mode: LoadTestServer.Mode, kind: String) async throws {
-        let server = try LoadTestServer(mode)
-        defer { server.stop() }
+    func misbehavingTargetsAreCountedAndExit1(_ mode: TestHTTPServer.Misbehaviour, kind: String) async throws {
+        let server = try await TestHTTPServer(misbehaviour: mode)
+        defer { server.stopInBackground() }
         let json = LoadBinaryRunner.temporaryPath("bad-target.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         let outcome = try await LoadBinaryRunner.run([
@@ -151,12 +151,12 @@ import TunerTestSupport
     @Test func hugeBodyIsCountedNotKept() async throws {
         // Large enough that a kept body would stand out against the debug binary's own ~100 MB.
         let size = 400 << 20
-        let server = try LoadTestServer(.hugeBody(size))
-        defer { server.stop() }
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
         let json = LoadBinaryRunner.temporaryPath("huge.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         let outcome = try await LoadBinaryRunner.run([
-            "load", server.url, "-c", "1", "--duration", "2s", "--timeout", "20s", "--threads", "1", "--json", json,
+            "load", "\(server.url)/big/\(size)", "-c", "1", "--duration", "2s", "--timeout", "20s", "--threads", "1", "--json", json,
         ])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let result = try ResultFile.read(json)
@@ -168,8 +168,8 @@ import TunerTestSupport
     }
 
     @Test func ctrlCStopsTheRunAndKeepsWhatWasMeasured() async throws {
-        let server = try LoadTestServer()
-        defer { server.stop() }
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
         let json = LoadBinaryRunner.temporaryPath("interrupted.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         let outcome = try await LoadBinaryRunner.run(

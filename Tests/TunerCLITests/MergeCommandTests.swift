@@ -6,8 +6,8 @@ import TunerTestSupport
 /// `tuner merge` on results the binary wrote.
 @Suite(.serialized) struct MergeCommandTests {
     @Test func mergesShardsExactlyAndChecksThresholdsAgain() async throws {
-        let server = try LoadTestServer()
-        defer { server.stop() }
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
         let a = LoadBinaryRunner.temporaryPath("a.json")
         let b = LoadBinaryRunner.temporaryPath("b.json")
         let merged = LoadBinaryRunner.temporaryPath("merged.json")

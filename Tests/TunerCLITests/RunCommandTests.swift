@@ -8,8 +8,8 @@ import TunerTestSupport
 @Suite(.serialized)
 struct RunCommandTests {
     @Test func runWritesTheFourFilesWithTheDatabaseSectionAndHonoursThresholds() async throws {
-        let server = try LoadTestServer()
-        defer { server.stop() }
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
         try await EmbeddedCluster.withCluster { cluster in
             let url = try await cluster.createDatabase("observed")
             let out = LoadBinaryRunner.temporaryPath("run-report")
@@ -45,8 +45,8 @@ struct RunCommandTests {
     /// `pg_ctl restart -m fast` in the middle of a run: the run ends on time, writes its files and says that
     /// the database figures across the restart are left out (it used to hang after the load).
     @Test func aPostgresRestartMidRunNeitherHangsNorLosesTheResult() async throws {
-        let server = try LoadTestServer()
-        defer { server.stop() }
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
         try await EmbeddedCluster.withCluster { cluster in
             let url = try await cluster.createDatabase("restarted")
             let out = LoadBinaryRunner.temporaryPath("run-restart")
@@ -84,8 +84,8 @@ struct RunCommandTests {
     }
 
     @Test func unreachableDatabaseIsOneLineAndNoLoadRuns() async throws {
-        let server = try LoadTestServer()
-        defer { server.stop() }
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
         let out = LoadBinaryRunner.temporaryPath("run-nodb")
         let run = try await LoadBinaryRunner.run(
             ["run", server.url + "/", "--duration", "30s", "--db", "postgres://tuner:secret@127.0.0.1:1/none", "--out", out])
@@ -105,14 +105,4 @@ struct RunCommandTests {
         #expect(badMetrics.status == 64)
         #expect(badMetrics.stderr.contains("--metrics"))
     }
-}
-
-/// A value behind a lock, for a test thread and the test to share.
-final class LockedBox<Value: Sendable>: @unchecked Sendable {
-    // @unchecked: every access to `value` holds `lock`.
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func set(_ newValue: Value) { lock.withLock { value = newValue } }
-    func get() -> Value { lock.withLock { value } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TunerTestSupport
 import TunerCore
 @testable import TunerLoad
 

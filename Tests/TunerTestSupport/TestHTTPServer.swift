@@ -3,14 +3,15 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A real HTTP server on 127.0.0.1, port 0, for engine tests. Paths choose the answer:
+/// The one local HTTP server of the tests (the engine's and the `tuner` binary's): a real HTTP/1.1 server
+/// (NIOHTTP1) on 127.0.0.1, port 0. Paths choose the answer:
 /// `/status/503`, `/delay/100` (ms), `/close` (Connection: close), `/chunked`, `/big/1000000`,
 /// `/stall/4000/1000` (the server stalls for the last 1000 ms of every 4000 ms since it started: a request
 /// arriving in a stall is answered when it ends, any other at once), `/work/40` (holds one of the server's
 /// `slots` for 40 ms, waiting in line when all are taken: capacity slots / 0.04 s requests/s),
 /// `/limit/150` (503 once more than 3 × 150 requests arrived in the last 3 seconds), anything else `200 hello\n`. A `Misbehaviour` makes the whole server misbehave instead.
-final class TestHTTPServer: Sendable {
-    enum Misbehaviour: Sendable {
+public final class TestHTTPServer: Sendable {
+    public enum Misbehaviour: Sendable {
         /// Accepts and closes at once.
         case closeImmediately
         /// Answers every request with bytes that are not HTTP.
@@ -19,24 +20,28 @@ final class TestHTTPServer: Sendable {
         case silent
     }
 
-    let port: Int
+    public let port: Int
     /// Time zero of the `/stall` schedule.
-    let startedAt: NIODeadline
+    public let startedAt: NIODeadline
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     private let seen = LockedBox<[String]>([])
     private let bodies = LockedBox<[Int]>([])
+    private let received = LockedBox(0)
 
     /// Paths of the requests received so far (at most 10,000 kept).
-    var paths: [String] { seen.withLockedValue { $0 } }
+    public var paths: [String] { seen.withLockedValue { $0 } }
     /// Body lengths of the requests received so far.
-    var bodyLengths: [Int] { bodies.withLockedValue { $0 } }
+    public var bodyLengths: [Int] { bodies.withLockedValue { $0 } }
+    /// Requests received so far (a test waits for the load to have begun instead of sleeping a guess).
+    public var requestCount: Int { received.withLockedValue { $0 } }
 
-    init(misbehaviour: Misbehaviour? = nil, slots: Int = 4) async throws {
+    public init(misbehaviour: Misbehaviour? = nil, slots: Int = 4) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let service = ServiceModel(slots: slots)
         let seen = self.seen
         let bodies = self.bodies
+        let received = self.received
         let startedAt = NIODeadline.now()
         self.startedAt = startedAt
         channel = try await ServerBootstrap(group: group)
@@ -53,7 +58,8 @@ final class TestHTTPServer: Sendable {
                         break
                     case nil:
                         try sync.configureHTTPServerPipeline()
-                        try sync.addHandler(BehaviourHandler(seen: seen, bodies: bodies, startedAt: startedAt, service: service))
+                        try sync.addHandler(BehaviourHandler(
+                            seen: seen, bodies: bodies, received: received, startedAt: startedAt, service: service))
                     }
                 }
             }
@@ -61,11 +67,17 @@ final class TestHTTPServer: Sendable {
         port = channel.localAddress?.port ?? 0
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    func stop() async throws {
+    public func stop() async throws {
         try await channel.close()
         try await group.shutdownGracefully()
+    }
+
+    /// Stops the server without waiting for it (for a `defer` in a test that runs the binary against it).
+    public func stopInBackground() {
+        channel.close(promise: nil)
+        group.shutdownGracefully { _ in }
     }
 }
 
@@ -84,14 +96,19 @@ private final class BehaviourHandler: ChannelInboundHandler {
 
     let seen: LockedBox<[String]>
     let bodies: LockedBox<[Int]>
+    let received: LockedBox<Int>
     let startedAt: NIODeadline
     let service: ServiceModel
     private var head: HTTPRequestHead?
     private var bodyLength = 0
 
-    init(seen: LockedBox<[String]>, bodies: LockedBox<[Int]>, startedAt: NIODeadline, service: ServiceModel) {
+    init(
+        seen: LockedBox<[String]>, bodies: LockedBox<[Int]>, received: LockedBox<Int>, startedAt: NIODeadline,
+        service: ServiceModel
+    ) {
         self.seen = seen
         self.bodies = bodies
+        self.received = received
         self.startedAt = startedAt
         self.service = service
     }
@@ -105,6 +122,7 @@ private final class BehaviourHandler: ChannelInboundHandler {
             bodyLength += buffer.readableBytes
         case .end:
             guard let head else { return }
+            received.withLockedValue { $0 += 1 }
             seen.withLockedValue { if $0.count < 10_000 { $0.append(head.uri) } }
             let length = bodyLength
             bodies.withLockedValue { if $0.count < 10_000 { $0.append(length) } }
@@ -231,17 +249,20 @@ final class ServiceModel: @unchecked Sendable {
     }
 }
 
-/// A value behind a lock, shared between the server's event loop and the test.
-final class LockedBox<Value: Sendable>: @unchecked Sendable {
+/// A value behind a lock, shared between a server's event loop or a test's thread and the test.
+public final class LockedBox<Value: Sendable>: @unchecked Sendable {
     // @unchecked: every access to `value` holds `lock`.
     private let lock = NSLock()
     private var value: Value
 
-    init(_ value: Value) { self.value = value }
+    public init(_ value: Value) { self.value = value }
 
-    func withLockedValue<T>(_ body: (inout Value) -> T) -> T {
+    public func withLockedValue<T>(_ body: (inout Value) -> T) -> T {
         lock.lock()
         defer { lock.unlock() }
         return body(&value)
     }
+
+    public func set(_ newValue: Value) { withLockedValue { $0 = newValue } }
+    public func get() -> Value { withLockedValue { $0 } }
 }
