@@ -27,7 +27,7 @@ public final class LoadOutput: @unchecked Sendable {
 
     public func announce(_ plan: LoadPlan) {
         let workloads = plan.scenario.workloads.map { w in
-            let level = w.model == .open ? "\(LoadSummary.formatNumber(w.peak)) req/s (pool \(w.connections))"
+            let level = w.model == .open ? "\(NumberFormat.number(w.peak)) req/s (pool \(w.connections))"
                 : "\(Int(w.peak.rounded())) connections"
             return "\(w.name == "default" ? "" : w.name + ": ")\(w.model.rawValue) \(level)"
         }.joined(separator: "; ")
@@ -47,8 +47,8 @@ public final class LoadOutput: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let text = "[\(Int(p.elapsedSeconds))s/\(Int(p.totalSeconds.rounded(.up)))s]"
-            + "\(p.isWarmUp ? " warm-up" : "") \(p.point.requests) req/s · p50 \(LoadSummary.formatMillis(p.point.p50))"
-            + " · p99 \(LoadSummary.formatMillis(p.point.p99)) · errors \(p.errors) · cpu \(Int(p.generatorCPUPercent))%"
+            + "\(p.isWarmUp ? " warm-up" : "") \(p.point.requests) req/s · p50 \(NumberFormat.millis(p.point.p50))"
+            + " · p99 \(NumberFormat.millis(p.point.p99)) · errors \(p.errors) · cpu \(Int(p.generatorCPUPercent))%"
         if isTerminal {
             Console.write("\r\u{1B}[2K" + text)
             showedLine = true

@@ -46,7 +46,8 @@ extension Duration {
         return whole &+ parts.attoseconds / 1_000_000_000
     }
 
-    /// A short human form: `850µs`, `12.3ms`, `4.2s`, `5m`, `1h30m`.
+    /// A short form in the syntax a duration is written in (`--duration 30s`): `850µs`, `12.3ms`, `4.2s`, `5m`, `1h30m`.
+    /// Measured latencies are printed by `NumberFormat.millis` instead (`12.3 ms`).
     public var shortDescription: String {
         let s = seconds
         if s < 0.001 { return "\(Self.trim(s * 1e6))µs" }

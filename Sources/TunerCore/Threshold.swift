@@ -172,7 +172,7 @@ public struct ThresholdOutcome: Codable, Sendable {
     public var measuredDescription: String {
         guard measured.isFinite else { return "n/a" }
         switch threshold.metric {
-        case .percentile, .mean, .min, .max: return "\(Self.round(measured))ms"
+        case .percentile, .mean, .min, .max: return NumberFormat.millis(measured)
         case .errorRate: return "\(Self.round(measured * 100))%"
         case .rps: return "\(Self.round(measured)) rps"
         case .count, .errors: return String(Int64(measured))

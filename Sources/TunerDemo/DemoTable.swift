@@ -10,7 +10,7 @@ public enum DemoTable {
         guard let first = steps.first else { return "" }
         let names = first.result.requests.map(\.name)
         var rows: [[String]] = [["", ] + steps.map(\.label)]
-        rows.append(["requests/s"] + steps.map { LoadSummary.formatNumber($0.result.overall.rps) })
+        rows.append(["requests/s"] + steps.map { NumberFormat.number($0.result.overall.rps) })
         if steps.contains(where: { $0.result.capacity != nil }) {
             rows.append(["max req/s at SLO"] + steps.map { capacityText($0.result.capacity) })
             let base = first.capacityRate
@@ -18,7 +18,7 @@ public enum DemoTable {
                 guard index > 0 else { return "" }
                 guard let base, base > 0, let rate = step.capacityRate else { return "–" }
                 let change = (rate - base) / base * 100
-                return (change >= 0 ? "+" : "−") + LoadSummary.formatNumber(abs(change).rounded()) + "%"
+                return (change >= 0 ? "+" : "−") + NumberFormat.number(abs(change).rounded()) + "%"
             })
         }
         rows.append(["errors"] + steps.map { errorText($0.result.overall) })
@@ -43,14 +43,14 @@ public enum DemoTable {
     private static func capacityText(_ capacity: CapacityResult?) -> String {
         guard let capacity else { return "–" }
         guard let rate = capacity.maxSustainableRate else { return "none" }
-        return (capacity.isLowerBound ? "≥ " : "") + LoadSummary.formatNumber(rate)
+        return (capacity.isLowerBound ? "≥ " : "") + NumberFormat.number(rate)
     }
 
     /// The p95 of the answered requests; "all N failed" when none was answered (a p95 of nothing is not 0 ms).
     private static func p95(_ stats: RequestStats, withErrors: Bool) -> String {
         let errors = stats.errors.values.reduce(0, +)
         if errors >= stats.count { return stats.count == 0 ? "–" : "all \(errors) failed" }
-        return LoadSummary.formatMillis(stats.latency.p95) + (withErrors && errors > 0 ? " (\(errors) err)" : "")
+        return NumberFormat.millis(stats.latency.p95) + (withErrors && errors > 0 ? " (\(errors) err)" : "")
     }
 
     private static func errorText(_ stats: RequestStats) -> String {

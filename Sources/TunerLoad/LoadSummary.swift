@@ -8,7 +8,7 @@ public enum LoadSummary {
         let c = result.configuration
         var header = "\(c.target) · \(c.model) model"
         if let profile = c.profile { header += " · \(profile) profile" }
-        if let rate = c.rate { header += " · \(formatNumber(rate)) req/s target" }
+        if let rate = c.rate { header += " · \(NumberFormat.number(rate)) req/s target" }
         header += " · \(c.connections) connections · \(Duration.seconds(c.durationSeconds).shortDescription) measured"
         if c.warmUpSeconds > 0 { header += " (+\(Duration.seconds(c.warmUpSeconds).shortDescription) warm-up)" }
         header += " · \(c.eventLoops) event loop\(c.eventLoops == 1 ? "" : "s")"
@@ -22,9 +22,9 @@ public enum LoadSummary {
         for row in rows {
             let l = row.latency
             let cells = [
-                formatCount(row.count), formatNumber(row.rps), formatPercent(row.errorRate), formatMillis(l.mean),
-                formatMillis(l.p50), formatMillis(l.p90), formatMillis(l.p95), formatMillis(l.p99),
-                formatMillis(l.p999), formatMillis(l.max),
+                NumberFormat.count(row.count), NumberFormat.number(row.rps), NumberFormat.percent(row.errorRate), NumberFormat.millis(l.mean),
+                NumberFormat.millis(l.p50), NumberFormat.millis(l.p90), NumberFormat.millis(l.p95), NumberFormat.millis(l.p99),
+                NumberFormat.millis(l.p999), NumberFormat.millis(l.max),
             ]
             lines.append(pad(row.name, nameWidth) + cells.map { leftPad($0, 10) }.joined())
         }
@@ -36,15 +36,15 @@ public enum LoadSummary {
             lines.append("errors: " + errors.joined(separator: ", "))
         }
         if let schedule = result.schedule {
-            var line = "schedule: target \(formatNumber(schedule.targetRate)) req/s, achieved \(formatNumber(schedule.achievedRate)) req/s"
+            var line = "schedule: target \(NumberFormat.number(schedule.targetRate)) req/s, achieved \(NumberFormat.number(schedule.achievedRate)) req/s"
             line += " · planned \(schedule.planned), sent \(schedule.sent), late \(schedule.late), dropped \(schedule.dropped)"
             if let expired = schedule.expired, expired > 0 { line += ", timed out waiting \(expired)" }
-            if let lag = result.overall.sendLag { line += " · send lag p99 \(formatMillis(lag.p99))" }
-            if let service = result.overall.service { line += " · service time p99 \(formatMillis(service.p99))" }
+            if let lag = result.overall.sendLag { line += " · send lag p99 \(NumberFormat.millis(lag.p99))" }
+            if let service = result.overall.service { line += " · service time p99 \(NumberFormat.millis(service.p99))" }
             lines.append(line)
         }
         let g = result.generator
-        var generator = "generator: CPU \(formatNumber(g.cpuPercentMean))% mean, \(formatNumber(g.cpuPercentMax))% max of \(g.cores) cores"
+        var generator = "generator: CPU \(NumberFormat.number(g.cpuPercentMean))% mean, \(NumberFormat.number(g.cpuPercentMax))% max of \(g.cores) cores"
         if let rss = g.maxResidentBytes { generator += " · peak memory \(ByteSize(bytes: rss).humanDescription)" }
         if g.wasBottleneck { generator += " — the generator was the bottleneck: the numbers understate the target" }
         lines.append(generator)
@@ -59,30 +59,6 @@ public enum LoadSummary {
         }
         for note in result.notes { lines.append("note: \(note)") }
         return lines.joined(separator: "\n")
-    }
-
-    /// `0.61ms`, `12.3ms`, `412ms`, `1.61s`.
-    public static func formatMillis(_ ms: Double) -> String {
-        if ms >= 1000 { return "\(round(ms / 1000, places: 2))s" }
-        if ms >= 100 { return "\(Int(ms.rounded()))ms" }
-        if ms >= 10 { return "\(round(ms, places: 1))ms" }
-        return "\(round(ms, places: 2))ms"
-    }
-
-    public static func formatNumber(_ value: Double) -> String {
-        guard value.isFinite else { return "n/a" }
-        return value >= 100 ? String(Int(value.rounded())) : String(round(value, places: 1))
-    }
-
-    static func formatPercent(_ fraction: Double) -> String { "\(round(fraction * 100, places: 2))%" }
-
-    static func formatCount(_ n: UInt64) -> String { String(n) }
-
-    private static func round(_ value: Double, places: Int) -> String {
-        var factor = 1.0
-        for _ in 0..<places { factor *= 10 }
-        let r = (value * factor).rounded() / factor
-        return r == r.rounded() ? String(Int(r)) : String(r)
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

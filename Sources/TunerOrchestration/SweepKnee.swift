@@ -47,8 +47,8 @@ public enum SweepKnee {
         guard let best = clean.min(by: { $0.p95! < $1.p95! }), let lowest = best.p95 else { return nil }
         let enough = clean.filter { $0.p95! <= lowest * (1 + tolerance) }
         guard let knee = smallest(enough, parameters: parameters), let p95 = knee.p95 else { return nil }
-        let rest = label(knee) == label(best) ? "the best measured" : "within 5% of the best, \(CapacityText.millis(lowest)) at \(label(best)); more buys nothing"
-        return Choice(values: knee.values, sentence: "\(label(knee)): p95 \(CapacityText.millis(p95)) without errors, \(rest)")
+        let rest = label(knee) == label(best) ? "the best measured" : "within 5% of the best, \(NumberFormat.millis(lowest)) at \(label(best)); more buys nothing"
+        return Choice(values: knee.values, sentence: "\(label(knee)): p95 \(NumberFormat.millis(p95)) without errors, \(rest)")
     }
 
     /// The point whose values are smallest: numerically where they are numbers, the first parameter first.

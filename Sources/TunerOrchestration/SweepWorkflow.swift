@@ -174,8 +174,8 @@ public struct SweepWorkflow: Sendable {
         let result = try await LoadEngine.run(try LoadPlan(scenario.atRate(rate, duration: duration, warmUp: warmUp, slo: slo)))
         measured(result)
         let latency = result.overall.latency
-        say("  at the common rate \(CapacityText.rate(rate)) req/s → p50 \(CapacityText.millis(latency.p50)) "
-            + "p95 \(CapacityText.millis(latency.p95)) p99 \(CapacityText.millis(latency.p99)) · \(result.overall.errorCount) errors")
+        say("  at the common rate \(CapacityText.rate(rate)) req/s → p50 \(NumberFormat.millis(latency.p50)) "
+            + "p95 \(NumberFormat.millis(latency.p95)) p99 \(NumberFormat.millis(latency.p99)) · \(result.overall.errorCount) errors")
         return RateLatency(rate: rate, p50: latency.p50, p95: latency.p95, p99: latency.p99,
                            achievedRate: result.schedule?.achievedRate, errors: result.overall.errorCount)
     }
@@ -207,8 +207,9 @@ public struct SweepWorkflow: Sendable {
         case .rate(let rate, let duration, let warmUp):
             let result = try await LoadEngine.run(try LoadPlan(scenario.atRate(rate, duration: duration, warmUp: warmUp, slo: slo)))
             measured(result)
-            say("  \(CapacityText.rate(rate)) req/s → p50 \(result.overall.latency.p50) ms p95 \(result.overall.latency.p95) ms"
-                + " p99 \(result.overall.latency.p99) ms · \(result.overall.errorCount) errors")
+            let latency = result.overall.latency
+            say("  \(CapacityText.rate(rate)) req/s → p50 \(NumberFormat.millis(latency.p50)) p95 \(NumberFormat.millis(latency.p95))"
+                + " p99 \(NumberFormat.millis(latency.p99)) · \(result.overall.errorCount) errors")
             return SweepPoint(
                 values: values, p50: result.overall.latency.p50, p95: result.overall.latency.p95,
                 p99: result.overall.latency.p99, achievedRate: result.schedule?.achievedRate, errors: result.overall.errorCount)

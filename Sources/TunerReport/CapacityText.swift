@@ -3,16 +3,15 @@ import TunerCore
 /// `tuner capacity`'s words: a line per step while it searches, the answer and its evidence at the end,
 /// and the same as a Markdown section for the report.
 public enum CapacityText {
-    public static func rate(_ value: Double) -> String { ReportFormat.number(value) }
-    public static func millis(_ value: Double) -> String { ReportFormat.millis(value) }
+    public static func rate(_ value: Double) -> String { NumberFormat.number(value) }
 
     /// `search  150 req/s → 149.8 achieved · p50 21ms p95 24ms p99 31ms · 0 errors · pass`
     public static func stepLine(_ step: CapacityStep) -> String {
         let offered = step.phase == .probe ? "closed-model probe" : "\(rate(step.offeredRate)) req/s"
         let verdict = step.phase == .probe ? "estimate" : step.passed ? "pass" : "FAIL: \(step.reason ?? "failed")"
         return "  \(step.phase.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))\(offered) → \(rate(step.achievedRate)) achieved"
-            + " · p50 \(ReportFormat.millis(step.p50)) p95 \(ReportFormat.millis(step.p95)) p99 \(ReportFormat.millis(step.p99))"
-            + " · \(ReportFormat.count(step.errors)) errors · \(verdict)"
+            + " · p50 \(NumberFormat.millis(step.p50)) p95 \(NumberFormat.millis(step.p95)) p99 \(NumberFormat.millis(step.p99))"
+            + " · \(NumberFormat.count(step.errors)) errors · \(verdict)"
     }
 
     /// The answer first, then why the next rate failed, the knee, the scalability fit, sizing and every step.
@@ -26,9 +25,9 @@ public enum CapacityText {
             let verdict = step.phase == .probe ? "estimate" : step.passed ? "pass" : "fail: \(step.reason ?? "")"
             lines.append(
                 step.phase.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-                    + pad(offered, 9) + pad(rate(step.achievedRate), 10) + pad(ReportFormat.millis(step.p50), 10)
-                    + pad(ReportFormat.millis(step.p95), 10) + pad(ReportFormat.millis(step.p99), 10)
-                    + pad(ReportFormat.count(step.errors), 10) + "  " + verdict)
+                    + pad(offered, 9) + pad(rate(step.achievedRate), 10) + pad(NumberFormat.millis(step.p50), 10)
+                    + pad(NumberFormat.millis(step.p95), 10) + pad(NumberFormat.millis(step.p99), 10)
+                    + pad(NumberFormat.count(step.errors), 10) + "  " + verdict)
         }
         return lines.joined(separator: "\n")
     }
@@ -57,20 +56,20 @@ public enum CapacityText {
             lines.append("knee of the latency curve: \(rate(knee)) req/s (p95 below twice its low-load value up to there)")
         }
         if let fit = capacity.scalability {
-            var text = "scalability (USL, \(fit.points) points): λ \(rate(fit.lambda)) req/s, σ \(ReportFormat.significant(fit.sigma)), κ \(ReportFormat.significant(fit.kappa)), R² \(ReportFormat.significant(fit.rSquared))"
+            var text = "scalability (USL, \(fit.points) points): λ \(rate(fit.lambda)) req/s, σ \(NumberFormat.significant(fit.sigma)), κ \(NumberFormat.significant(fit.kappa)), R² \(NumberFormat.significant(fit.rSquared))"
             if let peak = fit.predictedPeakRate {
-                text += fit.peakConcurrency.map { ", predicted peak \(rate(peak)) req/s at \(ReportFormat.number($0)) in flight" }
+                text += fit.peakConcurrency.map { ", predicted peak \(rate(peak)) req/s at \(NumberFormat.number($0)) in flight" }
                     ?? ", throughput levels off near \(rate(peak)) req/s"
             }
             lines.append(text)
             if !fit.isGood {
-                lines.append("the fit is poor (R² below \(ReportFormat.significant(ScalabilityFit.goodFit))): do not use its predictions")
+                lines.append("the fit is poor (R² below \(NumberFormat.significant(ScalabilityFit.goodFit))): do not use its predictions")
             }
         }
         if let sizing = capacity.sizing {
-            lines.append("for \(rate(sizing.targetRate)) req/s: \(sizing.instances) instance\(sizing.instances == 1 ? "" : "s") like this one, each planned at \(rate(sizing.ratePerInstance)) req/s (\(ReportFormat.percent(sizing.headroom)) headroom)")
+            lines.append("for \(rate(sizing.targetRate)) req/s: \(sizing.instances) instance\(sizing.instances == 1 ? "" : "s") like this one, each planned at \(rate(sizing.ratePerInstance)) req/s (\(NumberFormat.percent(sizing.headroom)) headroom)")
         }
-        lines.append("search: \(capacity.steps.count) steps in \(ReportFormat.seconds(capacity.searchSeconds))")
+        lines.append("search: \(capacity.steps.count) steps in \(NumberFormat.seconds(capacity.searchSeconds))")
         return lines
     }
 

@@ -9,7 +9,7 @@ enum JUnitReport {
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         xml += "<testsuites name=\"tuner\" tests=\"\(result.thresholds.count)\" failures=\"\(failures)\" errors=\"0\" time=\"\(time)\">\n"
         xml += "  <testsuite name=\(attr("thresholds: " + result.configuration.target)) tests=\"\(result.thresholds.count)\" "
-            + "failures=\"\(failures)\" errors=\"0\" skipped=\"0\" time=\"\(time)\" timestamp=\(attr(ReportFormat.timestamp(result.startedAt)))>\n"
+            + "failures=\"\(failures)\" errors=\"0\" skipped=\"0\" time=\"\(time)\" timestamp=\(attr(NumberFormat.timestamp(result.startedAt)))>\n"
         xml += "    <properties>\n"
         for (name, value) in properties(result) {
             xml += "      <property name=\(attr(name)) value=\(attr(value))/>\n"
@@ -41,17 +41,17 @@ enum JUnitReport {
             ("model", r.configuration.model),
             ("tool", r.tool),
             ("requests", String(r.overall.count)),
-            ("rps", ReportFormat.number(r.overall.rps)),
-            ("p50_ms", ReportFormat.significant(r.overall.latency.p50)),
-            ("p95_ms", ReportFormat.significant(r.overall.latency.p95)),
-            ("p99_ms", ReportFormat.significant(r.overall.latency.p99)),
-            ("error_rate", ReportFormat.percent(r.overall.errorRate)),
+            ("rps", NumberFormat.number(r.overall.rps)),
+            ("p50_ms", NumberFormat.significant(r.overall.latency.p50)),
+            ("p95_ms", NumberFormat.significant(r.overall.latency.p95)),
+            ("p99_ms", NumberFormat.significant(r.overall.latency.p99)),
+            ("error_rate", NumberFormat.percent(r.overall.errorRate)),
         ]
     }
 
     private static func summary(_ r: LoadResult) -> String {
-        "\(r.overall.count) requests at \(ReportFormat.rate(r.overall.rps)); p50 \(ReportFormat.millis(r.overall.latency.p50)), "
-            + "p95 \(ReportFormat.millis(r.overall.latency.p95)), p99 \(ReportFormat.millis(r.overall.latency.p99)); "
-            + "errors \(ReportFormat.percent(r.overall.errorRate))"
+        "\(r.overall.count) requests at \(NumberFormat.rate(r.overall.rps)); p50 \(NumberFormat.millis(r.overall.latency.p50)), "
+            + "p95 \(NumberFormat.millis(r.overall.latency.p95)), p99 \(NumberFormat.millis(r.overall.latency.p99)); "
+            + "errors \(NumberFormat.percent(r.overall.errorRate))"
     }
 }

@@ -1,3 +1,5 @@
+import TunerCore
+
 /// One figure before and after a change, with the verdict of the noise rule.
 public struct MetricChange: Sendable {
     /// What is compared: `p99`, `rps`, `error rate`, `mean time`, `cache hit ratio`, …
@@ -57,7 +59,7 @@ public struct MetricChange: Sendable {
     var changeText: String {
         if verdict == .tooFewSamples { return "too few samples" }
         let pct = changePercent
-        if pct.isFinite { return ReportFormat.change(pct) }
+        if pct.isFinite { return NumberFormat.change(pct) }
         return "from 0"
     }
 }
@@ -68,11 +70,11 @@ public enum MetricUnit: Sendable {
 
     func format(_ v: Double) -> String {
         switch self {
-        case .milliseconds: ReportFormat.millis(v)
-        case .requestsPerSecond: ReportFormat.rate(v)
-        case .fraction: ReportFormat.percent(v)
-        case .count: ReportFormat.number(v)
-        case .perRequest: "\(ReportFormat.significant(v))/req"
+        case .milliseconds: NumberFormat.millis(v)
+        case .requestsPerSecond: NumberFormat.rate(v)
+        case .fraction: NumberFormat.percent(v)
+        case .count: NumberFormat.number(v)
+        case .perRequest: "\(NumberFormat.significant(v))/req"
         }
     }
 }

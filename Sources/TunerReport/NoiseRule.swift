@@ -1,3 +1,4 @@
+import TunerCore
 import Foundation
 
 /// Decides whether a before/after difference is beyond run-to-run noise (see docs/report.md).
@@ -59,11 +60,11 @@ public struct NoiseRule: Sendable {
         let real: MetricChange.Verdict = better ? .improved : .regressed
         if case .ratio = estimate {
             let points = abs(after - before)
-            let text = "\(ReportFormat.significant(points * 100)) points (minimum \(ReportFormat.significant(minimumRatioChange * 100)))"
+            let text = "\(NumberFormat.significant(points * 100)) points (minimum \(NumberFormat.significant(minimumRatioChange * 100)))"
             return (points >= minimumRatioChange ? real : .withinNoise, text)
         }
         if before != 0, abs(after - before) / abs(before) < minimumRelativeChange {
-            return (.withinNoise, "below the \(ReportFormat.percent(minimumRelativeChange)) minimum change")
+            return (.withinNoise, "below the \(NumberFormat.percent(minimumRelativeChange)) minimum change")
         }
         switch estimate {
         case .series(let b, let a, let label):
@@ -78,7 +79,7 @@ public struct NoiseRule: Sendable {
             let se = (seBefore * seBefore + seAfter * seAfter).squareRoot()
             guard se.isFinite else { return (.undecided, "no noise estimate") }
             let z = se > 0 ? abs(after - before) / se : .infinity
-            let zText = z.isFinite ? ReportFormat.significant(z) : "∞"
+            let zText = z.isFinite ? NumberFormat.significant(z) : "∞"
             return (z > WelchTest.normalQuantile(confidence: confidence) ? real : .withinNoise, "z = \(zText) (\(label))")
         case .exact:
             return (real, "exact count, no sampling noise")
@@ -92,7 +93,7 @@ public struct NoiseRule: Sendable {
     }
 
     private static func describe(_ test: WelchTest, label: String) -> String {
-        let t = test.t.isFinite ? ReportFormat.significant(test.t).replacingOccurrences(of: "-", with: "−") : "∞"
+        let t = test.t.isFinite ? NumberFormat.significant(test.t).replacingOccurrences(of: "-", with: "−") : "∞"
         return "Welch t = \(t), df \(Int(test.degreesOfFreedom.rounded())) (\(label))"
     }
 }

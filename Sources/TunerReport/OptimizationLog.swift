@@ -133,12 +133,12 @@ public struct OptimizationLogEntry: Sendable {
     static func capacityChange(before: LoadResult, after: LoadResult) -> String? {
         guard let b = before.capacity, let a = after.capacity else { return nil }
         let text = { (c: CapacityResult) in
-            c.maxSustainableRate.map { (c.isLowerBound ? "≥ " : "") + ReportFormat.number($0) } ?? "none"
+            c.maxSustainableRate.map { (c.isLowerBound ? "≥ " : "") + NumberFormat.number($0) } ?? "none"
         }
         var line = "max req/s at the SLO \(text(b)) → \(text(a))"
         if let x = b.maxSustainableRate, let y = a.maxSustainableRate, x > 0 {
             let change = (y - x) / x
-            line += " (\(ReportFormat.change(change * 100))"
+            line += " (\(NumberFormat.change(change * 100))"
             if abs(change) < Self.capacityPrecision { line += ", within the search's precision" }
             line += ")"
         }
@@ -151,12 +151,12 @@ public struct OptimizationLogEntry: Sendable {
     /// The headline figures of a run, as the log's Before/After lines show them.
     static func figures(_ r: LoadResult) -> [String] {
         var out = [
-            "throughput \(ReportFormat.rate(r.overall.rps))",
-            "p50 \(ReportFormat.millis(r.overall.latency.p50)), p95 \(ReportFormat.millis(r.overall.latency.p95)), p99 \(ReportFormat.millis(r.overall.latency.p99))",
-            "errors \(ReportFormat.percent(r.overall.errorRate))",
+            "throughput \(NumberFormat.rate(r.overall.rps))",
+            "p50 \(NumberFormat.millis(r.overall.latency.p50)), p95 \(NumberFormat.millis(r.overall.latency.p95)), p99 \(NumberFormat.millis(r.overall.latency.p99))",
+            "errors \(NumberFormat.percent(r.overall.errorRate))",
         ]
         if let db = r.database, !db.queries.isEmpty, r.overall.count > 0 {
-            out.append("database time \(ReportFormat.millis(db.totalQueryMilliseconds / Double(r.overall.count)))/request")
+            out.append("database time \(NumberFormat.millis(db.totalQueryMilliseconds / Double(r.overall.count)))/request")
         }
         if !r.thresholds.isEmpty {
             let passed = r.thresholds.filter(\.passed).count
@@ -164,7 +164,7 @@ public struct OptimizationLogEntry: Sendable {
         }
         if let capacity = r.capacity {
             out.append("max req/s at the SLO " + (capacity.maxSustainableRate.map {
-                (capacity.isLowerBound ? "≥ " : "") + ReportFormat.rate($0)
+                (capacity.isLowerBound ? "≥ " : "") + NumberFormat.rate($0)
             } ?? "none (no rate met it)"))
         }
         return out

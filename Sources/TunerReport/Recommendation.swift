@@ -30,8 +30,8 @@ extension LoadResult {
             out.append(Recommendation(
                 title: "Give the load generator more CPU before trusting the latency figures",
                 change: nil,
-                evidence: ["generator CPU mean: \(ReportFormat.percent(generator.cpuPercentMean / 100))",
-                           "generator CPU max: \(ReportFormat.percent(generator.cpuPercentMax / 100))",
+                evidence: ["generator CPU mean: \(NumberFormat.percent(generator.cpuPercentMean / 100))",
+                           "generator CPU max: \(NumberFormat.percent(generator.cpuPercentMax / 100))",
                            "cores: \(generator.cores)"],
                 why: "The generator itself was near saturation, so its latencies include its own queueing: run it on "
                     + "another machine or split the load into shards (`tuner merge`).",

@@ -14,7 +14,7 @@ extension LoadResult {
     /// The stages as `30s → 200 req/s, 2m → 1,000 req/s`.
     var stagesDescription: String {
         let unit = configuration.model == "open" ? "req/s" : "connections"
-        return configuration.stages.map { "\(ReportFormat.seconds($0.durationSeconds)) → \(ReportFormat.number($0.target)) \(unit)" }
+        return configuration.stages.map { "\(NumberFormat.seconds($0.durationSeconds)) → \(NumberFormat.number($0.target)) \(unit)" }
             .joined(separator: ", ")
     }
 
@@ -67,10 +67,10 @@ extension Threshold {
     var limitDescription: String {
         let value: String
         switch metric {
-        case .percentile, .mean, .min, .max: value = ReportFormat.millis(limit)
-        case .errorRate: value = ReportFormat.percent(limit)
-        case .rps: value = ReportFormat.rate(limit)
-        case .count, .errors: value = ReportFormat.number(limit)
+        case .percentile, .mean, .min, .max: value = NumberFormat.millis(limit)
+        case .errorRate: value = NumberFormat.percent(limit)
+        case .rps: value = NumberFormat.rate(limit)
+        case .count, .errors: value = NumberFormat.number(limit)
         }
         return "\(comparison.rawValue) \(value)"
     }
@@ -93,25 +93,25 @@ extension LoadResult {
                      ParameterFact(name: "model", value: modelDescription)]
         if let profile = c.profile { facts.append(.init(name: "profile", value: profile)) }
         if !c.stages.isEmpty { facts.append(.init(name: "stages", value: stagesDescription)) }
-        facts.append(.init(name: "duration", value: "\(ReportFormat.seconds(c.durationSeconds)) (warm-up \(ReportFormat.seconds(c.warmUpSeconds)) excluded from the statistics)"))
-        if let rate = c.rate { facts.append(.init(name: "peak rate", value: ReportFormat.rate(rate))) }
+        facts.append(.init(name: "duration", value: "\(NumberFormat.seconds(c.durationSeconds)) (warm-up \(NumberFormat.seconds(c.warmUpSeconds)) excluded from the statistics)"))
+        if let rate = c.rate { facts.append(.init(name: "peak rate", value: NumberFormat.rate(rate))) }
         facts.append(.init(name: c.model == "open" ? "connection pool" : "connections", value: String(c.connections)))
         if let cap = c.maxInFlight { facts.append(.init(name: "in-flight cap", value: String(cap))) }
-        facts.append(.init(name: "timeouts", value: "connect \(ReportFormat.seconds(c.connectTimeoutSeconds)), request \(ReportFormat.seconds(c.requestTimeoutSeconds))"))
+        facts.append(.init(name: "timeouts", value: "connect \(NumberFormat.seconds(c.connectTimeoutSeconds)), request \(NumberFormat.seconds(c.requestTimeoutSeconds))"))
         facts.append(.init(name: "event loops", value: String(c.eventLoops)))
         let g = generator
-        var cpu = "CPU mean \(ReportFormat.percent(g.cpuPercentMean / 100)), max \(ReportFormat.percent(g.cpuPercentMax / 100)) of \(g.cores) cores"
-        if let rss = g.maxResidentBytes { cpu += ", peak memory \(ReportFormat.bytes(rss))" }
+        var cpu = "CPU mean \(NumberFormat.percent(g.cpuPercentMean / 100)), max \(NumberFormat.percent(g.cpuPercentMax / 100)) of \(g.cores) cores"
+        if let rss = g.maxResidentBytes { cpu += ", peak memory \(NumberFormat.bytes(rss))" }
         facts.append(.init(name: "load generator", value: cpu, warning: g.wasBottleneck ? "the generator was the bottleneck" : nil))
         if let s = schedule {
             let lateShare = s.planned > 0 ? Double(s.late + s.dropped) / Double(s.planned) : 0
             facts.append(.init(
                 name: "schedule",
-                value: "target \(ReportFormat.rate(s.targetRate)), achieved \(ReportFormat.rate(s.achievedRate)); planned \(ReportFormat.count(s.planned)), sent \(ReportFormat.count(s.sent)), late \(ReportFormat.count(s.late)), dropped \(ReportFormat.count(s.dropped))",
-                warning: lateShare > 0.01 ? "\(ReportFormat.percent(lateShare)) late or dropped" : nil))
+                value: "target \(NumberFormat.rate(s.targetRate)), achieved \(NumberFormat.rate(s.achievedRate)); planned \(NumberFormat.count(s.planned)), sent \(NumberFormat.count(s.sent)), late \(NumberFormat.count(s.late)), dropped \(NumberFormat.count(s.dropped))",
+                warning: lateShare > 0.01 ? "\(NumberFormat.percent(lateShare)) late or dropped" : nil))
         }
         if shards > 1 { facts.append(.init(name: "shards", value: "\(shards) merged")) }
-        facts.append(.init(name: "run", value: "\(ReportFormat.timestamp(startedAt)) → \(ReportFormat.timestamp(finishedAt)), \(tool)"))
+        facts.append(.init(name: "run", value: "\(NumberFormat.timestamp(startedAt)) → \(NumberFormat.timestamp(finishedAt)), \(tool)"))
         return facts
     }
 }
@@ -120,7 +120,7 @@ extension Finding.Evidence {
     /// The value as printed, with large whole numbers grouped (`1,414,600,000`).
     var displayValue: String {
         if let n = number, n.isFinite, n == n.rounded(), abs(n) >= 10_000, value == String(Int64(n)) {
-            return ReportFormat.count(Int64(n))
+            return NumberFormat.count(Int64(n))
         }
         return value
     }

@@ -25,7 +25,7 @@ public enum SaturationAnalysis {
     public static func lines(passing: Step, failing: Step) -> [String] {
         var lines: [String] = []
         var limits: [String] = []
-        let rates = "\(ReportFormat.number(passing.offeredRate)) → \(ReportFormat.number(failing.offeredRate)) req/s"
+        let rates = "\(NumberFormat.number(passing.offeredRate)) → \(NumberFormat.number(failing.offeredRate)) req/s"
 
         if let pass = PoolFigures(passing.run.pool), let fail = PoolFigures(failing.run.pool) {
             let size = fail.size.map { " of \($0)" } ?? ""
@@ -38,14 +38,14 @@ public enum SaturationAnalysis {
             if full && (fail.maxWaiting > 0 || busy) {
                 limits.append("the service's connection pool (all \(fail.size.map(String.init) ?? "its") connections in use"
                               + (fail.maxWaiting > 0 ? ", up to \(fail.maxWaiting) requests waiting)"
-                                  : " \(ReportFormat.percent(fail.meanInUse / Double(fail.size ?? 1))) of the time on average)"))
+                                  : " \(NumberFormat.percent(fail.meanInUse / Double(fail.size ?? 1))) of the time on average)"))
             }
         }
         let pass = ActivityFigures(passing.run.connections)
         let fail = ActivityFigures(failing.run.connections)
         if let pass, let fail {
-            lines.append("active database sessions: mean \(ReportFormat.significant(pass.meanActive)) → "
-                         + "\(ReportFormat.significant(fail.meanActive)), max \(pass.maxActive) → \(fail.maxActive)"
+            lines.append("active database sessions: mean \(NumberFormat.significant(pass.meanActive)) → "
+                         + "\(NumberFormat.significant(fail.meanActive)), max \(pass.maxActive) → \(fail.maxActive)"
                          + (failing.run.maxConnections.map { " (max_connections \($0))" } ?? ""))
             lines.append("sessions waiting on a lock: max \(pass.maxWaiting) → \(fail.maxWaiting)")
             if fail.maxWaiting > pass.maxWaiting, fail.maxWaiting > 0 {
@@ -75,10 +75,10 @@ public enum SaturationAnalysis {
             return (query, was, query.totalMilliseconds / failing.seconds)
         }
         guard let top = growth.max(by: { $0.2 - $0.1 < $1.2 - $1.1 }), top.2 > top.1 else { return nil }
-        let mean = before[top.0.queryID].map { ReportFormat.millis($0.meanMilliseconds) + " → " } ?? ""
+        let mean = before[top.0.queryID].map { NumberFormat.millis($0.meanMilliseconds) + " → " } ?? ""
         return "the statement whose time grew most: \(top.0.query.collapsingWhitespace.truncated(to: 90)) — "
-            + "\(ReportFormat.millis(top.1)) → \(ReportFormat.millis(top.2)) of database time per second, "
-            + "mean \(mean)\(ReportFormat.millis(top.0.meanMilliseconds))"
+            + "\(NumberFormat.millis(top.1)) → \(NumberFormat.millis(top.2)) of database time per second, "
+            + "mean \(mean)\(NumberFormat.millis(top.0.meanMilliseconds))"
     }
 
     private struct PoolFigures {

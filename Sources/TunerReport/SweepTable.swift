@@ -38,28 +38,28 @@ public struct SweepTable: Sendable {
             if common != nil {
                 let at = point.atCommonRate
                 row += [
-                    at.map { CapacityText.millis($0.p50) } ?? "-", at.map { CapacityText.millis($0.p95) } ?? "-",
-                    at.map { CapacityText.millis($0.p99) } ?? "-", at.map { ReportFormat.count($0.errors) } ?? "-",
+                    at.map { NumberFormat.millis($0.p50) } ?? "-", at.map { NumberFormat.millis($0.p95) } ?? "-",
+                    at.map { NumberFormat.millis($0.p99) } ?? "-", at.map { NumberFormat.count($0.errors) } ?? "-",
                 ]
             } else {
                 row += [
-                    point.achievedRate.map(CapacityText.rate) ?? "-", point.p50.map(CapacityText.millis) ?? "-",
-                    point.p95.map(CapacityText.millis) ?? "-", point.p99.map(CapacityText.millis) ?? "-",
-                    point.errors.map { ReportFormat.count($0) } ?? "-",
+                    point.achievedRate.map(CapacityText.rate) ?? "-", point.p50.map(NumberFormat.millis) ?? "-",
+                    point.p95.map(NumberFormat.millis) ?? "-", point.p99.map(NumberFormat.millis) ?? "-",
+                    point.errors.map { NumberFormat.count($0) } ?? "-",
                 ]
             }
             if hasDatabase {
                 let db = point.database
                 row += [
-                    db.map { ReportFormat.significant($0.transactionsPerSecond) } ?? "-",
-                    db?.transactionsPerRequest.map(ReportFormat.significant) ?? "-",
-                    db.map { ReportFormat.significant($0.rowsWrittenPerSecond) } ?? "-",
-                    db.map { ReportFormat.bytes(Int64($0.walBytesPerSecond)) } ?? "-",
+                    db.map { NumberFormat.significant($0.transactionsPerSecond) } ?? "-",
+                    db?.transactionsPerRequest.map(NumberFormat.significant) ?? "-",
+                    db.map { NumberFormat.significant($0.rowsWrittenPerSecond) } ?? "-",
+                    db.map { NumberFormat.bytes(Int64($0.walBytesPerSecond)) } ?? "-",
                     db.map { String($0.connections) } ?? "-",
                 ]
             }
-            row += serviceNames.map { name in point.service?[name].map(ReportFormat.significant) ?? "-" }
-            row.append(point.readySeconds.map { ReportFormat.seconds($0) } ?? "-")
+            row += serviceNames.map { name in point.service?[name].map(NumberFormat.significant) ?? "-" }
+            row.append(point.readySeconds.map { NumberFormat.millis($0 * 1000) } ?? "-")
             row.append(Self.note(point, knee: knee, isCapacity: isCapacity, serviceNames: serviceNames))
             return row
         }
@@ -73,7 +73,7 @@ public struct SweepTable: Sendable {
         var changes: [String] = []
         func compare(_ name: String, _ value: Double?, _ reference: Double?) {
             guard let value, let reference, reference > 0 else { return }
-            changes.append("\(name) \(ReportFormat.change((value - reference) / reference * 100))")
+            changes.append("\(name) \(NumberFormat.change((value - reference) / reference * 100))")
         }
         if isCapacity { compare("capacity", point.capacity, knee.capacity) } else { compare("p95", point.p95, knee.p95) }
         compare("db tx/s", point.database?.transactionsPerSecond, knee.database?.transactionsPerSecond)

@@ -51,9 +51,9 @@ import TunerCore
         let result = SampleResult.make(.before, seconds: 20, rate: 100)
         let html = PerformanceReport(result: result).html()
         let list = result.requests[0]
-        #expect(html.contains(ReportFormat.millis(list.latency.p95)))
-        #expect(html.contains(ReportFormat.millis(result.overall.latency.p99)))
-        #expect(html.contains(ReportFormat.count(result.overall.count)))
+        #expect(html.contains(NumberFormat.millis(list.latency.p95)))
+        #expect(html.contains(NumberFormat.millis(result.overall.latency.p99)))
+        #expect(html.contains(NumberFormat.count(result.overall.count)))
         let crossed = result.thresholds.filter { !$0.passed }
         #expect(!crossed.isEmpty)
         #expect(html.contains("class=\"verdict fail\""))

@@ -18,7 +18,7 @@ import TunerCore
         }
         #expect(!md.contains("[FILL IN]"))
         let list = result.requests[0]
-        #expect(md.contains("| `list-products` | \(ReportFormat.count(list.count)) | \(ReportFormat.number(list.rps)) | \(ReportFormat.millis(list.latency.p50))"))
+        #expect(md.contains("| `list-products` | \(NumberFormat.count(list.count)) | \(NumberFormat.number(list.rps)) | \(NumberFormat.millis(list.latency.p50))"))
         #expect(md.contains("❌ fail"))
         #expect(md.contains("96.2%"))
         // The critical finding comes first among the recommendations, with its fix as SQL.
@@ -34,7 +34,7 @@ import TunerCore
         let top = db.queriesByTime[0]
         let share = top.totalMilliseconds / db.totalQueryMilliseconds
         #expect(md.contains("| 1 | \(top.query.markdownCode)"))
-        #expect(md.contains(ReportFormat.percent(share)))
+        #expect(md.contains(NumberFormat.percent(share)))
     }
 
     @Test func aPlainLoadResultSaysTheDatabaseWasNotObserved() {

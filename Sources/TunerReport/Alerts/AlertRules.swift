@@ -104,19 +104,19 @@ public struct AlertRules: Sendable {
                 let expr = "histogram_quantile(\(Self.number(p / 100)), sum by (le) (rate(\(metrics.duration)_bucket\(Self.selector(matchers))[\(window)]))) > \(Self.number(threshold.limit / 1000))"
                 rule = Rule(alert: "\(scopeName)Latency\(Self.camelCase(threshold.metric.description))High", expr: expr, for: "2m",
                             labels: .init(severity: "warning"),
-                            annotations: .init(summary: "\(threshold.metric) latency of \(scopeText) above \(ReportFormat.millis(threshold.limit))",
+                            annotations: .init(summary: "\(threshold.metric) latency of \(scopeText) above \(NumberFormat.millis(threshold.limit))",
                                                description: "\(threshold.metric) latency of \(scopeText) is {{ $value | humanizeDuration }} over the last \(window); the load-test target is \(threshold.expression)."))
             case .mean:
                 let s = Self.selector(matchers)
                 let expr = "sum(rate(\(metrics.duration)_sum\(s)[\(window)])) / sum(rate(\(metrics.duration)_count\(s)[\(window)])) > \(Self.number(threshold.limit / 1000))"
                 rule = Rule(alert: "\(scopeName)MeanLatencyHigh", expr: expr, for: "2m", labels: .init(severity: "warning"),
-                            annotations: .init(summary: "mean latency of \(scopeText) above \(ReportFormat.millis(threshold.limit))",
+                            annotations: .init(summary: "mean latency of \(scopeText) above \(NumberFormat.millis(threshold.limit))",
                                                description: "Mean latency of \(scopeText) is {{ $value | humanizeDuration }} over the last \(window); the load-test target is \(threshold.expression)."))
             case .errorRate:
                 let errors = Self.selector(matchers + ["\(metrics.statusLabel)=~\(Self.quoted(metrics.errorStatus))"])
                 let expr = "sum(rate(\(metrics.duration)_count\(errors)[\(window)])) / sum(rate(\(metrics.duration)_count\(Self.selector(matchers))[\(window)])) > \(Self.number(threshold.limit))"
                 rule = Rule(alert: "\(scopeName)ErrorRateHigh", expr: expr, for: "1m", labels: .init(severity: "critical"),
-                            annotations: .init(summary: "error rate of \(scopeText) above \(ReportFormat.percent(threshold.limit))",
+                            annotations: .init(summary: "error rate of \(scopeText) above \(NumberFormat.percent(threshold.limit))",
                                                description: "{{ $value | humanizePercentage }} of \(scopeText) answered with status \(metrics.errorStatus) over the last \(window); the load-test target is \(threshold.expression)."))
             case .max, .min, .rps, .count, .errors:
                 continue  // skipped above

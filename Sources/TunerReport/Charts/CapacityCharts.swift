@@ -23,14 +23,14 @@ enum CapacityCharts {
         let peak = max(values.max() ?? 1, references.map(\.value).max() ?? 0)
         let low = values.min() ?? 0.01
         let y: AxisSpec = peak / max(low, 0.001) > 40
-            ? .log(min: max(low, 0.001), max: peak, format: { ReportFormat.number($0) })
-            : .linear(min: 0, max: peak * 1.08, format: { ReportFormat.number($0) })
+            ? .log(min: max(low, 0.001), max: peak, format: { NumberFormat.number($0) })
+            : .linear(min: 0, max: peak * 1.08, format: { NumberFormat.number($0) })
         let chart = LineChart(
             id: "capacity-latency", label: "Latency versus offered load",
-            x: .linear(min: 0, max: top * 1.05, format: { ReportFormat.number($0) }), y: y,
+            x: .linear(min: 0, max: top * 1.05, format: { NumberFormat.number($0) }), y: y,
             xTitle: "offered req/s", yTitle: "ms", series: series, references: references,
             hover: steps.map { step in
-                (x: step.offeredRate, text: "\(ReportFormat.number(step.offeredRate)) req/s: p50 \(ReportFormat.millis(step.p50)) · p95 \(ReportFormat.millis(step.p95)) · p99 \(ReportFormat.millis(step.p99))\(step.passed ? "" : " · failed")")
+                (x: step.offeredRate, text: "\(NumberFormat.number(step.offeredRate)) req/s: p50 \(NumberFormat.millis(step.p50)) · p95 \(NumberFormat.millis(step.p95)) · p99 \(NumberFormat.millis(step.p99))\(step.passed ? "" : " · failed")")
             }, verticalGrid: true)
         var legend = series.map { ($0.name, $0.color, $0.isDashed) }
         if case .log = y { legend.append(("log scale", "transparent", false)) }
@@ -47,14 +47,14 @@ enum CapacityCharts {
                         isDashed: true, lineWidth: 1),
         ]
         let references = capacity.maxSustainableRate.map {
-            [ChartReference(value: $0, label: "max sustainable \(ReportFormat.number($0)) req/s", color: ChartPalette.green)]
+            [ChartReference(value: $0, label: "max sustainable \(NumberFormat.number($0)) req/s", color: ChartPalette.green)]
         } ?? []
         let chart = LineChart(
             id: "capacity-throughput", label: "Throughput versus offered load",
-            x: .linear(min: 0, max: top * 1.05, format: { ReportFormat.number($0) }),
-            y: .linear(min: 0, max: top * 1.08, format: { ReportFormat.number($0) }),
+            x: .linear(min: 0, max: top * 1.05, format: { NumberFormat.number($0) }),
+            y: .linear(min: 0, max: top * 1.08, format: { NumberFormat.number($0) }),
             xTitle: "offered req/s", yTitle: "achieved req/s", series: series, references: references,
-            hover: steps.map { (x: $0.offeredRate, text: "\(ReportFormat.number($0.offeredRate)) offered → \(ReportFormat.number($0.achievedRate)) achieved") },
+            hover: steps.map { (x: $0.offeredRate, text: "\(NumberFormat.number($0.offeredRate)) offered → \(NumberFormat.number($0.achievedRate)) achieved") },
             verticalGrid: true)
         return RenderedChart(svg: chart.svg(), legend: ChartLegend.html(series))
     }

@@ -1,3 +1,4 @@
+import TunerCore
 import Foundation
 
 /// Maps data values to pixel positions along one axis and says where the ticks go.
@@ -20,7 +21,7 @@ struct LinearScale: ChartScale {
     /// A scale over `min...max` with about `tickCount` ticks at round values. The domain is widened to
     /// the ticks unless `isExact` (a time axis ends where the run ended); `isInteger` keeps steps whole.
     init(min: Double, max: Double, pixels: (Double, Double), tickCount: Int = 5, isExact: Bool = false,
-         isInteger: Bool = false, format: @escaping @Sendable (Double) -> String = { ReportFormat.number($0) }) {
+         isInteger: Bool = false, format: @escaping @Sendable (Double) -> String = { NumberFormat.number($0) }) {
         var lo = min.isFinite ? min : 0
         var hi = max.isFinite ? max : 1
         if hi <= lo { hi = lo + (lo == 0 ? 1 : abs(lo) * 0.1) }
@@ -80,7 +81,7 @@ struct LogScale: ChartScale {
     let format: @Sendable (Double) -> String
 
     init(min: Double, max: Double, pixels: (Double, Double),
-         format: @escaping @Sendable (Double) -> String = { ReportFormat.number($0) }) {
+         format: @escaping @Sendable (Double) -> String = { NumberFormat.number($0) }) {
         let lo = Swift.max(min, 1e-3)
         let hi = Swift.max(max, lo * 10)
         lower = pow(10, log10(lo).rounded(.down))

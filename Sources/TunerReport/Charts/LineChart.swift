@@ -1,3 +1,5 @@
+import TunerCore
+
 /// Lines over a shared x axis, with optional shaded bands, reference lines and hover tooltips.
 struct LineChart {
     var id: String
@@ -111,7 +113,7 @@ struct StackedAreaChart {
         out += "</g>"
         out += references.map(frame.reference).joined()
         let hover = xs.enumerated().map { i, x in
-            (x: x, text: "\(ReportFormat.number(x)) s: " + layers.map { "\($0.name) \(ReportFormat.number(i < $0.values.count ? $0.values[i] : 0))" }.joined(separator: " · "))
+            (x: x, text: "\(NumberFormat.number(x)) s: " + layers.map { "\($0.name) \(NumberFormat.number(i < $0.values.count ? $0.values[i] : 0))" }.joined(separator: " · "))
         }
         out += frame.hoverColumns(LineChart.thinned(hover, to: 400))
         return out + frame.close

@@ -8,9 +8,9 @@ enum QueryChart {
         let top = database.queries.sorted { $0.totalMilliseconds > $1.totalMilliseconds }.prefix(limit)
         let rows = top.enumerated().map { i, q in
             let share = q.totalMilliseconds / total
-            var text = "\(ReportFormat.percent(share)) · \(ReportFormat.millis(q.totalMilliseconds)) · \(ReportFormat.count(q.calls)) calls · \(ReportFormat.millis(q.meanMilliseconds)) mean"
+            var text = "\(NumberFormat.percent(share)) · \(NumberFormat.millis(q.totalMilliseconds)) · \(NumberFormat.count(q.calls)) calls · \(NumberFormat.millis(q.meanMilliseconds)) mean"
             if httpRequests > 0 {
-                text += " · \(ReportFormat.significant(Double(q.calls) / Double(httpRequests)))/req"
+                text += " · \(NumberFormat.significant(Double(q.calls) / Double(httpRequests)))/req"
             }
             return HorizontalBarChart.Row(
                 label: "\(i + 1). \(q.query)",

@@ -35,7 +35,7 @@ enum SpectrumChart {
             guard case .percentile(let q) = outcome.threshold.metric else { return nil }
             let scope = outcome.threshold.scope == "all" ? "" : "\(outcome.threshold.scope) "
             return ChartMarker(x: q, y: outcome.threshold.limit,
-                               label: "\(scope)\(outcome.threshold.metric) target \(ReportFormat.millis(outcome.threshold.limit))",
+                               label: "\(scope)\(outcome.threshold.metric) target \(NumberFormat.millis(outcome.threshold.limit))",
                                color: outcome.passed ? ChartPalette.green : ChartPalette.red)
         }
     }
@@ -72,12 +72,12 @@ enum SpectrumChart {
         let typical = curves.map { $0.histogram.millis(atPercentile: 90) }.max() ?? high
         // Linear, as HdrHistogram plots are, unless a far tail would flatten the rest.
         let y: AxisSpec = typical > 0 && high / typical > 12
-            ? .log(min: low, max: high, format: { ReportFormat.number($0) })
-            : .linear(min: 0, max: high * 1.08, format: { ReportFormat.number($0) })
+            ? .log(min: low, max: high, format: { NumberFormat.number($0) })
+            : .linear(min: 0, max: high * 1.08, format: { NumberFormat.number($0) })
         let hoverPercentiles = (0...nines * 4).map { 100 * (1 - pow(10, -Double($0) / 4)) }
         let hover = hoverPercentiles.map { p in
             (x: p, text: "\(percentileName(p)): " + curves.map {
-                "\($0.name) \(ReportFormat.millis($0.histogram.millis(atPercentile: p)))"
+                "\($0.name) \(NumberFormat.millis($0.histogram.millis(atPercentile: p)))"
             }.joined(separator: " · "))
         }
         // Thicker lines last, so the headline curve is drawn over the others; the legend keeps the given order.

@@ -27,16 +27,16 @@ enum SweepCharts {
         if sweep.measure == "capacity" {
             out.append(chart("capacity", "Max req/s at the SLO", { $0.capacity }, { CapacityText.rate($0) + " req/s" }))
             if let common = sweep.commonRate {
-                out.append(chart("p95", "p95 at \(CapacityText.rate(common)) req/s", { $0.atCommonRate?.p95 }, CapacityText.millis))
+                out.append(chart("p95", "p95 at \(CapacityText.rate(common)) req/s", { $0.atCommonRate?.p95 }, NumberFormat.millis))
             }
         } else {
-            out.append(chart("p95", "p95 at \(sweep.measure.replacingOccurrences(of: "rate=", with: "")) req/s", { $0.p95 }, CapacityText.millis))
+            out.append(chart("p95", "p95 at \(sweep.measure.replacingOccurrences(of: "rate=", with: "")) req/s", { $0.p95 }, NumberFormat.millis))
         }
         out.append(chart("transactions", "Database transactions per second", { $0.database?.transactionsPerSecond },
-                         ReportFormat.significant))
+                         NumberFormat.significant))
         let names = Array(Set(measured.flatMap { ($0.service ?? [:]).keys })).sorted()
         for (index, name) in names.enumerated() {
-            out.append(chart("service-\(index)", name, { $0.service?[name] }, ReportFormat.significant))
+            out.append(chart("service-\(index)", name, { $0.service?[name] }, NumberFormat.significant))
         }
         return out.compactMap { $0 }
     }

@@ -51,16 +51,16 @@ enum TimeCharts {
         let peak = max(series.flatMap { $0.points.map(\.y) }.filter(\.isFinite).max() ?? 1,
                        references.map(\.value).max() ?? 0)
         let hover = points.map { p in
-            var text = "\(p.second) s: \(ReportFormat.count(p.requests)) req/s"
-            if p.errors > 0 { text += " · \(ReportFormat.count(p.errors)) errors" }
-            if isOpen, let target = p.target { text += " · target \(ReportFormat.number(target))" }
+            var text = "\(p.second) s: \(NumberFormat.count(p.requests)) req/s"
+            if p.errors > 0 { text += " · \(NumberFormat.count(p.errors)) errors" }
+            if isOpen, let target = p.target { text += " · target \(NumberFormat.number(target))" }
             if p.isWarmUp { text += " (warm-up)" }
             return (x: Double(p.second), text: text)
         }
         let domain = xDomain(result)
         let chart = LineChart(
             id: "throughput", label: "Throughput over time", x: .time(min: domain.0, max: domain.1),
-            y: .linear(min: 0, max: peak * 1.08, format: { ReportFormat.number($0) }), xTitle: "seconds since start",
+            y: .linear(min: 0, max: peak * 1.08, format: { NumberFormat.number($0) }), xTitle: "seconds since start",
             yTitle: "req/s", series: series, bands: warmUpBand(result).map { [$0] } ?? [], references: references,
             hover: hover)
         return RenderedChart(svg: chart.svg(), legend: ChartLegend.html(series))
@@ -89,12 +89,12 @@ enum TimeCharts {
         let typical = points.map(\.p50).sorted()[points.count / 2]
         // A few slow seconds would flatten everything else on a linear axis.
         let y: AxisSpec = typical > 0 && peak / typical > 40
-            ? .log(min: max(values.min() ?? 0.01, 0.001), max: peak, format: { ReportFormat.number($0) })
-            : .linear(min: 0, max: peak * 1.08, format: { ReportFormat.number($0) })
+            ? .log(min: max(values.min() ?? 0.01, 0.001), max: peak, format: { NumberFormat.number($0) })
+            : .linear(min: 0, max: peak * 1.08, format: { NumberFormat.number($0) })
         let hover = points.enumerated().map { i, p in
-            var text = "\(p.second) s: p50 \(ReportFormat.millis(p.p50))"
-            if let p95 { text += " · p95 \(ReportFormat.millis(p95[i]))" }
-            text += " · p99 \(ReportFormat.millis(p.p99))"
+            var text = "\(p.second) s: p50 \(NumberFormat.millis(p.p50))"
+            if let p95 { text += " · p95 \(NumberFormat.millis(p95[i]))" }
+            text += " · p99 \(NumberFormat.millis(p.p99))"
             if p.isWarmUp { text += " (warm-up)" }
             return (x: Double(p.second), text: text)
         }

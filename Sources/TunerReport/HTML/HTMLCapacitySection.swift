@@ -17,9 +17,9 @@ struct HTMLCapacitySection {
         ].compactMap { $0 }
         if !charts.isEmpty { out += "<div class=\"grid2\" style=\"margin-top:18px\">\(charts.joined())</div>" }
         let rows = capacity.steps.map { step -> [String] in
-            [step.phase.rawValue, step.phase == .probe ? "closed model" : ReportFormat.number(step.offeredRate),
-             ReportFormat.number(step.achievedRate), ReportFormat.millis(step.p50), ReportFormat.millis(step.p95),
-             ReportFormat.millis(step.p99), ReportFormat.count(step.errors),
+            [step.phase.rawValue, step.phase == .probe ? "closed model" : NumberFormat.number(step.offeredRate),
+             NumberFormat.number(step.achievedRate), NumberFormat.millis(step.p50), NumberFormat.millis(step.p95),
+             NumberFormat.millis(step.p99), NumberFormat.count(step.errors),
              step.phase == .probe ? "estimate" : step.passed ? HTML.pill("pass", cls: "pass")
                  : HTML.pill("fail", cls: "fail") + " " + (step.reason ?? "").htmlEscaped]
         }

@@ -9,8 +9,8 @@ struct HTMLComparisonSection {
     let steps: [OptimizationStep]
 
     func render() -> String {
-        var out = "<p class=\"lead\">Baseline of \(ReportFormat.timestamp(baseline.startedAt)) against this run. A change is beyond noise "
-            + "when it is at least \(ReportFormat.percent(comparison.rule.minimumRelativeChange)) and significant at \(ReportFormat.percent(comparison.rule.confidence)) against "
+        var out = "<p class=\"lead\">Baseline of \(NumberFormat.timestamp(baseline.startedAt)) against this run. A change is beyond noise "
+            + "when it is at least \(NumberFormat.percent(comparison.rule.minimumRelativeChange)) and significant at \(NumberFormat.percent(comparison.rule.confidence)) against "
             + "each run's own second-to-second variation (docs/report.md).</p>"
         out += "<div class=\"grid2\">"
         out += spectrum()
@@ -114,16 +114,16 @@ struct HTMLComparisonSection {
             let rows = log.steps.map { step -> [String] in
                 let r = step.result
                 let thresholds = r.thresholds.isEmpty ? "—" : "\(r.thresholds.filter(\.passed).count)/\(r.thresholds.count)"
-                return [step.label.htmlEscaped, ReportFormat.rate(r.overall.rps), ReportFormat.millis(r.overall.latency.p50),
-                        ReportFormat.millis(r.overall.latency.p95), ReportFormat.millis(r.overall.latency.p99),
-                        ReportFormat.percent(r.overall.errorRate), thresholds]
+                return [step.label.htmlEscaped, NumberFormat.rate(r.overall.rps), NumberFormat.millis(r.overall.latency.p50),
+                        NumberFormat.millis(r.overall.latency.p95), NumberFormat.millis(r.overall.latency.p99),
+                        NumberFormat.percent(r.overall.errorRate), thresholds]
             }
             out += HTML.table(headers: ["step", "throughput", "p50", "p95", "p99", "errors", "thresholds"],
                               numeric: [1, 2, 3, 4, 5, 6], rows: rows)
         }
         for entry in log.entries {
             out += "<div class=\"log-entry\"><h3>Optimization #\(entry.number): \(entry.name.htmlEscaped)</h3><dl class=\"facts\">"
-            out += "<dt>Date</dt><dd>\(ReportFormat.timestamp(entry.date))</dd>"
+            out += "<dt>Date</dt><dd>\(NumberFormat.timestamp(entry.date))</dd>"
             out += "<dt>Issue</dt><dd>\(entry.issue.htmlEscaped)</dd>"
             out += "<dt>Evidence</dt><dd>\(entry.evidence.isEmpty ? "—" : entry.evidence.map(\.htmlEscaped).joined(separator: "; "))</dd>"
             if let hypothesis = entry.hypothesis { out += "<dt>Hypothesis</dt><dd>\(hypothesis.htmlEscaped)</dd>" }

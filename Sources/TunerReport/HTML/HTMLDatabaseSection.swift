@@ -22,21 +22,21 @@ struct HTMLDatabaseSection {
         guard !db.queries.isEmpty else { return "" }
         let total = db.totalQueryMilliseconds
         let requests = Double(result.overall.count)
-        var out = "<h3>Top statements by database time</h3><p>\(ReportFormat.count(db.totalCalls)) statements, "
-            + "\(ReportFormat.millis(total)) of database time"
+        var out = "<h3>Top statements by database time</h3><p>\(NumberFormat.count(db.totalCalls)) statements, "
+            + "\(NumberFormat.millis(total)) of database time"
         if requests > 0 {
-            out += " — \(ReportFormat.significant(Double(db.totalCalls) / requests)) statements and "
-                + "\(ReportFormat.millis(total / requests)) per HTTP request"
+            out += " — \(NumberFormat.significant(Double(db.totalCalls) / requests)) statements and "
+                + "\(NumberFormat.millis(total / requests)) per HTTP request"
         }
         out += ".</p>"
         if let chart = QueryChart.render(db, httpRequests: result.overall.count) {
             out += "<figure>\(chart.svg)</figure>"
         }
         let rows = db.queriesByTime.prefix(10).enumerated().map { i, q in
-            [String(i + 1), "<code>\(q.query.collapsingWhitespace.truncated(to: 240).htmlEscaped)</code>", ReportFormat.count(q.calls),
-             requests > 0 ? ReportFormat.significant(Double(q.calls) / requests) : "n/a",
-             ReportFormat.millis(q.totalMilliseconds), ReportFormat.millis(q.meanMilliseconds), ReportFormat.count(q.rows),
-             total > 0 ? ReportFormat.percent(q.totalMilliseconds / total) : "n/a"]
+            [String(i + 1), "<code>\(q.query.collapsingWhitespace.truncated(to: 240).htmlEscaped)</code>", NumberFormat.count(q.calls),
+             requests > 0 ? NumberFormat.significant(Double(q.calls) / requests) : "n/a",
+             NumberFormat.millis(q.totalMilliseconds), NumberFormat.millis(q.meanMilliseconds), NumberFormat.count(q.rows),
+             total > 0 ? NumberFormat.percent(q.totalMilliseconds / total) : "n/a"]
         }
         out += HTML.table(headers: ["#", "statement", "calls", "calls/req", "total", "mean", "rows", "share"],
                           numeric: [0, 2, 3, 4, 5, 6, 7], rows: Array(rows))
@@ -50,12 +50,12 @@ struct HTMLDatabaseSection {
         if !samples.isEmpty {
             let meanActive = Double(samples.reduce(0) { $0 + $1.active }) / Double(samples.count)
             facts.append(("connections (peak)", String(samples.map(\.total).max() ?? 0)))
-            facts.append(("active (mean / peak)", "\(ReportFormat.significant(meanActive)) / \(samples.map(\.active).max() ?? 0)"))
+            facts.append(("active (mean / peak)", "\(NumberFormat.significant(meanActive)) / \(samples.map(\.active).max() ?? 0)"))
             let waiting = samples.map(\.waiting).max() ?? 0
             facts.append(("waiting on locks (peak)", waiting > 0 ? "\(waiting) " + HTML.pill("lock waits", cls: "warning") : "0"))
             facts.append(("idle in transaction (peak)", String(samples.map(\.idleInTransaction).max() ?? 0)))
             if let longest = samples.compactMap(\.longestQueryMilliseconds).max() {
-                facts.append(("longest running statement", ReportFormat.millis(longest)))
+                facts.append(("longest running statement", NumberFormat.millis(longest)))
             }
         }
         if let max = db.maxConnections { facts.append(("max_connections", String(max))) }
@@ -69,7 +69,7 @@ struct HTMLDatabaseSection {
         if let ratio = db.cacheHitRatio {
             let pill = ratio >= 0.99 ? HTML.pill("≥ 99%", cls: "pass")
                 : ratio >= 0.95 ? HTML.pill("below 99%", cls: "warning") : HTML.pill("below 95%", cls: "fail")
-            facts.append(("cache hit ratio", "<b>\(ReportFormat.percent(ratio))</b> \(pill)"))
+            facts.append(("cache hit ratio", "<b>\(NumberFormat.percent(ratio))</b> \(pill)"))
         }
         guard !facts.isEmpty else { return "" }
         let list = "<dl class=\"facts\">" + facts.map { "<dt>\($0.0.htmlEscaped)</dt><dd>\($0.1)</dd>" }.joined() + "</dl>"
@@ -88,8 +88,8 @@ struct HTMLDatabaseSection {
             if i.scans == 0 {
                 name += " " + (i.isUnique ? HTML.pill("unused · unique", cls: "info") : HTML.pill("unused during the load", cls: "warning"))
             }
-            return [name, "<code>\(i.qualifiedTable.htmlEscaped)</code>", ReportFormat.count(i.scans), ReportFormat.count(i.tuplesRead),
-                    ReportFormat.count(i.tuplesFetched), i.efficiency.map(ReportFormat.percent) ?? "—", ReportFormat.bytes(i.sizeBytes)]
+            return [name, "<code>\(i.qualifiedTable.htmlEscaped)</code>", NumberFormat.count(i.scans), NumberFormat.count(i.tuplesRead),
+                    NumberFormat.count(i.tuplesFetched), i.efficiency.map(NumberFormat.percent) ?? "—", NumberFormat.bytes(i.sizeBytes)]
         }
         return "<h3>Index usage</h3><p class=\"lead\">Efficiency: table rows fetched per index entry read.</p>"
             + HTML.table(headers: ["index", "table", "scans", "tuples read", "tuples fetched", "efficiency", "size"],
@@ -103,9 +103,9 @@ struct HTMLDatabaseSection {
         let rows = scanned.map { t -> [String] in
             let heavy = t.sequentialScans > 0 && t.liveRows >= 1000 && t.sequentialRowsRead >= t.liveRows
             return ["<code>\(t.qualifiedName.htmlEscaped)</code>" + (heavy ? " " + HTML.pill("full scans", cls: "warning") : ""),
-                    ReportFormat.count(t.sequentialScans), ReportFormat.count(t.sequentialRowsRead),
-                    t.sequentialScans > 0 ? ReportFormat.number(Double(t.sequentialRowsRead) / Double(t.sequentialScans)) : "—",
-                    ReportFormat.count(t.indexScans), ReportFormat.count(t.liveRows)]
+                    NumberFormat.count(t.sequentialScans), NumberFormat.count(t.sequentialRowsRead),
+                    t.sequentialScans > 0 ? NumberFormat.number(Double(t.sequentialRowsRead) / Double(t.sequentialScans)) : "—",
+                    NumberFormat.count(t.indexScans), NumberFormat.count(t.liveRows)]
         }
         return "<h3>Sequential scans</h3>"
             + HTML.table(headers: ["table", "seq scans", "rows read", "rows/scan", "index scans", "live rows"],

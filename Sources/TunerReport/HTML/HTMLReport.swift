@@ -65,7 +65,7 @@ struct HTMLReport {
         return """
             <header class="top"><div class="verdict \(cls)">\(text)</div><div><h1>Performance baseline report</h1>\
             <p class="sub"><code>\(result.configuration.target.htmlEscaped)</code> · \(result.verdictDescription.htmlEscaped) · \
-            \(ReportFormat.timestamp(result.startedAt).htmlEscaped) · \(ReportFormat.seconds(result.configuration.durationSeconds)) \
+            \(NumberFormat.timestamp(result.startedAt).htmlEscaped) · \(NumberFormat.seconds(result.configuration.durationSeconds)) \
             \(result.configuration.model.htmlEscaped) model</p></div></header>
             """
     }
@@ -89,15 +89,15 @@ struct HTMLReport {
             return "<div class=\"kpi\(cls)\"><div class=\"label\">\(label)</div><div class=\"value\">\(value.htmlEscaped)</div>"
                 + "<div class=\"note\">\(notes.joined(separator: " · "))</div></div>"
         }
-        var out = "<p class=\"lead\">\(ReportFormat.count(o.count)) requests in \(ReportFormat.seconds(o.durationSeconds)) measured"
-        out += result.configuration.warmUpSeconds > 0 ? " after \(ReportFormat.seconds(result.configuration.warmUpSeconds)) of warm-up.</p>" : ".</p>"
+        var out = "<p class=\"lead\">\(NumberFormat.count(o.count)) requests in \(NumberFormat.seconds(o.durationSeconds)) measured"
+        out += result.configuration.warmUpSeconds > 0 ? " after \(NumberFormat.seconds(result.configuration.warmUpSeconds)) of warm-up.</p>" : ".</p>"
         out += "<div class=\"kpis\">"
-        out += kpi("Throughput", ReportFormat.rate(o.rps), figure: "rps") { $0 == .rps }
-        out += kpi("p50", ReportFormat.millis(o.latency.p50), figure: "p50") { $0 == .percentile(50) }
-        out += kpi("p95", ReportFormat.millis(o.latency.p95), figure: "p95") { $0 == .percentile(95) }
-        out += kpi("p99", ReportFormat.millis(o.latency.p99), figure: "p99") { $0 == .percentile(99) }
-        out += kpi("p99.9", ReportFormat.millis(o.latency.p999), figure: "p99.9") { $0 == .percentile(99.9) }
-        out += kpi("Errors", ReportFormat.percent(o.errorRate), figure: "error rate") { $0 == .errorRate || $0 == .errors }
+        out += kpi("Throughput", NumberFormat.rate(o.rps), figure: "rps") { $0 == .rps }
+        out += kpi("p50", NumberFormat.millis(o.latency.p50), figure: "p50") { $0 == .percentile(50) }
+        out += kpi("p95", NumberFormat.millis(o.latency.p95), figure: "p95") { $0 == .percentile(95) }
+        out += kpi("p99", NumberFormat.millis(o.latency.p99), figure: "p99") { $0 == .percentile(99) }
+        out += kpi("p99.9", NumberFormat.millis(o.latency.p999), figure: "p99.9") { $0 == .percentile(99.9) }
+        out += kpi("Errors", NumberFormat.percent(o.errorRate), figure: "error rate") { $0 == .errorRate || $0 == .errors }
         out += "</div>"
         if result.thresholds.isEmpty {
             out += "<p class=\"empty\">No thresholds were set: add <code>thresholds:</code> to the scenario to turn the targets into checks.</p>"
@@ -130,7 +130,7 @@ struct HTMLReport {
             let total = max(c.requests.reduce(0) { $0 + $1.weight }, 1)
             let rows = c.requests.map {
                 ["<code>\($0.name.htmlEscaped)</code>", $0.method.htmlEscaped, "<code>\($0.path.htmlEscaped)</code>",
-                 "\($0.weight) (\(ReportFormat.percent(Double($0.weight) / Double(total))))"]
+                 "\($0.weight) (\(NumberFormat.percent(Double($0.weight) / Double(total))))"]
             }
             out += "<h3>Request mix</h3>" + HTML.table(headers: ["request", "method", "path", "weight"], numeric: [3], rows: rows)
         }
@@ -139,10 +139,10 @@ struct HTMLReport {
 
     private func endpoints() -> String {
         func row(_ s: RequestStats, isTotal: Bool) -> [String] {
-            let errors = s.errorCount == 0 ? "0" : "\(ReportFormat.count(s.errorCount)) (\(ReportFormat.percent(s.errorRate)))"
-            return [isTotal ? "all" : "<code>\(s.name.htmlEscaped)</code>", ReportFormat.count(s.count), ReportFormat.number(s.rps),
-                    ReportFormat.millis(s.latency.p50), ReportFormat.millis(s.latency.p95), ReportFormat.millis(s.latency.p99),
-                    ReportFormat.millis(s.latency.p999), ReportFormat.millis(s.latency.max), errors]
+            let errors = s.errorCount == 0 ? "0" : "\(NumberFormat.count(s.errorCount)) (\(NumberFormat.percent(s.errorRate)))"
+            return [isTotal ? "all" : "<code>\(s.name.htmlEscaped)</code>", NumberFormat.count(s.count), NumberFormat.number(s.rps),
+                    NumberFormat.millis(s.latency.p50), NumberFormat.millis(s.latency.p95), NumberFormat.millis(s.latency.p99),
+                    NumberFormat.millis(s.latency.p999), NumberFormat.millis(s.latency.max), errors]
         }
         var out = "<p class=\"lead\">Latency from each request's intended start (open model) or its send (closed model).</p>"
         out += HTML.table(headers: ["endpoint", "requests", "rps", "p50", "p95", "p99", "p99.9", "max", "errors"],
@@ -150,7 +150,7 @@ struct HTMLReport {
                           totalRow: result.requests.count)
         let errors = result.errorBreakdown
         if !errors.isEmpty {
-            out += "<p>Errors by kind: " + errors.map { "<code>\($0.kind.htmlEscaped)</code> \(ReportFormat.count($0.count))" }.joined(separator: ", ") + "</p>"
+            out += "<p>Errors by kind: " + errors.map { "<code>\($0.kind.htmlEscaped)</code> \(NumberFormat.count($0.count))" }.joined(separator: ", ") + "</p>"
         }
         if let chart = SpectrumChart.render(id: "spectrum", label: "Latency percentile spectrum",
                                             curves: SpectrumChart.curves(of: result), markers: SpectrumChart.markers(result),

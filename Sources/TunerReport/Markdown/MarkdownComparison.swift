@@ -8,9 +8,9 @@ struct MarkdownComparison {
 
     func render() -> String {
         var out = "## Before and after\n\n"
-        out += "Baseline \(ReportFormat.timestamp(baseline.startedAt)) against this run \(ReportFormat.timestamp(result.startedAt)). "
-        out += "A change is beyond noise when it is at least \(ReportFormat.percent(comparison.rule.minimumRelativeChange)) "
-        out += "and significant at \(ReportFormat.percent(comparison.rule.confidence)) against each run's own second-to-second variation (Welch's t-test on the per-second "
+        out += "Baseline \(NumberFormat.timestamp(baseline.startedAt)) against this run \(NumberFormat.timestamp(result.startedAt)). "
+        out += "A change is beyond noise when it is at least \(NumberFormat.percent(comparison.rule.minimumRelativeChange)) "
+        out += "and significant at \(NumberFormat.percent(comparison.rule.confidence)) against each run's own second-to-second variation (Welch's t-test on the per-second "
         out += "series; sampling error of the percentile for single endpoints). See docs/report.md.\n\n"
         let figures = comparison.overall.figures.map(\.name)
         var table = MarkdownTable(headers: ["endpoint"] + figures, rightAligned: Set(1...figures.count))
@@ -83,16 +83,16 @@ struct MarkdownOptimizationLog {
             for step in log.steps {
                 let r = step.result
                 let thresholds = r.thresholds.isEmpty ? "—" : "\(r.thresholds.filter(\.passed).count)/\(r.thresholds.count)"
-                table.rows.append([step.label.markdownEscaped, ReportFormat.rate(r.overall.rps),
-                                   ReportFormat.millis(r.overall.latency.p50), ReportFormat.millis(r.overall.latency.p95),
-                                   ReportFormat.millis(r.overall.latency.p99), ReportFormat.percent(r.overall.errorRate),
+                table.rows.append([step.label.markdownEscaped, NumberFormat.rate(r.overall.rps),
+                                   NumberFormat.millis(r.overall.latency.p50), NumberFormat.millis(r.overall.latency.p95),
+                                   NumberFormat.millis(r.overall.latency.p99), NumberFormat.percent(r.overall.errorRate),
                                    thresholds])
             }
             out += table.render() + "\n"
         }
         for entry in log.entries {
             out += "### Optimization #\(entry.number): \(entry.name.markdownEscaped)\n\n"
-            out += "**Date:** \(ReportFormat.timestamp(entry.date))  \n"
+            out += "**Date:** \(NumberFormat.timestamp(entry.date))  \n"
             out += "**Issue:** \(entry.issue.markdownEscaped)  \n"
             out += "**Evidence:** " + (entry.evidence.isEmpty ? "—" : entry.evidence.map(\.markdownEscaped).joined(separator: "; ")) + "\n\n"
             if let hypothesis = entry.hypothesis { out += "**Hypothesis:** \(hypothesis.markdownEscaped)\n\n" }

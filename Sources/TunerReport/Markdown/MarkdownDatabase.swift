@@ -23,16 +23,16 @@ struct MarkdownDatabase {
         var table = MarkdownTable(headers: ["#", "statement", "calls", "calls/request", "total", "mean", "rows", "share"],
                                   rightAligned: [0, 2, 3, 4, 5, 6, 7])
         table.rows = top.enumerated().map { i, q in
-            [String(i + 1), q.query.collapsingWhitespace.truncated(to: 160).markdownCode, ReportFormat.count(q.calls),
-             requests > 0 ? ReportFormat.significant(Double(q.calls) / requests) : "n/a",
-             ReportFormat.millis(q.totalMilliseconds), ReportFormat.millis(q.meanMilliseconds), ReportFormat.count(q.rows),
-             total > 0 ? ReportFormat.percent(q.totalMilliseconds / total) : "n/a"]
+            [String(i + 1), q.query.collapsingWhitespace.truncated(to: 160).markdownCode, NumberFormat.count(q.calls),
+             requests > 0 ? NumberFormat.significant(Double(q.calls) / requests) : "n/a",
+             NumberFormat.millis(q.totalMilliseconds), NumberFormat.millis(q.meanMilliseconds), NumberFormat.count(q.rows),
+             total > 0 ? NumberFormat.percent(q.totalMilliseconds / total) : "n/a"]
         }
         var out = "### Top statements by database time\n\n"
-        out += "\(ReportFormat.count(database.totalCalls)) statements, \(ReportFormat.millis(total)) of database time"
+        out += "\(NumberFormat.count(database.totalCalls)) statements, \(NumberFormat.millis(total)) of database time"
         if requests > 0 {
-            out += " (\(ReportFormat.significant(Double(database.totalCalls) / requests)) statements and "
-            out += "\(ReportFormat.millis(total / requests)) per HTTP request)"
+            out += " (\(NumberFormat.significant(Double(database.totalCalls) / requests)) statements and "
+            out += "\(NumberFormat.millis(total / requests)) per HTTP request)"
         }
         return out + ".\n\n" + table.render() + "\n"
     }
@@ -44,9 +44,9 @@ struct MarkdownDatabase {
                                   rightAligned: [2, 3, 4, 5, 6])
         table.rows = sorted.map { i in
             let unused = i.scans == 0 ? (i.isUnique ? " (unused; enforces uniqueness)" : " ⚠️ unused during the load") : ""
-            return [i.index.markdownCode + unused, i.qualifiedTable.markdownCode, ReportFormat.count(i.scans),
-                    ReportFormat.count(i.tuplesRead), ReportFormat.count(i.tuplesFetched),
-                    i.efficiency.map(ReportFormat.percent) ?? "n/a", ReportFormat.bytes(i.sizeBytes)]
+            return [i.index.markdownCode + unused, i.qualifiedTable.markdownCode, NumberFormat.count(i.scans),
+                    NumberFormat.count(i.tuplesRead), NumberFormat.count(i.tuplesFetched),
+                    i.efficiency.map(NumberFormat.percent) ?? "n/a", NumberFormat.bytes(i.sizeBytes)]
         }
         return "### Index usage\n\nEfficiency: table rows fetched per index entry read.\n\n" + table.render() + "\n"
     }
@@ -58,9 +58,9 @@ struct MarkdownDatabase {
         var table = MarkdownTable(headers: ["table", "sequential scans", "rows read", "rows/scan", "index scans", "live rows"],
                                   rightAligned: [1, 2, 3, 4, 5])
         table.rows = scanned.map { t in
-            [t.qualifiedName.markdownCode, ReportFormat.count(t.sequentialScans), ReportFormat.count(t.sequentialRowsRead),
-             t.sequentialScans > 0 ? ReportFormat.number(Double(t.sequentialRowsRead) / Double(t.sequentialScans)) : "—",
-             ReportFormat.count(t.indexScans), ReportFormat.count(t.liveRows)]
+            [t.qualifiedName.markdownCode, NumberFormat.count(t.sequentialScans), NumberFormat.count(t.sequentialRowsRead),
+             t.sequentialScans > 0 ? NumberFormat.number(Double(t.sequentialRowsRead) / Double(t.sequentialScans)) : "—",
+             NumberFormat.count(t.indexScans), NumberFormat.count(t.liveRows)]
         }
         return "### Sequential scans\n\n" + table.render() + "\n"
     }
@@ -73,11 +73,11 @@ struct MarkdownDatabase {
         if !samples.isEmpty {
             let mean = Double(samples.reduce(0) { $0 + $1.active }) / Double(samples.count)
             table.rows.append(["connections (peak)", String(samples.map(\.total).max() ?? 0)])
-            table.rows.append(["active (mean / peak)", "\(ReportFormat.significant(mean)) / \(samples.map(\.active).max() ?? 0)"])
+            table.rows.append(["active (mean / peak)", "\(NumberFormat.significant(mean)) / \(samples.map(\.active).max() ?? 0)"])
             table.rows.append(["waiting on locks (peak)", String(samples.map(\.waiting).max() ?? 0)])
             table.rows.append(["idle in transaction (peak)", String(samples.map(\.idleInTransaction).max() ?? 0)])
             if let longest = samples.compactMap(\.longestQueryMilliseconds).max() {
-                table.rows.append(["longest running statement", ReportFormat.millis(longest)])
+                table.rows.append(["longest running statement", NumberFormat.millis(longest)])
             }
         }
         if let max = database.maxConnections { table.rows.append(["max_connections", String(max)]) }
@@ -95,6 +95,6 @@ struct MarkdownDatabase {
         let verdict = ratio >= 0.99 ? "✅ at or above the 99% an OLTP workload should reach"
             : ratio >= 0.95 ? "🟠 below 99%: part of the working set is read from disk"
             : "🔴 below 95%: the working set does not fit in shared_buffers"
-        return "### Cache\n\nBuffer cache hit ratio during the load: **\(ReportFormat.percent(ratio))** — \(verdict).\n\n"
+        return "### Cache\n\nBuffer cache hit ratio during the load: **\(NumberFormat.percent(ratio))** — \(verdict).\n\n"
     }
 }

@@ -23,7 +23,7 @@ struct MarkdownReport {
             # Performance baseline report
 
             **\(badge)** — \(result.verdictDescription.markdownEscaped) · target \(result.configuration.target.markdownCode) · \
-            \(ReportFormat.timestamp(result.startedAt)) → \(ReportFormat.timestamp(result.finishedAt)) · \(result.tool.markdownEscaped)
+            \(NumberFormat.timestamp(result.startedAt)) → \(NumberFormat.timestamp(result.finishedAt)) · \(result.tool.markdownEscaped)
 
             """
     }
@@ -31,10 +31,10 @@ struct MarkdownReport {
     private func summary() -> String {
         let o = result.overall
         var out = "## Summary\n\n"
-        out += "\(ReportFormat.count(o.count)) requests in \(ReportFormat.seconds(o.durationSeconds)) measured "
-        out += "(\(ReportFormat.rate(o.rps))): p50 \(ReportFormat.millis(o.latency.p50)), p95 \(ReportFormat.millis(o.latency.p95)), "
-        out += "p99 \(ReportFormat.millis(o.latency.p99)), p99.9 \(ReportFormat.millis(o.latency.p999)); "
-        out += "errors \(ReportFormat.percent(o.errorRate)) (\(ReportFormat.count(o.errorCount))).\n\n"
+        out += "\(NumberFormat.count(o.count)) requests in \(NumberFormat.seconds(o.durationSeconds)) measured "
+        out += "(\(NumberFormat.rate(o.rps))): p50 \(NumberFormat.millis(o.latency.p50)), p95 \(NumberFormat.millis(o.latency.p95)), "
+        out += "p99 \(NumberFormat.millis(o.latency.p99)), p99.9 \(NumberFormat.millis(o.latency.p999)); "
+        out += "errors \(NumberFormat.percent(o.errorRate)) (\(NumberFormat.count(o.errorCount))).\n\n"
         if result.thresholds.isEmpty {
             out += "No thresholds were set: add `thresholds:` to the scenario to turn the targets into checks.\n"
             return out
@@ -56,9 +56,9 @@ struct MarkdownReport {
         var table = MarkdownTable(headers: ["phase", "offered req/s", "achieved req/s", "p50", "p95", "p99", "errors", "verdict"],
                                   rightAligned: [1, 2, 3, 4, 5, 6])
         table.rows = capacity.steps.map { step in
-            [step.phase.rawValue, step.phase == .probe ? "closed model" : ReportFormat.number(step.offeredRate),
-             ReportFormat.number(step.achievedRate), ReportFormat.millis(step.p50), ReportFormat.millis(step.p95),
-             ReportFormat.millis(step.p99), ReportFormat.count(step.errors),
+            [step.phase.rawValue, step.phase == .probe ? "closed model" : NumberFormat.number(step.offeredRate),
+             NumberFormat.number(step.achievedRate), NumberFormat.millis(step.p50), NumberFormat.millis(step.p95),
+             NumberFormat.millis(step.p99), NumberFormat.count(step.errors),
              step.phase == .probe ? "estimate" : step.passed ? "pass" : "fail: \((step.reason ?? "").markdownEscaped)"]
         }
         return out + table.render()
@@ -87,7 +87,7 @@ struct MarkdownReport {
             let total = max(c.requests.reduce(0) { $0 + $1.weight }, 1)
             mix.rows = c.requests.map {
                 [$0.name.markdownCode, $0.method.markdownEscaped, $0.path.markdownCode,
-                 "\($0.weight) (\(ReportFormat.percent(Double($0.weight) / Double(total))))"]
+                 "\($0.weight) (\(NumberFormat.percent(Double($0.weight) / Double(total))))"]
             }
             out += "\nRequest mix:\n\n" + mix.render()
         }
@@ -99,16 +99,16 @@ struct MarkdownReport {
                                   rightAligned: Set(1...8))
         func row(_ s: RequestStats, bold: Bool) -> [String] {
             let name = bold ? "**all**" : s.name.markdownCode
-            let errors = s.errorCount == 0 ? "0" : "\(ReportFormat.count(s.errorCount)) (\(ReportFormat.percent(s.errorRate)))"
-            return [name, ReportFormat.count(s.count), ReportFormat.number(s.rps), ReportFormat.millis(s.latency.p50),
-                    ReportFormat.millis(s.latency.p95), ReportFormat.millis(s.latency.p99),
-                    ReportFormat.millis(s.latency.p999), ReportFormat.millis(s.latency.max), errors]
+            let errors = s.errorCount == 0 ? "0" : "\(NumberFormat.count(s.errorCount)) (\(NumberFormat.percent(s.errorRate)))"
+            return [name, NumberFormat.count(s.count), NumberFormat.number(s.rps), NumberFormat.millis(s.latency.p50),
+                    NumberFormat.millis(s.latency.p95), NumberFormat.millis(s.latency.p99),
+                    NumberFormat.millis(s.latency.p999), NumberFormat.millis(s.latency.max), errors]
         }
         table.rows = result.requests.map { row($0, bold: false) } + [row(result.overall, bold: true)]
         var out = "## Endpoints\n\nLatency from each request's intended start; warm-up excluded.\n\n" + table.render()
         let errors = result.errorBreakdown
         if !errors.isEmpty {
-            out += "\nErrors by kind: " + errors.map { "\($0.kind.markdownEscaped) \(ReportFormat.count($0.count))" }
+            out += "\nErrors by kind: " + errors.map { "\($0.kind.markdownEscaped) \(NumberFormat.count($0.count))" }
                 .joined(separator: ", ") + ".\n"
         }
         return out

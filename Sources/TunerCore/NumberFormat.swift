@@ -1,23 +1,23 @@
 import Foundation
-import TunerCore
 
-/// How the report prints numbers: few significant digits, thousands separated, units attached.
-enum ReportFormat {
+/// How Tuner prints numbers, everywhere (the terminal, Markdown, HTML): few significant digits, thousands
+/// separated, a space before the unit.
+public enum NumberFormat {
     /// A latency in milliseconds: `0.42 ms`, `12.3 ms`, `842 ms`, `12.4 s`.
-    static func millis(_ ms: Double) -> String {
+    public static func millis(_ ms: Double) -> String {
         guard ms.isFinite else { return "n/a" }
         if ms >= 10_000 { return "\(significant(ms / 1000)) s" }
         return "\(significant(ms)) ms"
     }
 
     /// A rate: `1,234 req/s`, `42.5 req/s`.
-    static func rate(_ perSecond: Double, unit: String = "req/s") -> String {
+    public static func rate(_ perSecond: Double, unit: String = "req/s") -> String {
         guard perSecond.isFinite else { return "n/a" }
         return "\(number(perSecond)) \(unit)"
     }
 
     /// A fraction as a percentage: `0.42%`, `12.5%`, `100%`.
-    static func percent(_ fraction: Double) -> String {
+    public static func percent(_ fraction: Double) -> String {
         guard fraction.isFinite else { return "n/a" }
         let pct = fraction * 100
         if pct == 0 { return "0%" }
@@ -27,7 +27,7 @@ enum ReportFormat {
     }
 
     /// A signed relative change in percent: `+12.3%`, `−63%`.
-    static func change(_ percent: Double) -> String {
+    public static func change(_ percent: Double) -> String {
         guard percent.isFinite else { return "n/a" }
         let magnitude = abs(percent)
         let text = magnitude >= 100 ? grouped(magnitude.rounded()) : trimmed(magnitude, decimals: 1)
@@ -36,30 +36,30 @@ enum ReportFormat {
     }
 
     /// A count with thousands separators: `12,345`.
-    static func count<T: BinaryInteger>(_ n: T) -> String { grouped(Double(n)) }
+    public static func count<T: BinaryInteger>(_ n: T) -> String { grouped(Double(n)) }
 
     /// A plain number: whole numbers grouped, small ones with up to 3 significant digits.
-    static func number(_ v: Double) -> String {
+    public static func number(_ v: Double) -> String {
         guard v.isFinite else { return "n/a" }
         if abs(v) >= 100 { return grouped(v.rounded()) }
         return significant(v)
     }
 
     /// Bytes as `1.2 GB`, `340 MB`.
-    static func bytes(_ n: Int64) -> String { ByteSize(bytes: n).humanDescription }
+    public static func bytes(_ n: Int64) -> String { ByteSize(bytes: n).humanDescription }
 
     /// Seconds as `30s`, `2m`, `1m30s`.
-    static func seconds(_ s: Double) -> String { Duration.nanoseconds(Int64(s * 1e9)).shortDescription }
+    public static func seconds(_ s: Double) -> String { Duration.nanoseconds(Int64(s * 1e9)).shortDescription }
 
     /// An ISO-8601 timestamp in UTC, to the second.
-    static func timestamp(_ date: Date) -> String {
+    public static func timestamp(_ date: Date) -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
         return f.string(from: date)
     }
 
     /// Three significant digits, trailing zeros dropped: `0.423`, `4.23`, `42.3`, `423`.
-    static func significant(_ v: Double) -> String {
+    public static func significant(_ v: Double) -> String {
         guard v.isFinite else { return "n/a" }
         let magnitude = abs(v)
         if magnitude == 0 { return "0" }
