@@ -34,6 +34,8 @@ public final class LoadOutput: @unchecked Sendable {
         var line = "\(command) \(plan.target) · \(workloads) · \(plan.totalDuration.shortDescription)"
         if plan.scenario.warmUp > .zero { line += " incl. \(plan.scenario.warmUp.shortDescription) warm-up" }
         line += " · \(plan.threads) event loop\(plan.threads == 1 ? "" : "s")"
+        if plan.target.isTLS && plan.scenario.tls.insecure { line += " · TLS verification OFF (--insecure)" }
+        if !plan.scenario.connectTo.isEmpty { line += " · --connect-to \(plan.scenario.connectTo.map(\.description).joined(separator: ", "))" }
         Console.write(line + "\n")
     }
 

@@ -17,6 +17,9 @@ public struct ErrorKind: Hashable, Codable, Sendable, CustomStringConvertible {
     public static let reset = ErrorKind("reset")
     /// The bytes received were not a valid HTTP/1.1 response.
     public static let `protocol` = ErrorKind("protocol")
+    /// The TLS handshake failed (a certificate that does not verify, a server that closed during the handshake);
+    /// the run notes and the error message give the reason.
+    public static let tls = ErrorKind("tls")
     /// Open model: not sent because `--max-in-flight` was reached; recorded with the time it had waited.
     public static let dropped = ErrorKind("dropped")
     /// Anything else (DNS, local resource limits); the run notes say more.

@@ -34,6 +34,8 @@ public struct LoadResult: Codable, Sendable {
     /// The capacity search: with `tuner capacity` this result is its confirmation window's; in `tuner demo` the
     /// search that followed this step's fixed-rate run.
     public var capacity: CapacityResult?
+    /// How the connections went (opened, failed, connect and TLS handshake times); `nil` in results of older versions.
+    public var connections: ConnectionStats?
 
     public init(
         tool: String, startedAt: Date, finishedAt: Date, configuration: RunConfiguration,
@@ -82,6 +84,10 @@ public struct RunConfiguration: Codable, Sendable {
     public var requests: [RequestSpec]
     /// Threshold expressions by scope, as written.
     public var thresholds: [String: [String]]
+    /// HTTPS: how the certificate was checked; `nil` over plain HTTP.
+    public var tls: TLSRecord?
+    /// `--connect-to` mappings in effect (`HOST:PORT:ADDRESS:PORT`, curl's form); `nil` when none.
+    public var connectTo: [String]?
 
     public struct Stage: Codable, Sendable, Equatable {
         public var durationSeconds: Double

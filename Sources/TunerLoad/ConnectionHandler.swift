@@ -1,5 +1,7 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
+import NIOTLS
 
 /// One connection's protocol work: writes pre-encoded requests, frames the responses, and hands
 /// the outcome to its runner. Lives on its channel's event loop; nothing here allocates per request.
@@ -16,6 +18,15 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Reused for requests with `${random}` slots.
     private var scratch = ByteBuffer()
     private var isClosing = false
+    /// When the connect began, and when TCP was established (the TLS handshake's start).
+    private let connectStartNanos: UInt64
+    private var establishedNanos: UInt64 = 0
+    private let isTLS: Bool
+    /// True once the connection can carry requests (over HTTPS: once the handshake finished).
+    private var isReady = false
+    /// True once a failed setup was reported to the runner (it is reported once).
+    private var setupFailureReported = false
+    private var handshakeTimeout: Scheduled<Void>?
 
     /// A request is out and its response not complete.
     private(set) var isBusy = false
@@ -26,9 +37,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// False once the connection is closing: it takes no further request.
     var isUsable: Bool { !isClosing && context != nil }
 
-    init(runner: WorkloadRunner, slot: Int) {
+    init(runner: WorkloadRunner, slot: Int, connectStart: UInt64, isTLS: Bool) {
         self.runner = runner
         self.slot = slot
+        self.connectStartNanos = connectStart
+        self.isTLS = isTLS
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -40,8 +53,44 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        runner.connected(self)
+        establishedNanos = NIODeadline.now().uptimeNanoseconds
+        runner.worker.stats.connections.connectTime.recordClamped(micros: (establishedNanos &- connectStartNanos) / 1000)
+        if isTLS {
+            // The handshake gets what is left of the connect timeout: a server that accepts and never answers the
+            // ClientHello must not hold the slot forever.
+            let left = max(Int64(runner.worker.connectTimeoutNanos) - Int64(establishedNanos &- connectStartNanos), 1_000_000)
+            handshakeTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(left)) { [self] in
+                setupFailed(.connectTimeout, reason: "the TLS handshake did not finish within the connect timeout")
+                close()
+            }
+        } else {
+            becameReady()
+        }
         context.fireChannelActive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event, !isReady, !setupFailureReported {
+            handshakeTimeout?.cancel()
+            let now = NIODeadline.now().uptimeNanoseconds
+            runner.worker.stats.connections.tlsHandshake?.recordClamped(micros: (now &- establishedNanos) / 1000)
+            becameReady()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func becameReady() {
+        isReady = true
+        runner.connected(self)
+    }
+
+    /// The connection never became usable (a TLS handshake that failed or timed out): the runner counts it as a
+    /// failed connect, once.
+    private func setupFailed(_ kind: ErrorSlot, reason: String) {
+        guard !isReady, !setupFailureReported else { return }
+        setupFailureReported = true
+        handshakeTimeout?.cancel()
+        runner.setupFailed(slot: slot, kind: kind, reason: reason)
     }
 
     /// Sends request `index` of the workload; `start` is its intended start (open) or 0 for "now".
@@ -125,6 +174,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if !isReady {
+            setupFailed(isTLS ? .tls : .reset, reason: isTLS
+                ? "the server closed the connection during the TLS handshake" : "the connection closed as it opened")
+            isClosing = true
+            return
+        }
         if isBusy {
             if framer.finishOnClose() == .complete {
                 completeResponse()
@@ -138,13 +193,20 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if isBusy { fail(Self.classify(error)) }
+        if !isReady {
+            let kind = Self.classify(error)
+            setupFailed(kind, reason: kind == .tls
+                ? TLSClient.reason(error, serverName: runner.worker.tls?.serverName) : WorkloadRunner.describe(error))
+        } else if isBusy {
+            fail(Self.classify(error))
+        }
         close()
     }
 
     /// Maps a transport error to the kind the statistics count.
     static func classify(_ error: any Error) -> ErrorSlot {
         if let error = error as? ChannelError, case .connectTimeout = error { return .connectTimeout }
+        if TLSClient.isTLSError(error) { return .tls }
         if let error = error as? IOError {
             switch error.errnoCode {
             case ECONNREFUSED: return .refused

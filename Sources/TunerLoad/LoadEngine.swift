@@ -18,13 +18,15 @@ public enum LoadEngine {
     public static func run(
         _ plan: LoadPlan, progress: @escaping @Sendable (LoadProgress) -> Void = { _ in }
     ) async throws -> LoadResult {
-        let address = try resolve(plan.target)
+        let address = try resolve(plan.target, connectTo: plan.scenario.connectTo)
+        let tls = plan.tls
         let group = MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
         // The workers must outlive the event loops: channels closing during the group's shutdown still
         // call into their runners (which handlers hold unowned, to keep the hot path free of refcounting).
         let keepAlive = NIOLockedValueBox<[NIOLoopBound<LoopWorker>]>([])
         do {
-            let result = try await run(plan, address: address, group: group, keepAlive: keepAlive, progress: progress)
+            let result = try await run(
+                plan, address: address, tls: tls, group: group, keepAlive: keepAlive, progress: progress)
             try? await group.shutdownGracefully()
             keepAlive.withLockedValue { $0.removeAll() }
             return result
@@ -36,7 +38,7 @@ public enum LoadEngine {
     }
 
     private static func run(
-        _ plan: LoadPlan, address: SocketAddress, group: MultiThreadedEventLoopGroup,
+        _ plan: LoadPlan, address: SocketAddress, tls: TLSClient?, group: MultiThreadedEventLoopGroup,
         keepAlive: NIOLockedValueBox<[NIOLoopBound<LoopWorker>]>,
         progress: @escaping @Sendable (LoadProgress) -> Void
     ) async throws -> LoadResult {
@@ -48,11 +50,23 @@ public enum LoadEngine {
             let share = (index: index, count: loops.count)
             let seed = UInt64.random(in: 1...UInt64.max)
             workers.append(try await loop.submit {
-                NIOLoopBound(LoopWorker(loop: loop, plan: plan, address: address, share: share, seed: seed), eventLoop: loop)
+                NIOLoopBound(
+                    LoopWorker(loop: loop, plan: plan, address: address, tls: tls, share: share, seed: seed), eventLoop: loop)
             }.get())
         }
-        // Headroom so that every loop starts on the same time zero, with open-model pools connected.
-        let epoch = NIODeadline.now().uptimeNanoseconds + 50_000_000
+        // The open model's pools connect first (for at most the connect timeout, 2 s at most), then every loop starts
+        // on the same time zero, a little ahead.
+        for worker in workers { worker.eventLoop.execute { worker.value.openPools() } }
+        let settleBy = ContinuousClock.now + min(plan.scenario.connectTimeout, .seconds(2))
+        while ContinuousClock.now < settleBy {
+            var settled = true
+            for worker in workers where !(try await worker.eventLoop.submit { worker.value.arePoolsSettled }.get()) {
+                settled = false
+            }
+            if settled { break }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        let epoch = NIODeadline.now().uptimeNanoseconds + 20_000_000
         for worker in workers { worker.eventLoop.execute { worker.value.start(epoch: epoch) } }
 
         var collector = SeriesCollector(plan: plan)
@@ -82,7 +96,8 @@ public enum LoadEngine {
                 let partial = try await finish(
                     plan, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt,
                     interruptedAt: Double(second), abort: true)
-                throw LoadError("cannot connect to \(plan.target): \(failure) — is the service running?", partialResult: partial)
+                throw LoadError("cannot connect to \(plan.target): \(failure.reason)"
+                    + (failure.kind == .tls ? "" : " — is the service running?"), partialResult: partial)
             }
         }
         // Requests still out when the schedule ends get up to the request timeout to complete.
@@ -140,7 +155,7 @@ public enum LoadEngine {
     }
 
     /// A reason when no connection has ever been made and every connection tried has failed.
-    private static func unreachable(_ workers: [NIOLoopBound<LoopWorker>]) async throws -> String? {
+    private static func unreachable(_ workers: [NIOLoopBound<LoopWorker>]) async throws -> (reason: String, kind: ErrorSlot?)? {
         var counters = ConnectionCounters()
         var started = 0
         for worker in workers {
@@ -149,17 +164,20 @@ public enum LoadEngine {
             started += s
         }
         guard counters.established == 0, counters.failed > 0, counters.failed >= UInt64(max(started, 1)) else { return nil }
-        return counters.firstFailure ?? "connection failed"
+        return (counters.firstFailure ?? "connection failed", counters.firstFailureKind)
     }
 
-    /// Resolves the target once, before the run (IPv4 first for `localhost`, as servers commonly bind it).
-    static func resolve(_ target: TargetURL) throws(LoadError) -> SocketAddress {
-        if let address = try? SocketAddress(ipAddress: target.host, port: target.port) { return address }
-        let host = target.host == "localhost" ? "127.0.0.1" : target.host
+    /// Resolves where connections go, once, before the run (IPv4 first for `localhost`, as servers commonly
+    /// bind it): the target's own host and port, or the first `--connect-to` mapping that applies to them.
+    static func resolve(_ target: TargetURL, connectTo: [ConnectTo] = []) throws(LoadError) -> SocketAddress {
+        let (host, port) = connectTo.lazy.compactMap { $0.destination(host: target.host, port: target.port) }.first
+            ?? (target.host, target.port)
+        if let address = try? SocketAddress(ipAddress: host, port: port) { return address }
         do {
-            return try SocketAddress.makeAddressResolvingHost(host, port: target.port)
+            return try SocketAddress.makeAddressResolvingHost(host == "localhost" ? "127.0.0.1" : host, port: port)
         } catch {
-            throw LoadError("cannot resolve host '\(target.host)' of \(target)")
+            throw LoadError(host == target.host
+                ? "cannot resolve host '\(target.host)' of \(target)" : "cannot resolve host '\(host)' of --connect-to")
         }
     }
 }

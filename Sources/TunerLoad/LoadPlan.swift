@@ -11,6 +11,8 @@ public struct LoadPlan: Sendable {
     /// Event loops to run on.
     public let threads: Int
     let workloads: [CompiledWorkload]
+    /// Over HTTPS, the TLS client every connection uses (its CA file read here, so a bad one is an input error).
+    let tls: TLSClient?
 
     /// Warm-up plus the longest workload.
     public var totalDuration: Duration { .nanoseconds(Int64(totalSeconds * 1e9)) }
@@ -25,6 +27,7 @@ public struct LoadPlan: Sendable {
             try Self.substituteEnvironment(in: text, environment: environment, place: place)
         }
         target = try TargetURL(try resolve(scenario.target, "target"))
+        tls = target.isTLS ? try TLSClient(target: target, settings: scenario.tls) : nil
         guard !scenario.workloads.isEmpty else { throw LoadError("the scenario has no workloads (scenarios: is empty)") }
         guard scenario.requestTimeout > .zero, scenario.connectTimeout > .zero else {
             throw LoadError("timeouts must be greater than zero")

@@ -43,6 +43,18 @@ public enum LoadSummary {
             if let service = result.overall.service { line += " · service time p99 \(NumberFormat.millis(service.p99))" }
             lines.append(line)
         }
+        if let connections = result.connections {
+            var line = "connections: \(connections.opened) opened"
+            if connections.failed > 0 { line += ", \(connections.failed) failed" }
+            if connections.opened > 0 {
+                line += " · connect p50 \(NumberFormat.millis(connections.connect.p50)) p99 \(NumberFormat.millis(connections.connect.p99))"
+            }
+            if let handshake = connections.tlsHandshake, connections.opened > 0 {
+                line += " · TLS handshake p50 \(NumberFormat.millis(handshake.p50)) p99 \(NumberFormat.millis(handshake.p99))"
+            }
+            lines.append(line)
+        }
+        if let tls = result.configuration.tls { lines.append(tls.description) }
         let g = result.generator
         var generator = "generator: CPU \(NumberFormat.number(g.cpuPercentMean))% mean, \(NumberFormat.number(g.cpuPercentMax))% max of \(g.cores) cores"
         if let rss = g.maxResidentBytes { generator += " · peak memory \(ByteSize(bytes: rss).humanDescription)" }

@@ -2,7 +2,7 @@ import TunerCore
 
 /// The error kinds the engine counts, as array slots (a dictionary per request would allocate).
 enum ErrorSlot: Int, CaseIterable, Sendable {
-    case status4xx, status5xx, timeout, connectTimeout, refused, reset, `protocol`, dropped, other
+    case status4xx, status5xx, timeout, connectTimeout, refused, reset, `protocol`, tls, dropped, other
 
     var kind: ErrorKind {
         switch self {
@@ -13,6 +13,7 @@ enum ErrorSlot: Int, CaseIterable, Sendable {
         case .refused: .refused
         case .reset: .reset
         case .protocol: .protocol
+        case .tls: .tls
         case .dropped: .dropped
         case .other: .other
         }
@@ -108,16 +109,25 @@ struct ConnectionCounters: Sendable {
     var failed: UInt64 = 0
     /// The first connect failure, for the error message when nothing ever connected.
     var firstFailure: String?
+    var firstFailureKind: ErrorSlot?
     /// The first malformed response, for the notes.
     var firstProtocolProblem: String?
     /// Connections the server closed while a request was outstanding.
     var closedMidRequest: UInt64 = 0
+    /// TCP connect times, and TLS handshake times over HTTPS.
+    var connectTime = LatencyHistogram.makeLatency()
+    var tlsHandshake: LatencyHistogram?
 
     mutating func add(_ other: ConnectionCounters) {
+        connectTime.add(other.connectTime)
+        if let h = other.tlsHandshake { tlsHandshake = tlsHandshake.map { var t = $0; t.add(h); return t } ?? h }
         attempts += other.attempts
         established += other.established
         failed += other.failed
-        firstFailure = firstFailure ?? other.firstFailure
+        if firstFailure == nil {
+            firstFailure = other.firstFailure
+            firstFailureKind = other.firstFailureKind
+        }
         firstProtocolProblem = firstProtocolProblem ?? other.firstProtocolProblem
         closedMidRequest += other.closedMidRequest
     }

@@ -9,6 +9,8 @@ final class LoopWorker {
     let loop: any EventLoop
     let plan: LoadPlan
     let address: SocketAddress
+    /// Over HTTPS, the run's TLS client; `nil` over plain HTTP.
+    let tls: TLSClient?
     let connectTimeoutNanos: Int64
     let requestTimeoutNanos: UInt64
     var random: FastRandom
@@ -24,19 +26,36 @@ final class LoopWorker {
     private var finished: [SecondStats] = []
     private var isStopped = false
 
-    init(loop: any EventLoop, plan: LoadPlan, address: SocketAddress, share: (index: Int, count: Int), seed: UInt64) {
+    init(
+        loop: any EventLoop, plan: LoadPlan, address: SocketAddress, tls: TLSClient?, share: (index: Int, count: Int),
+        seed: UInt64
+    ) {
         self.loop = loop
         self.plan = plan
         self.address = address
+        self.tls = tls
         connectTimeoutNanos = plan.scenario.connectTimeout.nanoseconds
         requestTimeoutNanos = UInt64(plan.scenario.requestTimeout.nanoseconds)
         random = FastRandom(seed: seed)
         stats = LoopStats(plan: plan)
+        if tls != nil { stats.connections.tlsHandshake = .makeLatency() }
         var firstName = 0
         for workload in plan.workloads {
             runners.append(WorkloadRunner(worker: self, workload: workload, share: share, firstName: firstName))
             firstName += workload.requests.count
         }
+    }
+
+    /// Opens the open model's connection pools; the engine waits for them (`arePoolsSettled`) before it sets
+    /// time zero, so that the first requests find them ready instead of counting as late on a busy machine.
+    func openPools() {
+        for runner in runners where runner.isOpen { runner.openPool() }
+    }
+
+    /// True when no connection of an open-model pool is still being made (each is connected, or failed and waits
+    /// to retry).
+    var arePoolsSettled: Bool {
+        runners.allSatisfy { runner in !runner.isOpen || !runner.slots.contains { $0.state == .connecting } }
     }
 
     /// Starts every workload with `epoch` as time zero.
@@ -47,8 +66,6 @@ final class LoopWorker {
         let timeout = plan.scenario.requestTimeout.nanoseconds
         // Often enough that a timeout is noticed within an eighth of it, at most every 25 ms.
         let period = TimeAmount.nanoseconds(max(min(timeout / 8, 25_000_000), 1_000_000))
-        // The open model's pool connects before time zero, so the first requests find it ready.
-        for runner in runners where runner.isOpen { runner.openPool() }
         loop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(epoch)) {
             for runner in self.runners where runner.isOpen { runner.tick() }
             self.housekeeping(every: period)

@@ -36,8 +36,16 @@ struct EncodedRequest: Sendable {
         guard !path.utf8.contains(where: { $0 <= 32 || $0 == 127 }) else {
             throw LoadError("request '\(template.name)': the path '\(template.path)' contains spaces or control characters; percent-encode them")
         }
-        var headText = "\(method) \(path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUser-Agent: tuner/\(TunerVersion.current)\r\n"
-        for field in headers + template.headers {
+        // A header the request names itself replaces a scenario-wide one of the same name, and a `Host` or
+        // `User-Agent` the user gives replaces Tuner's own (a virtual host behind an ingress, a client the service
+        // expects): one of each on the wire, never two.
+        let own = Set(template.headers.map { $0.name.lowercased() })
+        let fields = headers.filter { !own.contains($0.name.lowercased()) } + template.headers
+        let given = Set(fields.map { $0.name.lowercased() })
+        var headText = "\(method) \(path) HTTP/1.1\r\n"
+        if !given.contains("host") { headText += "Host: \(target.hostHeader)\r\n" }
+        if !given.contains("user-agent") { headText += "User-Agent: tuner/\(TunerVersion.current)\r\n" }
+        for field in fields {
             guard !field.value.utf8.contains(where: { $0 == 13 || $0 == 10 }) else {
                 throw LoadError("request '\(template.name)': header '\(field.name)' contains a line break")
             }

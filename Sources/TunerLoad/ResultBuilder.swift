@@ -19,11 +19,15 @@ struct ResultBuilder {
         let overallStats = overall.requestStats(name: "all", durationSeconds: measuredSeconds)
         let schedule: ScheduleStats? = hasOpen ? scheduleStats(stats, measuredSeconds: measuredSeconds) : nil
         let outcomes = Threshold.evaluate(plan.scenario.thresholds, overall: overallStats, requests: requests)
-        return LoadResult(
+        var result = LoadResult(
             tool: "tuner \(TunerVersion.current)", startedAt: startedAt, finishedAt: finishedAt,
             configuration: configuration(measuredSeconds: measuredSeconds), overall: overallStats, requests: requests,
             series: series, schedule: schedule, generator: generator, thresholds: outcomes,
             notes: notes(stats, overall: overallStats, generator: generator, interruptedAt: interruptedAt))
+        let c = stats.connections
+        result.connections = ConnectionStats(
+            opened: c.established, failed: c.failed, connect: c.connectTime, tlsHandshake: c.tlsHandshake)
+        return result
     }
 
     private func scheduleStats(_ stats: LoopStats, measuredSeconds: Double) -> ScheduleStats {
@@ -49,7 +53,7 @@ struct ResultBuilder {
         let first = scenario.workloads[0]
         var thresholds: [String: [String]] = [:]
         for threshold in scenario.thresholds { thresholds[threshold.scope, default: []].append(threshold.expression) }
-        return RunConfiguration(
+        var configuration = RunConfiguration(
             target: plan.target.description, model: models.count == 1 ? first.model.rawValue : "mixed",
             profile: scenario.profile,
             stages: first.stages.map { .init(durationSeconds: $0.duration.seconds, target: $0.target) },
@@ -63,6 +67,13 @@ struct ResultBuilder {
                 .init(name: $0.name, method: $0.method.uppercased(), path: $0.path, weight: $0.weight)
             },
             thresholds: thresholds)
+        if plan.target.isTLS {
+            configuration.tls = TLSRecord(
+                verified: !scenario.tls.insecure, caFile: scenario.tls.caFile,
+                serverName: plan.target.hostIsAddress ? nil : plan.target.host)
+        }
+        if !scenario.connectTo.isEmpty { configuration.connectTo = scenario.connectTo.map(\.description) }
+        return configuration
     }
 
     /// The open workloads' caps added up; `nil` when any of them lets requests wait without a cap.
@@ -89,6 +100,10 @@ struct ResultBuilder {
         if let problem = stats.connections.firstProtocolProblem {
             let count = overall.errors[ErrorKind.protocol.rawValue] ?? 0
             notes.append("the target's responses were not valid HTTP/1.1 (\(count) protocol errors; first: \(problem))")
+        }
+        let c = stats.connections
+        if c.failed > 0 && c.established > 0, let first = c.firstFailure {
+            notes.append("\(c.failed) of \(c.attempts) connection attempts failed (the first: \(first))")
         }
         if stats.connections.closedMidRequest > 0 {
             notes.append("the target closed \(stats.connections.closedMidRequest) connections with a request outstanding")

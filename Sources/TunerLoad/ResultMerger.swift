@@ -42,7 +42,7 @@ public enum ResultMerger {
         for (index, result) in results.enumerated() {
             for note in result.notes { notes.append(results.count > 1 ? "shard \(index + 1): \(note)" : note) }
         }
-        return LoadResult(
+        var merged = LoadResult(
             tool: "tuner \(TunerVersion.current)", startedAt: results.map(\.startedAt).min() ?? first.startedAt,
             finishedAt: results.map(\.finishedAt).max() ?? first.finishedAt, configuration: configuration,
             overall: overall, requests: requests, series: try mergeSeries(results.map(\.series)),
@@ -51,6 +51,22 @@ public enum ResultMerger {
             thresholds: Threshold.evaluate(thresholds, overall: overall, requests: requests),
             shards: results.reduce(0) { $0 + $1.shards }, notes: notes,
             findings: results.flatMap(\.findings))
+        merged.connections = try mergeConnections(results.compactMap(\.connections))
+        return merged
+    }
+
+    /// Connections of every shard: counts added, histograms added; `nil` when no result has them (older files).
+    static func mergeConnections(_ parts: [ConnectionStats]) throws(LoadError) -> ConnectionStats? {
+        guard !parts.isEmpty else { return nil }
+        var connect = LatencyHistogram.makeLatency()
+        var handshake: LatencyHistogram?
+        for part in parts {
+            connect.add(try decode(part.histograms.connect, name: "connect"))
+            if let h = part.histograms.tlsHandshake { handshake = add(try decode(h, name: "TLS handshake"), to: handshake) }
+        }
+        return ConnectionStats(
+            opened: parts.reduce(0) { $0 + $1.opened }, failed: parts.reduce(0) { $0 + $1.failed }, connect: connect,
+            tlsHandshake: handshake)
     }
 
     static func mergeStats(_ parts: [RequestStats], name: String, duration: Double) throws(LoadError) -> RequestStats {

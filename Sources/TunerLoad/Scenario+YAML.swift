@@ -12,14 +12,17 @@ extension Scenario {
         } catch {
             throw LoadError("cannot read \(path): no such file or not readable")
         }
-        try self.init(yaml: text, fileName: (path as NSString).lastPathComponent)
+        try self.init(
+            yaml: text, fileName: (path as NSString).lastPathComponent, directory: (path as NSString).deletingLastPathComponent)
     }
 
     /// Reads a scenario file (DESIGN.md's format). Errors name the file and line:
     /// `shop.yaml:12: unknown key 'weigth' in a request; accepted: name, method, path, headers, body, weight`.
     ///
     /// Keys may be written `warm_up`, `warm-up` or `warmUp`.
-    public init(yaml text: String, fileName: String = "scenario") throws(LoadError) {
+    ///
+    /// Files the scenario names (`ca:`) are read relative to `directory` (the scenario file's), when given.
+    public init(yaml text: String, fileName: String = "scenario", directory: String? = nil) throws(LoadError) {
         let reader = YAMLReader(file: fileName)
         let root: Node
         do {
@@ -34,6 +37,7 @@ extension Scenario {
         }
         let top = try reader.mapping(root, in: "the scenario file", allowed: [
             "target", "headers", "scenarios", "thresholds", "warm_up", "timeout", "connect_timeout", "threads", "profile",
+            "ca", "insecure", "connect_to",
         ])
         guard let targetNode = top["target"] else { throw reader.error(root, "missing 'target' (e.g. target: http://127.0.0.1:8080)") }
         let profile = try top["profile"].map { (node) throws(LoadError) in
@@ -73,6 +77,23 @@ extension Scenario {
             connectTimeout: try top["connect_timeout"].map { (node) throws(LoadError) in try reader.duration(node) } ?? .seconds(5),
             threads: try top["threads"].map { (node) throws(LoadError) in try reader.integer(node) },
             profile: profile?.name)
+        if let node = top["ca"] {
+            // Relative to the scenario file, like every file a scenario names.
+            let path = try reader.string(node)
+            tls.caFile = path.hasPrefix("/") || directory == nil ? path : "\(directory!)/\(path)"
+        }
+        if let node = top["insecure"] { tls.insecure = try reader.bool(node) }
+        if let node = top["connect_to"] {
+            let texts = node.sequence.map { Array($0) } ?? [node]
+            for text in texts {
+                let value = try reader.string(text)
+                do {
+                    connectTo.append(try ConnectTo(parsing: value))
+                } catch {
+                    throw reader.error(text, error.description.replacingOccurrences(of: "--connect-to ", with: "connect_to: "))
+                }
+            }
+        }
     }
 }
 

@@ -21,6 +21,10 @@ public struct Scenario: Sendable {
     public var threads: Int?
     /// The preset the stages came from, if any (recorded in the result).
     public var profile: String?
+    /// How an `https://` target's certificate is checked.
+    public var tls = TLSSettings()
+    /// Where connections go instead of the target's own address (`--connect-to`, the scenario's `connect_to:`).
+    public var connectTo: [ConnectTo] = []
 
     public init(
         target: String, headers: [HeaderField] = [], workloads: [Workload], thresholds: [Threshold] = [],

@@ -17,6 +17,12 @@ public struct ScenarioOverrides: Sendable {
     public var maxInFlight: Int?
     public var thinkTime: Duration?
     public var thresholds: [Threshold] = []
+    /// `--ca FILE`.
+    public var caFile: String?
+    /// `--insecure`.
+    public var insecure = false
+    /// `--connect-to`, before the scenario's own (the first that applies wins, as in curl).
+    public var connectTo: [ConnectTo] = []
 
     /// Connections when neither the URL form nor the scenario says.
     public static let defaultConnections = 64
@@ -55,7 +61,12 @@ public struct ScenarioOverrides: Sendable {
         if let requestTimeout { scenario.requestTimeout = requestTimeout }
         if let connectTimeout { scenario.connectTimeout = connectTimeout }
         if let threads { scenario.threads = threads }
-        scenario.headers += headers
+        // A header given on the command line replaces the scenario's header of the same name.
+        let given = Set(headers.map { $0.name.lowercased() })
+        scenario.headers = scenario.headers.filter { !given.contains($0.name.lowercased()) } + headers
+        if let caFile { scenario.tls.caFile = caFile }
+        if insecure { scenario.tls.insecure = true }
+        scenario.connectTo = connectTo + scenario.connectTo
         scenario.thresholds += thresholds
         for index in scenario.workloads.indices {
             if let maxInFlight { scenario.workloads[index].maxInFlight = maxInFlight }

@@ -71,17 +71,21 @@ final class WorkloadRunner {
         slots[slot].state = .connecting
         worker.stats.connections.attempts += 1
         let bound = NIOLoopBound(self, eventLoop: loop)
+        let tls = worker.tls
+        let start = NIODeadline.now().uptimeNanoseconds
         let future = ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(worker.connectTimeoutNanos))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(runner: bound.value, slot: slot))
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(try tls.handler()) }
+                    try pipeline.addHandler(ConnectionHandler(runner: bound.value, slot: slot, connectStart: start, isTLS: tls != nil))
                 }
             }
             .connect(to: worker.address)
         future.assumeIsolated().whenFailure { error in
-            self.connectFailed(slot: slot, error: error)
+            self.setupFailed(slot: slot, kind: ConnectionHandler.classify(error), reason: Self.describe(error))
         }
     }
 
@@ -97,10 +101,14 @@ final class WorkloadRunner {
         connectionIsFree(handler)
     }
 
-    private func connectFailed(slot: Int, error: any Error) {
-        let kind = ConnectionHandler.classify(error)
+    /// A connection could not be made usable: the connect failed, or (over HTTPS) the handshake did.
+    func setupFailed(slot: Int, kind: ErrorSlot, reason: String) {
+        guard slots[slot].state == .connecting else { return }
         worker.stats.connections.failed += 1
-        if worker.stats.connections.firstFailure == nil { worker.stats.connections.firstFailure = Self.describe(error) }
+        if worker.stats.connections.firstFailure == nil {
+            worker.stats.connections.firstFailure = reason
+            worker.stats.connections.firstFailureKind = kind
+        }
         slots[slot].failures += 1
         slots[slot].handler = nil
         let now = NIODeadline.now().uptimeNanoseconds

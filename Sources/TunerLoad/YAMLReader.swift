@@ -87,6 +87,15 @@ struct YAMLReader {
         return value
     }
 
+    func bool(_ node: Node) throws(LoadError) -> Bool {
+        let text = try string(node)
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(node, "'\(text)' is not true or false")
+        }
+    }
+
     func duration(_ node: Node) throws(LoadError) -> Duration {
         let text = try string(node)
         do {

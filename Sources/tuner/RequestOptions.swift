@@ -6,7 +6,7 @@ import TunerLoad
 /// What to send and where, shared by `load`, `run` and `capacity`: the target (URL or scenario file), the
 /// connections, headers, a URL target's method and body, timeouts and threads.
 struct RequestOptions: ParsableArguments {
-    @Argument(help: "An http:// URL, or a scenario file (YAML).")
+    @Argument(help: "An http:// or https:// URL, or a scenario file (YAML).")
     var target: String
 
     @Option(name: [.customShort("c"), .long], help: "Connections (closed model), or the connection pool (open model). Default 64.")
@@ -30,6 +30,20 @@ struct RequestOptions: ParsableArguments {
     @Option(help: "Event loops (threads); default one per core.")
     var threads: Int?
 
+    @Option(help: ArgumentHelp(
+        "HTTPS: trust the CA certificates in this PEM file instead of the system's (a private CA).",
+        valueName: "file"))
+    var ca: String?
+
+    @Flag(help: "HTTPS: do not verify the server's certificate (printed in the summary and recorded in the result).")
+    var insecure = false
+
+    @Option(name: .customLong("connect-to"), help: ArgumentHelp(
+        "Send connections for HOST:PORT to ADDRESS:PORT while the URL, Host header and TLS name keep HOST (curl's"
+            + " meaning; repeatable), e.g. shop.example.com:443:10.0.0.7:8443.",
+        valueName: "HOST:PORT:ADDRESS:PORT"))
+    var connectTo: [String] = []
+
     /// True when the target is a URL rather than a scenario file.
     var isURL: Bool { target.lowercased().hasPrefix("http://") || target.lowercased().hasPrefix("https://") }
 
@@ -40,13 +54,16 @@ struct RequestOptions: ParsableArguments {
         overrides.connectTimeout = try connectTimeout.map { try Self.duration($0, option: "--connect-timeout") }
         overrides.headers = try header.map { try HeaderField(parsing: $0) }
         overrides.threads = threads
+        overrides.caFile = ca
+        overrides.insecure = insecure
+        overrides.connectTo = try connectTo.map { try ConnectTo(parsing: $0) }
     }
 
     /// The scenario the target names, with `overrides` applied (`reshape` as `ScenarioOverrides.apply`).
     func scenario(_ overrides: ScenarioOverrides) throws -> Scenario {
         if isURL { return try overrides.scenario(url: target, method: method, body: data) }
         guard FileManager.default.fileExists(atPath: target) else {
-            throw LoadError("'\(target)' is neither an http:// URL nor an existing scenario file")
+            throw LoadError("'\(target)' is neither an http:// or https:// URL nor an existing scenario file")
         }
         if data != nil || method != "GET" {
             throw LoadError("-m and -d apply to a URL target; a scenario file sets method and body per request")

@@ -181,4 +181,34 @@ import TunerTestSupport
         #expect(result.overall.count > 0)
         #expect(result.notes.contains { $0.hasPrefix("interrupted after") })
     }
+
+    @Test func httpsIsVerifiedRefusedWithOneLineOrAcceptedWhenInsecure() async throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let server = try await TestHTTPServer(tls: certificates)
+        defer { server.stopInBackground() }
+        let verified = try await LoadBinaryRunner.run(["load", server.url, "-c", "2", "--duration", "1s", "--ca", certificates.caFile])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.contains("TLS certificate verified against \(certificates.caFile)"))
+        #expect(verified.stdout.contains("TLS handshake p50"))
+
+        let refused = try await LoadBinaryRunner.run(["load", server.url, "-c", "2", "--duration", "1s"])
+        #expect(refused.status == 1)
+        let errorLines = refused.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        #expect(errorLines.count == 1 && errorLines[0].contains("certificate verify failed"), "\(refused.stderr)")
+
+        let insecure = try await LoadBinaryRunner.run(["load", server.url, "-c", "2", "--duration", "1s", "--insecure"])
+        #expect(insecure.status == 0, "\(insecure.stderr)")
+        #expect(insecure.stderr.contains("TLS verification OFF (--insecure)"))
+        #expect(insecure.stdout.contains("TLS certificate NOT verified (--insecure)"))
+
+        for (arguments, expected) in [
+            (["--ca", "/nonexistent/ca.pem"], "--ca /nonexistent/ca.pem: no such file or not readable"),
+            (["--connect-to", "a:b"], "--connect-to 'a:b': write HOST:PORT:ADDRESS:PORT"),
+        ] {
+            let bad = try await LoadBinaryRunner.run(["load", server.url, "--duration", "1s"] + arguments)
+            #expect(bad.status == 64, "\(bad.stderr)")
+            #expect(bad.stderr.contains(expected), "\(bad.stderr)")
+        }
+    }
 }

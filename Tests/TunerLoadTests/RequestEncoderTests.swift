@@ -13,6 +13,16 @@ import TunerCore
         #expect(text == "GET /api/products?page=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: tuner/\(TunerVersion.current)\r\nAuthorization: Bearer t\r\nAccept: application/json\r\n\r\n")
     }
 
+    @Test func aGivenHostOrUserAgentReplacesTunersOwnAndARequestsHeaderReplacesTheScenarios() throws {
+        let template = RequestTemplate(name: "list", path: "/", headers: [HeaderField("authorization", "Bearer mine")])
+        let request = try EncodedRequest(template, nameIndex: 0, target: target, headers: [
+            HeaderField("host", "shop.example.com"), HeaderField("User-Agent", "checkout-app/2"),
+            HeaderField("Authorization", "Bearer everyone"),
+        ])
+        let text = try #require(request.fixed.map { String(buffer: $0) })
+        #expect(text == "GET /api/ HTTP/1.1\r\nhost: shop.example.com\r\nUser-Agent: checkout-app/2\r\nauthorization: Bearer mine\r\n\r\n")
+    }
+
     @Test func postCarriesContentLength() throws {
         let template = RequestTemplate(name: "order", method: "post", path: "/orders", body: #"{"customer":1}"#)
         let request = try EncodedRequest(template, nameIndex: 0, target: target, headers: [])

@@ -133,9 +133,46 @@ import TunerCore
         }
     }
 
-    @Test(arguments: ["ftp://x", "https://example.com", "http://", "http://host:99999", "127.0.0.1:8080"])
+    @Test(arguments: ["ftp://x", "https://", "http://", "http://host:99999", "127.0.0.1:8080"])
     func badTargetsAreErrors(_ url: String) {
         #expect(throws: LoadError.self) { _ = try TargetURL(url) }
+    }
+
+    @Test func httpsTargetsDefaultToPort443AndLeaveTheDefaultPortOutOfHost() throws {
+        let target = try TargetURL("https://Shop.example.com/api/")
+        #expect(target.isTLS && target.port == 443 && target.pathPrefix == "/api")
+        #expect(target.hostHeader == "Shop.example.com")
+        #expect(target.description == "https://Shop.example.com/api")
+        #expect(try TargetURL("https://127.0.0.1:8443").hostHeader == "127.0.0.1:8443")
+        #expect(try TargetURL("https://127.0.0.1").hostIsAddress)
+        #expect(try !TargetURL("http://localhost:80").hostIsAddress)
+        #expect(try TargetURL("http://localhost:80").hostHeader == "localhost")
+    }
+
+    @Test func tlsAndConnectToFromTheScenarioFileAndTheCommandLine() throws {
+        let yaml = """
+            target: https://shop.example.com
+            ca: certs/ca.pem
+            insecure: false
+            connect_to: ["shop.example.com:443:127.0.0.1:8443"]
+            headers: { Host: from-file, Accept: "*/*" }
+            scenarios:
+              - { name: a, rate: 5, duration: 1s, requests: [{ name: r, path: / }] }
+            """
+        let scenario = try Scenario(yaml: yaml, fileName: "s.yaml", directory: "/srv/tests")
+        #expect(scenario.tls == TLSSettings(caFile: "/srv/tests/certs/ca.pem", insecure: false))
+        #expect(scenario.connectTo.map(\.description) == ["shop.example.com:443:127.0.0.1:8443"])
+        var overrides = ScenarioOverrides()
+        overrides.insecure = true
+        overrides.connectTo = [try ConnectTo(parsing: "::[::1]:9443")]
+        overrides.headers = [HeaderField("host", "from-cli")]
+        let applied = overrides.apply(to: scenario, reshape: false)
+        #expect(applied.tls.insecure && applied.tls.caFile == "/srv/tests/certs/ca.pem")
+        #expect(applied.connectTo.map(\.description) == ["::[::1]:9443", "shop.example.com:443:127.0.0.1:8443"])
+        #expect(applied.headers.map(\.value) == ["*/*", "from-cli"], "the command line's Host replaces the file's")
+        #expect(throws: LoadError.self) {
+            _ = try Scenario(yaml: yaml.replacingOccurrences(of: "127.0.0.1:8443", with: "x"), fileName: "s.yaml")
+        }
     }
 
     @Test func profilesCoverTheGuidesTestTypes() throws {

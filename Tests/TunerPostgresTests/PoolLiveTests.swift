@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import Testing
 import TunerCore
+import TunerTestSupport
 
 @testable import EmbeddedPostgres
 @testable import TunerPostgres
@@ -113,7 +114,7 @@ import Glibc
             try config.ini.write(toFile: directory + "/pgbouncer.ini", atomically: true, encoding: .utf8)
             #expect(try INI.parse(config.ini)["pgbouncer"]?["pool_mode"] == "transaction")
             let runAsPostgres = geteuid() == 0
-            if runAsPostgres { _ = try Self.run("/bin/chown", ["-R", "postgres", directory]) }
+            if runAsPostgres { _ = try TestProgram.run("/bin/chown", ["-R", "postgres", directory]) }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: pgbouncer!)
             process.arguments = (runAsPostgres ? ["-u", "postgres"] : []) + [directory + "/pgbouncer.ini"]
@@ -129,12 +130,12 @@ import Glibc
             var answer = ""
             for _ in 0..<50 where answer != "1" {
                 try await Task.sleep(for: .milliseconds(100))
-                answer = (try? Self.run(psql, ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d",
+                answer = (try? TestProgram.run(psql, ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d",
                                                cluster.database, "-Atc", "SELECT 1"])) ?? ""
             }
             let log = (try? String(contentsOfFile: directory + "/pgbouncer.log", encoding: .utf8)) ?? ""
             #expect(answer == "1", "a query through PgBouncer; its log: \(log)")
-            let shown = try Self.run(psql, ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "pgbouncer",
+            let shown = try TestProgram.run(psql, ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "pgbouncer",
                                             "-Atc", "SHOW CONFIG"])
             var values: [String: String] = [:]
             for line in shown.split(separator: "\n") {
@@ -146,21 +147,5 @@ import Glibc
             #expect(values["reserve_pool_size"] == String(sizing.reservePoolSize))
             #expect(values["max_client_conn"] == String(sizing.maxClientConnections))
         }
-    }
-
-    /// Runs a program and returns its trimmed standard output; throws on a non-zero exit.
-    static func run(_ path: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        struct Failed: Error {}
-        guard process.terminationStatus == 0 else { throw Failed() }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

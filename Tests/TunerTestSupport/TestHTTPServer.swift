@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The one local HTTP server of the tests (the engine's and the `tuner` binary's): a real HTTP/1.1 server
 /// (NIOHTTP1) on 127.0.0.1, port 0. Paths choose the answer:
@@ -11,13 +12,15 @@ import NIOPosix
 /// `slots` for 40 ms, waiting in line when all are taken: capacity slots / 0.04 s requests/s),
 /// `/limit/150` (503 once more than 3 × 150 requests arrived in the last 3 seconds), anything else `200 hello\n`. A `Misbehaviour` makes the whole server misbehave instead.
 public final class TestHTTPServer: Sendable {
-    public enum Misbehaviour: Sendable {
+    public enum Misbehaviour: Sendable, Equatable {
         /// Accepts and closes at once.
         case closeImmediately
         /// Answers every request with bytes that are not HTTP.
         case garbage
         /// Reads requests and never answers.
         case silent
+        /// Reads the first bytes (a request, or a TLS ClientHello) and resets the connection.
+        case resetOnFirstBytes
     }
 
     public let port: Int
@@ -28,6 +31,10 @@ public final class TestHTTPServer: Sendable {
     private let seen = LockedBox<[String]>([])
     private let bodies = LockedBox<[Int]>([])
     private let received = LockedBox(0)
+    private let hostHeaders = LockedBox<[String]>([])
+    private let serverNames = LockedBox<[String]>([])
+    /// True when the server speaks HTTPS (with the certificates it was given).
+    public let isTLS: Bool
 
     /// Paths of the requests received so far (at most 10,000 kept).
     public var paths: [String] { seen.withLockedValue { $0 } }
@@ -35,13 +42,31 @@ public final class TestHTTPServer: Sendable {
     public var bodyLengths: [Int] { bodies.withLockedValue { $0 } }
     /// Requests received so far (a test waits for the load to have begun instead of sleeping a guess).
     public var requestCount: Int { received.withLockedValue { $0 } }
+    /// The `Host` headers of the requests received (at most 10,000 kept).
+    public var hosts: [String] { hostHeaders.withLockedValue { $0 } }
+    /// HTTPS: the SNI names clients sent (an empty string for a handshake without one).
+    public var sniNames: [String] { serverNames.withLockedValue { $0 } }
 
-    public init(misbehaviour: Misbehaviour? = nil, slots: Int = 4) async throws {
+    /// A server on a free port; with `tls`, an HTTPS server presenting `tls`'s server certificate.
+    public init(misbehaviour: Misbehaviour? = nil, slots: Int = 4, tls: TestCertificates? = nil) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let service = ServiceModel(slots: slots)
         let seen = self.seen
         let bodies = self.bodies
         let received = self.received
+        let hostHeaders = self.hostHeaders
+        let serverNames = self.serverNames
+        isTLS = tls != nil
+        let sslContext: NIOSSLContext? = try tls.map { certificates in
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificates.serverCertificateFile).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.serverKeyFile, format: .pem)))
+            configuration.sslContextCallback = { values, promise in
+                serverNames.withLockedValue { $0.append(values.serverHostname ?? "") }
+                promise.succeed(NIOSSLContextConfigurationOverride())
+            }
+            return try NIOSSLContext(configuration: configuration)
+        }
         let startedAt = NIODeadline.now()
         self.startedAt = startedAt
         channel = try await ServerBootstrap(group: group)
@@ -49,6 +74,9 @@ public final class TestHTTPServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    if let sslContext, misbehaviour != .closeImmediately, misbehaviour != .resetOnFirstBytes {
+                        try sync.addHandler(NIOSSLServerHandler(context: sslContext))
+                    }
                     switch misbehaviour {
                     case .closeImmediately:
                         channel.close(promise: nil)
@@ -56,10 +84,12 @@ public final class TestHTTPServer: Sendable {
                         try sync.addHandler(GarbageHandler())
                     case .silent:
                         break
+                    case .resetOnFirstBytes:
+                        try sync.addHandler(ResetHandler())
                     case nil:
                         try sync.configureHTTPServerPipeline()
                         try sync.addHandler(BehaviourHandler(
-                            seen: seen, bodies: bodies, received: received, startedAt: startedAt, service: service))
+                            seen: seen, bodies: bodies, received: received, hosts: hostHeaders, startedAt: startedAt, service: service))
                     }
                 }
             }
@@ -67,7 +97,7 @@ public final class TestHTTPServer: Sendable {
         port = channel.localAddress?.port ?? 0
     }
 
-    public var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "\(isTLS ? "https" : "http")://127.0.0.1:\(port)" }
 
     public func stop() async throws {
         try await channel.close()
@@ -90,6 +120,20 @@ private final class GarbageHandler: ChannelInboundHandler {
     }
 }
 
+private final class ResetHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // SO_LINGER 0: the close sends a reset instead of a FIN.
+        let channel = context.channel
+        guard let provider = channel as? any SocketOptionProvider else {
+            channel.close(promise: nil)
+            return
+        }
+        provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
 private final class BehaviourHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -97,15 +141,17 @@ private final class BehaviourHandler: ChannelInboundHandler {
     let seen: LockedBox<[String]>
     let bodies: LockedBox<[Int]>
     let received: LockedBox<Int>
+    let hosts: LockedBox<[String]>
     let startedAt: NIODeadline
     let service: ServiceModel
     private var head: HTTPRequestHead?
     private var bodyLength = 0
 
     init(
-        seen: LockedBox<[String]>, bodies: LockedBox<[Int]>, received: LockedBox<Int>, startedAt: NIODeadline,
-        service: ServiceModel
+        seen: LockedBox<[String]>, bodies: LockedBox<[Int]>, received: LockedBox<Int>, hosts: LockedBox<[String]>,
+        startedAt: NIODeadline, service: ServiceModel
     ) {
+        self.hosts = hosts
         self.seen = seen
         self.bodies = bodies
         self.received = received
@@ -123,6 +169,8 @@ private final class BehaviourHandler: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             received.withLockedValue { $0 += 1 }
+            let host = head.headers["Host"].joined(separator: " | ")
+            hosts.withLockedValue { if $0.count < 10_000 { $0.append(host) } }
             seen.withLockedValue { if $0.count < 10_000 { $0.append(head.uri) } }
             let length = bodyLength
             bodies.withLockedValue { if $0.count < 10_000 { $0.append(length) } }
