@@ -44,10 +44,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // epoll, eventfd and timerfd for the engine's own transport (Linux).
+        .target(name: "CEpoll"),
         .target(
             name: "TunerLoad",
             dependencies: [
                 "TunerCore",
+                .target(name: "CEpoll", condition: .when(platforms: [.linux])),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

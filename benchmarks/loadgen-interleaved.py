@@ -8,10 +8,13 @@ the most any NIO-based engine could do), this runs every generator once per roun
 many rounds, and prints medians: requests/s, requests per CPU-second (user + system of the
 generator process), and user and system microseconds per request.
 
-Usage: benchmarks/loadgen-interleaved.py [--rounds 8] [--seconds 4] [--connections 64] [--probe] BINARY...
-Each BINARY is a built `tuner`; wrk always runs first in each round. `--probe` also builds and runs
-benchmarks/raw-epoll-probe (the engine's framer on raw epoll sockets instead of NIO's channels).
-Needs nginx and wrk (benchmarks/loadgen.sh installs them) and, for --probe, swiftc.
+Usage: benchmarks/loadgen-interleaved.py [--rounds 8] [--seconds 4] [--connections 64]
+                                         [--transports automatic,nio] [--tls] BINARY...
+Each BINARY is a built `tuner`, run once per transport in `--transports` (`tuner load --transport`:
+automatic is the engine's own epoll loops for http://, NIO for https://); wrk always runs first in each
+round. `--tls` serves nginx over HTTPS with a certificate made by openssl for the run (Tuner verifies it
+with --ca; wrk does not verify) and compares the HTTPS paths.
+Needs nginx and wrk (benchmarks/loadgen.sh installs them) and openssl for --tls.
 """
 import argparse
 import json
@@ -32,13 +35,26 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_nginx(work):
-    """One worker, keep-alive, a fixed 6-byte body: the same server as loadgen.sh."""
+def make_certificate(work):
+    """A self-signed certificate for 127.0.0.1 that is also its own CA (what --ca is given)."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", f"{work}/key.pem", "-out", f"{work}/cert.pem", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-addext", "basicConstraints=critical,CA:TRUE"], check=True, capture_output=True)
+    return f"{work}/cert.pem"
+
+
+def start_nginx(work, tls):
+    """One worker, keep-alive, a fixed 6-byte body: the same server as loadgen.sh (over TLS with --tls)."""
     port = free_port()
     os.makedirs(f"{work}/nginx")
     template = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "nginx-hello.conf")).read()
+    listen = f"127.0.0.1:{port}"
+    if tls:
+        listen += (f" ssl; ssl_certificate {work}/cert.pem; ssl_certificate_key {work}/key.pem;"
+                   " ssl_session_cache shared:tuner:1m")
     with open(f"{work}/nginx.conf", "w") as conf:
-        conf.write(template.replace("@WORK@", work).replace("@PORT@", str(port)))
+        conf.write(template.replace("@WORK@", work).replace("127.0.0.1:@PORT@", listen))
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     subprocess.run([nginx, "-c", f"{work}/nginx.conf", "-p", f"{work}/nginx"], check=True)
     for _ in range(50):
@@ -56,7 +72,7 @@ def run(name, command, work, result_json):
     done = subprocess.run(["/usr/bin/time", "-f", "%e %U %S", "-o", timing] + command,
                           capture_output=True, text=True)
     wall, user, system = map(float, open(timing).read().strip().splitlines()[-1].split())
-    if name in ("wrk", "raw-epoll-probe"):
+    if name == "wrk":
         found = re.search(r"(\d+) requests", done.stdout)
         requests = int(found.group(1)) if found else 0
     else:
@@ -69,32 +85,27 @@ def run(name, command, work, result_json):
     return requests, wall, user, system
 
 
-def build_probe(work):
-    """Compiles the raw-epoll probe with the engine's own ResponseFramer."""
-    root = os.path.dirname(os.path.abspath(__file__))
-    probe = f"{work}/raw-epoll-probe"
-    subprocess.run(["swiftc", "-O", "-import-objc-header", f"{root}/raw-epoll-probe/shim.h",
-                    f"{root}/raw-epoll-probe/main.swift", f"{root}/../Sources/TunerLoad/ResponseFramer.swift",
-                    "-o", probe], check=True, capture_output=True)
-    return probe
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--probe", action="store_true", help="also run the raw-epoll probe")
+    parser.add_argument("--transports", default="automatic", help="tuner transports to run, comma-separated")
+    parser.add_argument("--tls", action="store_true", help="nginx over HTTPS")
     parser.add_argument("binaries", nargs="*", help="tuner binaries to compare")
     args = parser.parse_args()
     for binary in args.binaries:
         if not os.access(binary, os.X_OK):
             sys.exit(f"loadgen-interleaved: {binary} is not an executable")
     work = tempfile.mkdtemp()
-    port = start_nginx(work)
-    url = f"http://127.0.0.1:{port}/"
-    names = ["wrk"] + args.binaries + (["raw-epoll-probe"] if args.probe else [])
-    probe = build_probe(work) if args.probe else None
+    ca = make_certificate(work) if args.tls else None
+    port = start_nginx(work, args.tls)
+    url = f"{'https' if args.tls else 'http'}://127.0.0.1:{port}/"
+    runs = {"wrk": None}
+    for binary in args.binaries:
+        for transport in args.transports.split(","):
+            runs[f"{binary} ({transport})"] = (binary, transport)
+    names = list(runs)
     figures = {name: [] for name in names}
     try:
         for round_number in range(1, args.rounds + 1):
@@ -102,11 +113,12 @@ def main():
             for name in names:
                 if name == "wrk":
                     command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", url]
-                elif name == "raw-epoll-probe":
-                    command = [probe, str(port), str(args.connections), str(args.seconds), "2"]
                 else:
-                    command = [name, "load", url, "-c", str(args.connections), "--duration", f"{args.seconds}s",
-                               "--quiet", "--json", f"{work}/result.json"]
+                    binary, transport = runs[name]
+                    command = [binary, "load", url, "-c", str(args.connections), "--duration", f"{args.seconds}s",
+                               "--transport", transport, "--quiet", "--json", f"{work}/result.json"]
+                    if ca:
+                        command += ["--ca", ca]
                 requests, wall, user, system = run(name, command, work, f"{work}/result.json")
                 figures[name].append((requests / wall, requests / (user + system),
                                       user / requests * 1e6, system / requests * 1e6))
@@ -119,7 +131,8 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     median = {name: [statistics.median(row[i] for row in figures[name]) for i in range(4)] for name in names}
     wrk = median["wrk"]
-    print(f"{args.rounds} interleaved rounds of {args.seconds}s, {args.connections} connections, medians")
+    print(f"{args.rounds} interleaved rounds of {args.seconds}s, {args.connections} connections,"
+          f" {'HTTPS' if args.tls else 'plain HTTP'}, medians")
     print()
     print("| generator | req/s | req/CPU-s | req/s vs wrk | req/CPU-s vs wrk | user µs/req | system µs/req |")
     print("|---|---:|---:|---:|---:|---:|---:|")

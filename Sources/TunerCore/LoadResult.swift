@@ -88,6 +88,8 @@ public struct RunConfiguration: Codable, Sendable {
     public var tls: TLSRecord?
     /// `--connect-to` mappings in effect (`HOST:PORT:ADDRESS:PORT`, curl's form); `nil` when none.
     public var connectTo: [String]?
+    /// The engine's transport: `epoll` (its own, plain HTTP on Linux) or `nio`; `nil` in older results.
+    public var transport: String?
 
     public struct Stage: Codable, Sendable, Equatable {
         public var durationSeconds: Double

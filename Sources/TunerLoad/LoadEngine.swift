@@ -20,7 +20,7 @@ public enum LoadEngine {
     ) async throws -> LoadResult {
         let address = try resolve(plan.target, connectTo: plan.scenario.connectTo)
         let tls = plan.tls
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
+        let group = try makeGroup(plan)
         // The workers must outlive the event loops: channels closing during the group's shutdown still
         // call into their runners (which handlers hold unowned, to keep the hot path free of refcounting).
         let keepAlive = NIOLockedValueBox<[NIOLoopBound<LoopWorker>]>([])
@@ -38,7 +38,7 @@ public enum LoadEngine {
     }
 
     private static func run(
-        _ plan: LoadPlan, address: SocketAddress, tls: TLSClient?, group: MultiThreadedEventLoopGroup,
+        _ plan: LoadPlan, address: SocketAddress, tls: TLSClient?, group: any EventLoopGroup,
         keepAlive: NIOLockedValueBox<[NIOLoopBound<LoopWorker>]>,
         progress: @escaping @Sendable (LoadProgress) -> Void
     ) async throws -> LoadResult {
@@ -165,6 +165,20 @@ public enum LoadEngine {
         }
         guard counters.established == 0, counters.failed > 0, counters.failed >= UInt64(max(started, 1)) else { return nil }
         return (counters.firstFailure ?? "connection failed", counters.firstFailureKind)
+    }
+
+    /// The event loops the plan's transport runs on.
+    private static func makeGroup(_ plan: LoadPlan) throws(LoadError) -> any EventLoopGroup {
+        #if os(Linux)
+        if plan.transport == .epoll {
+            do {
+                return try EpollLoopGroup(numberOfThreads: plan.threads)
+            } catch {
+                throw LoadError("cannot start the event loops: \(error)")
+            }
+        }
+        #endif
+        return MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
     }
 
     /// Resolves where connections go, once, before the run (IPv4 first for `localhost`, as servers commonly

@@ -13,6 +13,8 @@ public struct LoadPlan: Sendable {
     let workloads: [CompiledWorkload]
     /// Over HTTPS, the TLS client every connection uses (its CA file read here, so a bad one is an input error).
     let tls: TLSClient?
+    /// The transport that runs: `epoll` or `nio` (never `automatic`).
+    public let transport: EngineTransport
 
     /// Warm-up plus the longest workload.
     public var totalDuration: Duration { .nanoseconds(Int64(totalSeconds * 1e9)) }
@@ -28,6 +30,15 @@ public struct LoadPlan: Sendable {
         }
         target = try TargetURL(try resolve(scenario.target, "target"))
         tls = target.isTLS ? try TLSClient(target: target, settings: scenario.tls) : nil
+        #if os(Linux)
+        if scenario.transport == .epoll && target.isTLS {
+            throw LoadError("--transport epoll speaks plain HTTP only; https:// runs on nio")
+        }
+        transport = scenario.transport == .automatic ? (target.isTLS ? .nio : .epoll) : scenario.transport
+        #else
+        if scenario.transport == .epoll { throw LoadError("--transport epoll is Linux only") }
+        transport = .nio
+        #endif
         guard !scenario.workloads.isEmpty else { throw LoadError("the scenario has no workloads (scenarios: is empty)") }
         guard scenario.requestTimeout > .zero, scenario.connectTimeout > .zero else {
             throw LoadError("timeouts must be greater than zero")

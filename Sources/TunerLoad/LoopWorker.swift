@@ -11,6 +11,10 @@ final class LoopWorker {
     let address: SocketAddress
     /// Over HTTPS, the run's TLS client; `nil` over plain HTTP.
     let tls: TLSClient?
+    #if os(Linux)
+    /// The engine's own transport, when this worker runs on it (plain HTTP on Linux); `nil` on NIO.
+    let epollLoop: EpollLoop?
+    #endif
     let connectTimeoutNanos: Int64
     let requestTimeoutNanos: UInt64
     var random: FastRandom
@@ -34,6 +38,9 @@ final class LoopWorker {
         self.plan = plan
         self.address = address
         self.tls = tls
+        #if os(Linux)
+        epollLoop = loop as? EpollLoop
+        #endif
         connectTimeoutNanos = plan.scenario.connectTimeout.nanoseconds
         requestTimeoutNanos = UInt64(plan.scenario.requestTimeout.nanoseconds)
         random = FastRandom(seed: seed)

@@ -73,6 +73,7 @@ struct ResultBuilder {
                 serverName: plan.target.hostIsAddress ? nil : plan.target.host)
         }
         if !scenario.connectTo.isEmpty { configuration.connectTo = scenario.connectTo.map(\.description) }
+        configuration.transport = plan.transport.rawValue
         return configuration
     }
 

@@ -25,6 +25,8 @@ public struct Scenario: Sendable {
     public var tls = TLSSettings()
     /// Where connections go instead of the target's own address (`--connect-to`, the scenario's `connect_to:`).
     public var connectTo: [ConnectTo] = []
+    /// Which transport carries the connections (`--transport`).
+    public var transport = EngineTransport.automatic
 
     public init(
         target: String, headers: [HeaderField] = [], workloads: [Workload], thresholds: [Threshold] = [],

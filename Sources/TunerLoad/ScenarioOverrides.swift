@@ -23,6 +23,8 @@ public struct ScenarioOverrides: Sendable {
     public var insecure = false
     /// `--connect-to`, before the scenario's own (the first that applies wins, as in curl).
     public var connectTo: [ConnectTo] = []
+    /// `--transport`.
+    public var transport: EngineTransport?
 
     /// Connections when neither the URL form nor the scenario says.
     public static let defaultConnections = 64
@@ -67,6 +69,7 @@ public struct ScenarioOverrides: Sendable {
         if let caFile { scenario.tls.caFile = caFile }
         if insecure { scenario.tls.insecure = true }
         scenario.connectTo = connectTo + scenario.connectTo
+        if let transport { scenario.transport = transport }
         scenario.thresholds += thresholds
         for index in scenario.workloads.indices {
             if let maxInFlight { scenario.workloads[index].maxInFlight = maxInFlight }

@@ -14,7 +14,7 @@ extension WorkloadRunner {
         }
     }
 
-    func closedConnectionIsFree(_ handler: ConnectionHandler) {
+    func closedConnectionIsFree(_ handler: HTTPConnection) {
         guard !hasEnded, !worker.isAborted, handler.slot < closedTarget else {
             handler.close()
             return

@@ -55,7 +55,7 @@ extension WorkloadRunner {
     }
 
     /// A free, usable connection from the idle list.
-    private func takeIdleConnection() -> ConnectionHandler? {
+    private func takeIdleConnection() -> HTTPConnection? {
         while let slot = idle.popLast() {
             if let handler = slots[slot].handler, handler.isUsable, !handler.isBusy { return handler }
         }

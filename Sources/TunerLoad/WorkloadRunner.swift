@@ -6,7 +6,7 @@ import NIOPosix
 ///
 /// Confined to its event loop, like its worker and handlers.
 final class WorkloadRunner {
-    /// Unowned without reference counting, like `ConnectionHandler.runner`: the engine keeps the
+    /// Unowned without reference counting, like `HTTPConnection.runner`: the engine keeps the
     /// workers alive until the event loops have shut down.
     unowned(unsafe) let worker: LoopWorker
     let workload: CompiledWorkload
@@ -21,7 +21,7 @@ final class WorkloadRunner {
 
     struct Slot {
         var state = State.unused
-        var handler: ConnectionHandler?
+        var handler: HTTPConnection?
         /// Consecutive failed connects, for the retry backoff.
         var failures = 0
 
@@ -70,9 +70,17 @@ final class WorkloadRunner {
     func connect(slot: Int) {
         slots[slot].state = .connecting
         worker.stats.connections.attempts += 1
-        let bound = NIOLoopBound(self, eventLoop: loop)
         let tls = worker.tls
         let start = NIODeadline.now().uptimeNanoseconds
+        #if os(Linux)
+        if let epoll = worker.epollLoop {
+            // The engine's own transport (plain HTTP): the socket reports back through the connection.
+            let connection = HTTPConnection(runner: self, slot: slot, connectStart: start, isTLS: false)
+            EpollConnection.open(to: worker.address, on: epoll, timeoutNanos: worker.connectTimeoutNanos, for: connection)
+            return
+        }
+        #endif
+        let bound = NIOLoopBound(self, eventLoop: loop)
         let future = ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(worker.connectTimeoutNanos))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -80,16 +88,17 @@ final class WorkloadRunner {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls { try pipeline.addHandler(try tls.handler()) }
-                    try pipeline.addHandler(ConnectionHandler(runner: bound.value, slot: slot, connectStart: start, isTLS: tls != nil))
+                    let connection = HTTPConnection(runner: bound.value, slot: slot, connectStart: start, isTLS: tls != nil)
+                    try pipeline.addHandler(NIOConnectionHandler(connection))
                 }
             }
             .connect(to: worker.address)
         future.assumeIsolated().whenFailure { error in
-            self.setupFailed(slot: slot, kind: ConnectionHandler.classify(error), reason: Self.describe(error))
+            self.setupFailed(slot: slot, kind: HTTPConnection.classify(error), reason: Self.describe(error))
         }
     }
 
-    func connected(_ handler: ConnectionHandler) {
+    func connected(_ handler: HTTPConnection) {
         worker.stats.connections.established += 1
         slots[handler.slot].handler = handler
         slots[handler.slot].failures = 0
@@ -135,7 +144,7 @@ final class WorkloadRunner {
         }
     }
 
-    func disconnected(_ handler: ConnectionHandler) {
+    func disconnected(_ handler: HTTPConnection) {
         guard slots[handler.slot].handler === handler else { return }
         slots[handler.slot].handler = nil
         if isOpen, let position = idle.firstIndex(of: handler.slot) { idle.remove(at: position) }
@@ -155,7 +164,7 @@ final class WorkloadRunner {
     // MARK: requests
 
     /// A connection is ready for a request: give it one, park it, or retire it.
-    func connectionIsFree(_ handler: ConnectionHandler) {
+    func connectionIsFree(_ handler: HTTPConnection) {
         if isOpen {
             if hasEnded {
                 handler.close()
@@ -168,7 +177,7 @@ final class WorkloadRunner {
         }
     }
 
-    func responseCompleted(_ handler: ConnectionHandler, status: Int, bytes: UInt64, end: UInt64) {
+    func responseCompleted(_ handler: HTTPConnection, status: Int, bytes: UInt64, end: UInt64) {
         let error: ErrorSlot? = status >= 500 ? .status5xx : status >= 400 ? .status4xx : nil
         worker.record(
             name: firstName + handler.requestIndex, start: handler.startNanos, sent: handler.sentNanos, end: end,
@@ -176,7 +185,7 @@ final class WorkloadRunner {
         if handler.isUsable { connectionIsFree(handler) }
     }
 
-    func requestFailed(_ handler: ConnectionHandler, kind: ErrorSlot, bytes: UInt64, end: UInt64) {
+    func requestFailed(_ handler: HTTPConnection, kind: ErrorSlot, bytes: UInt64, end: UInt64) {
         worker.record(
             name: firstName + handler.requestIndex, start: handler.startNanos, sent: handler.sentNanos, end: end,
             status: 0, error: kind, bytes: bytes, isOpen: isOpen)
@@ -189,7 +198,7 @@ final class WorkloadRunner {
             isOpen: isOpen)
     }
 
-    func send(_ request: Int, intended: UInt64, on handler: ConnectionHandler, isLate: Bool = false) {
+    func send(_ request: Int, intended: UInt64, on handler: HTTPConnection, isLate: Bool = false) {
         handler.send(request: request, start: intended)
         if isOpen && intended >= worker.warmUpEndNanos {
             worker.stats.schedule.planned += 1
@@ -265,7 +274,7 @@ final class WorkloadRunner {
     }
 
     static func describe(_ error: any Error) -> String {
-        switch ConnectionHandler.classify(error) {
+        switch HTTPConnection.classify(error) {
         case .refused: "connection refused"
         case .connectTimeout: "connect timed out"
         default: "\(error)"

@@ -44,6 +44,11 @@ struct RequestOptions: ParsableArguments {
         valueName: "HOST:PORT:ADDRESS:PORT"))
     var connectTo: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "The engine's transport: automatic (its own epoll loops for http:// on Linux, NIO for https://), epoll, nio.",
+        visibility: .hidden))
+    var transport: EngineTransport?
+
     /// True when the target is a URL rather than a scenario file.
     var isURL: Bool { target.lowercased().hasPrefix("http://") || target.lowercased().hasPrefix("https://") }
 
@@ -57,6 +62,7 @@ struct RequestOptions: ParsableArguments {
         overrides.caFile = ca
         overrides.insecure = insecure
         overrides.connectTo = try connectTo.map { try ConnectTo(parsing: $0) }
+        overrides.transport = transport
     }
 
     /// The scenario the target names, with `overrides` applied (`reshape` as `ScenarioOverrides.apply`).
@@ -84,3 +90,5 @@ struct RequestOptions: ParsableArguments {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 }
+
+extension EngineTransport: ExpressibleByArgument {}

@@ -5,7 +5,14 @@ import TunerCore
 @testable import TunerLoad
 
 /// The engine end to end against a real HTTP server on 127.0.0.1.
+///
+/// On the transport `automatic` picks (the engine's own epoll loops for http:// on Linux), or the one named by
+/// `TUNER_TEST_TRANSPORT` (`make test` runs this suite and the stall suite a second time with `nio`, so that every
+/// engine test passes on both).
 @Suite(.serialized) struct LoadEngineTests {
+    static let transport = ProcessInfo.processInfo.environment["TUNER_TEST_TRANSPORT"]
+        .flatMap(EngineTransport.init(rawValue:)) ?? .automatic
+
     static func plan(
         _ url: String, model: LoadModel = .closed, level: Double, seconds: Double = 1, paths: [String] = ["/"],
         connections: Int = 4, warmUp: Duration = .zero, timeout: Duration = .seconds(5), maxInFlight: Int? = nil,
@@ -15,9 +22,10 @@ import TunerCore
         let workload = Workload(
             name: "test", model: model, start: level, stages: [Stage(duration: .seconds(seconds), target: level)],
             connections: connections, maxInFlight: maxInFlight, requests: requests)
-        let scenario = Scenario(
+        var scenario = Scenario(
             target: url, workloads: [workload], thresholds: try thresholds.map { try Threshold(scope: "all", parsing: $0) },
             warmUp: warmUp, requestTimeout: timeout, threads: threads)
+        scenario.transport = transport
         return try LoadPlan(scenario)
     }
 
@@ -36,6 +44,9 @@ import TunerCore
         #expect(!result.series.isEmpty)
         #expect(result.series.reduce(0) { $0 + $1.requests } >= result.overall.count)
         #expect(result.configuration.model == "closed")
+        #if os(Linux)
+        #expect(result.configuration.transport == (Self.transport == .nio ? "nio" : "epoll"))
+        #endif
         #expect(result.schedule == nil)
         #expect(result.thresholds.isEmpty && result.thresholdsPassed)
     }

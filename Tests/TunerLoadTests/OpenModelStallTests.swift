@@ -16,19 +16,29 @@ import TunerCore
 
     @Test(arguments: [100.0, 200.0, 300.0])
     func percentilesFollowTheStallSchedule(rate: Double) async throws {
-        // A machine shared with the rest of the suite can stall the generator itself for a moment; that shows in
-        // one run, not in two. A second run is made only when the first is off, and the test fails only when
-        // both are: an engine that drops or mis-times waiting requests is off every time.
-        var misses: [String] = []
-        for _ in 1...2 {
+        // A figure below the schedule's truth is the bug this guards against (waiting requests left out of the
+        // percentiles): it fails at once. A figure above it can also be a machine shared with the rest of the
+        // suite starving the generator and the server for a while (clean-clone CI runs start dozens of PostgreSQL
+        // clusters while this runs first), so a run that is only too high is repeated after a pause, twice at
+        // most: an engine that mis-times waiting requests is off every time.
+        var misses: [Miss] = []
+        for attempt in 1...3 {
             misses = try await Self.measureAgainstTheSchedule(rate: rate)
             if misses.isEmpty { return }
+            if misses.contains(where: { !$0.isAbove }) { break }
+            if attempt < 3 { try await Task.sleep(for: .seconds(10)) }
         }
-        #expect(misses.isEmpty, Comment(rawValue: misses.joined(separator: "; ")))
+        #expect(misses.isEmpty, Comment(rawValue: misses.map(\.description).joined(separator: "; ")))
+    }
+
+    struct Miss: CustomStringConvertible {
+        let description: String
+        /// True when the measured figure was above the truth (a busy machine can do that), false when below.
+        let isAbove: Bool
     }
 
     /// One run against the stalling server; the percentiles that missed the schedule's truth, described.
-    static func measureAgainstTheSchedule(rate: Double) async throws -> [String] {
+    static func measureAgainstTheSchedule(rate: Double) async throws -> [Miss] {
         let server = try await TestHTTPServer()
         // 2 s stalls every 8 s, one whole period: whatever the phase, a quarter of the requests fall in a stall.
         let result = try await LoadEngine.run(try LoadEngineTests.plan(
@@ -49,12 +59,14 @@ import TunerCore
         let service = try #require(result.overall.service)
         let rounds = max(rate * 2 - 16, 0) / 16
         let drain = rounds * max(service.p50, 0.1) * 2
-        var misses: [String] = []
+        var misses: [Miss] = []
         for percentile in [90.0, 99.0] {
             let expected = Self.truth(percentile: percentile, stall: 2) * 1000
             let measured = try #require(result.overall.latency.value(atPercentile: percentile))
             if measured < expected * 0.9 || measured > expected * 1.1 + drain {
-                misses.append("p\(Int(percentile)) at \(Int(rate))/s: measured \(measured) ms, the schedule says \(expected) ms (drain allowance \(drain) ms)")
+                misses.append(Miss(
+                    description: "p\(Int(percentile)) at \(Int(rate))/s: measured \(measured) ms, the schedule says \(expected) ms (drain allowance \(drain) ms)",
+                    isAbove: measured > expected))
             }
         }
         return misses

@@ -1,19 +1,27 @@
 import NIOCore
 import NIOPosix
-import NIOSSL
-import NIOTLS
 
-/// One connection's protocol work: writes pre-encoded requests, frames the responses, and hands
-/// the outcome to its runner. Lives on its channel's event loop; nothing here allocates per request.
-final class ConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+/// What a transport does for a connection: carry its bytes out, and close it. The NIO channel handler and the
+/// engine's own epoll socket are the two; `HTTPConnection` never knows which it talks to.
+protocol ConnectionTransport: AnyObject {
+    /// Sends `buffer` whole (a transport keeps what the socket did not take and sends it when it can).
+    func write(_ buffer: ByteBuffer)
+    /// Closes the connection; the transport then calls `HTTPConnection.transportClosed()`, once, later.
+    func close()
+}
 
+/// One connection's protocol work, whichever transport carries it: writes pre-encoded requests, frames the
+/// responses, and hands the outcome to its runner. Lives on its event loop; nothing here allocates per request.
+///
+/// The transport reports what happens to the connection: `transportEstablished()` (TCP is up),
+/// `tlsHandshakeCompleted()` (over HTTPS), `received(_:)`, `transportFailed(_:)` and `transportClosed()`.
+final class HTTPConnection {
     /// Unowned without reference counting: the engine keeps every runner alive until the event
     /// loops have shut down (see `LoadEngine.run`), and this is touched several times per request.
     unowned(unsafe) let runner: WorkloadRunner
     let slot: Int
-    private var context: ChannelHandlerContext?
+    /// Set by the transport when it takes the connection on; cleared when it has closed.
+    var transport: (any ConnectionTransport)?
     private var framer = ResponseFramer()
     /// Reused for requests with `${random}` slots.
     private var scratch = ByteBuffer()
@@ -35,7 +43,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private(set) var startNanos: UInt64 = 0
     private(set) var sentNanos: UInt64 = 0
     /// False once the connection is closing: it takes no further request.
-    var isUsable: Bool { !isClosing && context != nil }
+    var isUsable: Bool { !isClosing && transport != nil }
 
     init(runner: WorkloadRunner, slot: Int, connectStart: UInt64, isTLS: Bool) {
         self.runner = runner
@@ -44,39 +52,31 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.isTLS = isTLS
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-    }
+    // MARK: what the transport reports
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
+    /// TCP is established: over plain HTTP the connection is ready; over HTTPS the handshake starts.
+    func transportEstablished() {
         establishedNanos = NIODeadline.now().uptimeNanoseconds
         runner.worker.stats.connections.connectTime.recordClamped(micros: (establishedNanos &- connectStartNanos) / 1000)
         if isTLS {
             // The handshake gets what is left of the connect timeout: a server that accepts and never answers the
             // ClientHello must not hold the slot forever.
             let left = max(Int64(runner.worker.connectTimeoutNanos) - Int64(establishedNanos &- connectStartNanos), 1_000_000)
-            handshakeTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(left)) { [self] in
+            handshakeTimeout = runner.loop.assumeIsolated().scheduleTask(in: .nanoseconds(left)) { [self] in
                 setupFailed(.connectTimeout, reason: "the TLS handshake did not finish within the connect timeout")
                 close()
             }
         } else {
             becameReady()
         }
-        context.fireChannelActive()
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? TLSUserEvent, case .handshakeCompleted = event, !isReady, !setupFailureReported {
-            handshakeTimeout?.cancel()
-            let now = NIODeadline.now().uptimeNanoseconds
-            runner.worker.stats.connections.tlsHandshake?.recordClamped(micros: (now &- establishedNanos) / 1000)
-            becameReady()
-        }
-        context.fireUserInboundEventTriggered(event)
+    func tlsHandshakeCompleted() {
+        guard !isReady, !setupFailureReported else { return }
+        handshakeTimeout?.cancel()
+        let now = NIODeadline.now().uptimeNanoseconds
+        runner.worker.stats.connections.tlsHandshake?.recordClamped(micros: (now &- establishedNanos) / 1000)
+        becameReady()
     }
 
     private func becameReady() {
@@ -84,8 +84,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         runner.connected(self)
     }
 
-    /// The connection never became usable (a TLS handshake that failed or timed out): the runner counts it as a
-    /// failed connect, once.
+    /// The connection never became usable (a connect or a TLS handshake that failed or timed out): the runner
+    /// counts it as a failed connect, once.
     private func setupFailed(_ kind: ErrorSlot, reason: String) {
         guard !isReady, !setupFailureReported else { return }
         setupFailureReported = true
@@ -93,87 +93,52 @@ final class ConnectionHandler: ChannelInboundHandler {
         runner.setupFailed(slot: slot, kind: kind, reason: reason)
     }
 
-    /// Sends request `index` of the workload; `start` is its intended start (open) or 0 for "now".
-    func send(request index: Int, start: UInt64) {
-        guard let context, !isClosing else { return }
-        // Fields are read in place: copying the whole request would retain its buffers and arrays.
-        framer.reset(isHEAD: runner.workload.requests[index].isHEAD)
-        requestIndex = index
-        isBusy = true
-        sentNanos = NIODeadline.now().uptimeNanoseconds
-        startNanos = start == 0 ? sentNanos : start
-        if let fixed = runner.workload.requests[index].fixed {
-            context.writeAndFlush(wrapOutboundOut(fixed), promise: nil)
-        } else {
-            scratch.clear()
-            runner.workload.requests[index].write(into: &scratch, random: &runner.worker.random)
-            context.writeAndFlush(wrapOutboundOut(scratch), promise: nil)
-        }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        buffer.withUnsafeReadableBytes { bytes in
-            var offset = 0
-            while offset < bytes.count && !isClosing {
-                guard isBusy else {
-                    // Empty lines between responses are tolerated (llhttp skips them too).
-                    if bytes[offset] == 13 || bytes[offset] == 10 {
-                        offset += 1
-                        continue
-                    }
-                    // Bytes nobody asked for: the stream can no longer be trusted.
-                    runner.worker.notedProtocolProblem("the server sent bytes without a request outstanding")
-                    close()
-                    return
+    /// Bytes arrived.
+    func received(_ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count && !isClosing {
+            guard isBusy else {
+                // Empty lines between responses are tolerated (llhttp skips them too).
+                if bytes[offset] == 13 || bytes[offset] == 10 {
+                    offset += 1
+                    continue
                 }
-                let (consumed, outcome) = framer.parse(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
-                offset += consumed
-                switch outcome {
-                case .needMoreData:
-                    return
-                case .complete:
-                    completeResponse()
-                case .malformed(let problem):
-                    runner.worker.notedProtocolProblem(problem.rawValue)
-                    fail(.protocol)
-                    close()
-                    return
-                }
+                // Bytes nobody asked for: the stream can no longer be trusted.
+                runner.worker.notedProtocolProblem("the server sent bytes without a request outstanding")
+                close()
+                return
+            }
+            let (consumed, outcome) = framer.parse(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+            offset += consumed
+            switch outcome {
+            case .needMoreData:
+                return
+            case .complete:
+                completeResponse()
+            case .malformed(let problem):
+                runner.worker.notedProtocolProblem(problem.rawValue)
+                fail(.protocol)
+                close()
+                return
             }
         }
     }
 
-    private func completeResponse() {
-        isBusy = false
-        let keepAlive = framer.isKeepAlive
-        if !keepAlive { isClosing = true }
-        runner.responseCompleted(
-            self, status: framer.statusCode, bytes: framer.totalBytes, end: NIODeadline.now().uptimeNanoseconds)
-        if !keepAlive { context?.close(promise: nil) }
-    }
-
-    /// Counts the outstanding request as failed with `kind`.
-    func fail(_ kind: ErrorSlot) {
-        guard isBusy else { return }
-        isBusy = false
-        runner.requestFailed(self, kind: kind, bytes: framer.totalBytes, end: NIODeadline.now().uptimeNanoseconds)
-    }
-
-    /// The request timeout passed: count it and drop the connection (HTTP/1.1 cannot cancel a request).
-    func timeOut() {
-        fail(.timeout)
+    /// The transport failed (a reset, a refused or timed-out connect, a TLS failure): counted, then closed.
+    func transportFailed(_ error: any Error) {
+        if !isReady {
+            let kind = Self.classify(error)
+            setupFailed(kind, reason: kind == .tls
+                ? TLSClient.reason(error, serverName: runner.worker.tls?.serverName) : WorkloadRunner.describe(error))
+        } else if isBusy {
+            fail(Self.classify(error))
+        }
         close()
     }
 
-    /// Closes the connection; the runner hears about it in `channelInactive`.
-    func close() {
-        guard !isClosing else { return }
-        isClosing = true
-        context?.close(promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
+    /// The connection is closed (by either side).
+    func transportClosed() {
+        defer { transport = nil }
         if !isReady {
             setupFailed(isTLS ? .tls : .reset, reason: isTLS
                 ? "the server closed the connection during the TLS handshake" : "the connection closed as it opened")
@@ -192,15 +157,53 @@ final class ConnectionHandler: ChannelInboundHandler {
         runner.disconnected(self)
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if !isReady {
-            let kind = Self.classify(error)
-            setupFailed(kind, reason: kind == .tls
-                ? TLSClient.reason(error, serverName: runner.worker.tls?.serverName) : WorkloadRunner.describe(error))
-        } else if isBusy {
-            fail(Self.classify(error))
+    // MARK: what the runner asks
+
+    /// Sends request `index` of the workload; `start` is its intended start (open) or 0 for "now".
+    func send(request index: Int, start: UInt64) {
+        guard let transport, !isClosing else { return }
+        // Fields are read in place: copying the whole request would retain its buffers and arrays.
+        framer.reset(isHEAD: runner.workload.requests[index].isHEAD)
+        requestIndex = index
+        isBusy = true
+        sentNanos = NIODeadline.now().uptimeNanoseconds
+        startNanos = start == 0 ? sentNanos : start
+        if let fixed = runner.workload.requests[index].fixed {
+            transport.write(fixed)
+        } else {
+            scratch.clear()
+            runner.workload.requests[index].write(into: &scratch, random: &runner.worker.random)
+            transport.write(scratch)
         }
+    }
+
+    private func completeResponse() {
+        isBusy = false
+        let keepAlive = framer.isKeepAlive
+        if !keepAlive { isClosing = true }
+        runner.responseCompleted(
+            self, status: framer.statusCode, bytes: framer.totalBytes, end: NIODeadline.now().uptimeNanoseconds)
+        if !keepAlive { transport?.close() }
+    }
+
+    /// Counts the outstanding request as failed with `kind`.
+    func fail(_ kind: ErrorSlot) {
+        guard isBusy else { return }
+        isBusy = false
+        runner.requestFailed(self, kind: kind, bytes: framer.totalBytes, end: NIODeadline.now().uptimeNanoseconds)
+    }
+
+    /// The request timeout passed: count it and drop the connection (HTTP/1.1 cannot cancel a request).
+    func timeOut() {
+        fail(.timeout)
         close()
+    }
+
+    /// Closes the connection; the runner hears about it in `transportClosed()`.
+    func close() {
+        guard !isClosing else { return }
+        isClosing = true
+        transport?.close()
     }
 
     /// Maps a transport error to the kind the statistics count.
