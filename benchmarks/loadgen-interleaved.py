@@ -66,23 +66,36 @@ def start_nginx(work, tls):
     sys.exit("loadgen-interleaved: nginx did not start")
 
 
+def wrk_p50_ms(text):
+    """The 50% line of `wrk --latency`: `     50%  123.00us` (us, ms or s)."""
+    found = re.search(r"^\s*50%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    if not found:
+        return float("nan")
+    return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+
+
 def run(name, command, work, result_json):
-    """Runs one generator under /usr/bin/time; returns (requests, wall, user, system)."""
+    """Runs one generator under /usr/bin/time; returns (requests, wall, user, system, p50 ms, peak RSS MB)."""
     timing = f"{work}/time"
     done = subprocess.run(["/usr/bin/time", "-f", "%e %U %S", "-o", timing] + command,
                           capture_output=True, text=True)
     wall, user, system = map(float, open(timing).read().strip().splitlines()[-1].split())
+    rss = float("nan")
     if name == "wrk":
         found = re.search(r"(\d+) requests", done.stdout)
         requests = int(found.group(1)) if found else 0
+        p50 = wrk_p50_ms(done.stdout)
     else:
         try:
-            requests = json.load(open(result_json))["overall"]["count"]
+            result = json.load(open(result_json))
+            requests = result["overall"]["count"]
+            p50 = result["overall"]["latency"]["p50"]
+            rss = result["generator"].get("maxResidentBytes", float("nan")) / 1048576
         except (OSError, ValueError, KeyError):
-            requests = 0
+            requests, p50 = 0, float("nan")
     if requests == 0:
         sys.exit(f"loadgen-interleaved: {name} sent no requests: {done.stderr.strip()[-300:]}")
-    return requests, wall, user, system
+    return requests, wall, user, system, p50, rss
 
 
 def main():
@@ -112,16 +125,17 @@ def main():
             print(f"loadgen-interleaved: round {round_number}/{args.rounds}", file=sys.stderr)
             for name in names:
                 if name == "wrk":
-                    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", url]
+                    threads = min(2, args.connections)
+                    command = ["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", url]
                 else:
                     binary, transport = runs[name]
                     command = [binary, "load", url, "-c", str(args.connections), "--duration", f"{args.seconds}s",
-                               "--transport", transport, "--quiet", "--json", f"{work}/result.json"]
+                               "--threads", str(min(2, args.connections)), "--transport", transport, "--quiet", "--json", f"{work}/result.json"]
                     if ca:
                         command += ["--ca", ca]
-                requests, wall, user, system = run(name, command, work, f"{work}/result.json")
+                requests, wall, user, system, p50, rss = run(name, command, work, f"{work}/result.json")
                 figures[name].append((requests / wall, requests / (user + system),
-                                      user / requests * 1e6, system / requests * 1e6))
+                                      user / requests * 1e6, system / requests * 1e6, p50, rss))
     finally:
         try:
             os.kill(int(open(f"{work}/nginx.pid").read()), 15)
@@ -129,17 +143,18 @@ def main():
             pass
         time.sleep(0.2)
         shutil.rmtree(work, ignore_errors=True)
-    median = {name: [statistics.median(row[i] for row in figures[name]) for i in range(4)] for name in names}
+    median = {name: [statistics.median(row[i] for row in figures[name]) for i in range(6)] for name in names}
     wrk = median["wrk"]
     print(f"{args.rounds} interleaved rounds of {args.seconds}s, {args.connections} connections,"
           f" {'HTTPS' if args.tls else 'plain HTTP'}, medians")
     print()
-    print("| generator | req/s | req/CPU-s | req/s vs wrk | req/CPU-s vs wrk | user µs/req | system µs/req |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| generator | req/s | req/CPU-s | req/s vs wrk | req/CPU-s vs wrk | user µs/req | system µs/req"
+          " | p50 ms | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in names:
-        rps, per_cpu, user, system = median[name]
+        rps, per_cpu, user, system, p50, rss = median[name]
         print(f"| {name} | {rps:.0f} | {per_cpu:.0f} | {rps / wrk[0]:.2f}× | {per_cpu / wrk[1]:.2f}× "
-              f"| {user:.2f} | {system:.2f} |")
+              f"| {user:.2f} | {system:.2f} | {p50:.3f} | {rss:.1f} |")
 
 
 if __name__ == "__main__":
