@@ -4,6 +4,10 @@ import Foundation
 /// Latency metrics: `p50`, `p90`, `p95`, `p99`, `p99.9` (any `pN`), `mean`/`avg`, `min`, `max`;
 /// values take `us`, `ms`, `s` (a bare number is milliseconds, as in k6). Rates: `error_rate`
 /// with `%` or a fraction. Throughput: `rps`. Counts: `count`, `errors`.
+///
+/// A window after the metric, `p99[1m] < 200ms`, `error_rate[30s] < 1%`, judges it over every sliding window of
+/// that length during the run (all requests together) instead of over the whole run; with `abort` a window that
+/// fails stops the run.
 public struct Threshold: Codable, Sendable, Hashable, CustomStringConvertible {
     /// The request name the threshold applies to, or `all`.
     public var scope: String
@@ -13,6 +17,17 @@ public struct Threshold: Codable, Sendable, Hashable, CustomStringConvertible {
     public var limit: Double
     /// The expression as written.
     public var expression: String
+    /// Judged over each sliding window of this many seconds instead of the whole run; `nil` for the whole run.
+    public var windowSeconds: Double?
+    /// A failing window stops the run (`abort_on_fail`), once this much of the measured time has passed.
+    public var abort: AbortRule?
+
+    /// k6's `abortOnFail` with `delayAbortEval`.
+    public struct AbortRule: Codable, Sendable, Hashable {
+        /// Measured seconds before a failing window may stop the run.
+        public var delaySeconds: Double
+        public init(delaySeconds: Double = 0) { self.delaySeconds = delaySeconds }
+    }
 
     public enum Metric: Codable, Sendable, Hashable, CustomStringConvertible {
         case percentile(Double)
@@ -71,8 +86,19 @@ public struct Threshold: Codable, Sendable, Hashable, CustomStringConvertible {
                 "bad threshold '\(text)': expected METRIC OP VALUE, e.g. 'p95 < 100ms', 'error_rate < 1%', 'rps > 500'")
         }
         comparison = Comparison(rawValue: op)!
-        let name = String(expression[..<range.lowerBound]).trimmingWhitespace().lowercased()
+        var name = String(expression[..<range.lowerBound]).trimmingWhitespace().lowercased()
         let valueText = String(expression[range.upperBound...]).trimmingWhitespace()
+        if let open = name.firstIndex(of: "["), name.hasSuffix("]") {
+            let windowText = String(name[name.index(after: open)..<name.index(before: name.endIndex)])
+            guard let window = try? Duration(parsing: windowText), window >= .seconds(1) else {
+                throw ParseError("bad threshold '\(text)': the window '[\(windowText)]' must be a duration of 1s or more, e.g. p99[1m] < 200ms")
+            }
+            windowSeconds = window.seconds.rounded()
+            name = String(name[..<open]).trimmingWhitespace()
+            if scope != "all" {
+                throw ParseError("bad threshold '\(text)': a window is judged over all requests; put it under 'all'")
+            }
+        }
         metric = try Self.parseMetric(name, in: text)
         limit = try Self.parseLimit(valueText, for: metric, in: text)
     }
@@ -141,10 +167,12 @@ public struct Threshold: Codable, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Evaluates every threshold against the stats of its scope; a scope no request has fails with a note.
-    public static func evaluate(_ thresholds: [Threshold], overall: RequestStats, requests: [RequestStats])
-        -> [ThresholdOutcome]
-    {
+    /// A windowed threshold is judged over `series` (its windows), and fails when any window did.
+    public static func evaluate(
+        _ thresholds: [Threshold], overall: RequestStats, requests: [RequestStats], series: [SeriesPoint] = []
+    ) -> [ThresholdOutcome] {
         thresholds.map { threshold in
+            if threshold.windowSeconds != nil { return ThresholdWindowJudge.outcome(of: threshold, over: series) }
             if threshold.scope == "all" || threshold.scope == overall.name { return threshold.evaluate(overall) }
             if let stats = requests.first(where: { $0.name == threshold.scope }) { return threshold.evaluate(stats) }
             return ThresholdOutcome(threshold: threshold, measured: .nan, passed: false,
@@ -160,12 +188,28 @@ public struct ThresholdOutcome: Codable, Sendable {
     public var measured: Double
     public var passed: Bool
     public var note: String?
+    /// A windowed threshold: the windows that failed (at most 100 kept, the first ones), for the report's chart.
+    public var failedWindows: [FailedWindow]?
 
-    public init(threshold: Threshold, measured: Double, passed: Bool, note: String? = nil) {
+    /// One window in which a windowed threshold did not hold: seconds since the start of the run (warm-up included,
+    /// as the series), `start` inclusive, `end` exclusive.
+    public struct FailedWindow: Codable, Sendable, Equatable {
+        public var start: Int
+        public var end: Int
+        public var measured: Double
+        public init(start: Int, end: Int, measured: Double) {
+            self.start = start
+            self.end = end
+            self.measured = measured
+        }
+    }
+
+    public init(threshold: Threshold, measured: Double, passed: Bool, note: String? = nil, failedWindows: [FailedWindow]? = nil) {
         self.threshold = threshold
         self.measured = measured
         self.passed = passed
         self.note = note
+        self.failedWindows = failedWindows
     }
 
     /// The measured value printed in the threshold's unit: `87.3ms`, `0.42%`, `1520 rps`.
@@ -185,7 +229,7 @@ public struct ThresholdOutcome: Codable, Sendable {
     }
 
     // JSON cannot hold NaN; store it as null.
-    enum CodingKeys: String, CodingKey { case threshold, measured, passed, note }
+    enum CodingKeys: String, CodingKey { case threshold, measured, passed, note, failedWindows }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -193,6 +237,7 @@ public struct ThresholdOutcome: Codable, Sendable {
         measured = try c.decodeIfPresent(Double.self, forKey: .measured) ?? .nan
         passed = try c.decode(Bool.self, forKey: .passed)
         note = try c.decodeIfPresent(String.self, forKey: .note)
+        failedWindows = try c.decodeIfPresent([FailedWindow].self, forKey: .failedWindows)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -201,6 +246,7 @@ public struct ThresholdOutcome: Codable, Sendable {
         if measured.isFinite { try c.encode(measured, forKey: .measured) } else { try c.encodeNil(forKey: .measured) }
         try c.encode(passed, forKey: .passed)
         try c.encodeIfPresent(note, forKey: .note)
+        try c.encodeIfPresent(failedWindows, forKey: .failedWindows)
     }
 }
 

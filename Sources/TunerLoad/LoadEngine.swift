@@ -72,6 +72,10 @@ public enum LoadEngine {
         var collector = SeriesCollector(plan: plan)
         var monitor = GeneratorMonitor(cores: ProcessInfo.processInfo.activeProcessorCount, threads: plan.threads)
         var interruptedAt: Double?
+        // Windowed thresholds with abort_on_fail are judged as the seconds come in; one that fails stops the run.
+        var judges = plan.scenario.thresholds.filter { $0.windowSeconds != nil && $0.abort != nil }
+            .map(ThresholdWindowJudge.init)
+        var stopReason: String?
         var second = 0
         while Double(second) < plan.totalSeconds {
             // Wake just after the second ends, so that every loop has rolled it over.
@@ -90,8 +94,21 @@ public enum LoadEngine {
                     elapsedSeconds: Double(second + 1), totalSeconds: plan.totalSeconds,
                     isWarmUp: point.isWarmUp, point: point, completed: collector.completed, errors: collector.errors,
                     generatorCPUPercent: cpu))
+                let measured = Double(second + 1) - plan.warmUpSeconds
+                for index in judges.indices {
+                    guard let failed = judges[index].add(point), stopReason == nil,
+                          measured >= judges[index].threshold.abort?.delaySeconds ?? 0 else { continue }
+                    let threshold = judges[index].threshold
+                    stopReason = "stopped after \(second + 1)s: '\(threshold.description)' failed in the window"
+                        + " \(failed.start)s–\(failed.end)s (\(ThresholdOutcome(threshold: threshold, measured: failed.measured, passed: false).measuredDescription))"
+                        + " and aborts on fail; statistics cover the time before"
+                }
             }
             second += 1
+            if stopReason != nil {
+                interruptedAt = Double(second)
+                break
+            }
             if let failure = try await unreachable(workers) {
                 let partial = try await finish(
                     plan, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt,
@@ -104,13 +121,13 @@ public enum LoadEngine {
         let drained = interruptedAt == nil ? try await drain(workers, timeout: plan.scenario.requestTimeout) : false
         return try await finish(
             plan, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt,
-            interruptedAt: interruptedAt, abort: !drained)
+            interruptedAt: interruptedAt, abort: !drained, stopReason: stopReason)
     }
 
     /// Gathers the final seconds and statistics from every loop and builds the result.
     private static func finish(
         _ plan: LoadPlan, workers: [NIOLoopBound<LoopWorker>], collector: SeriesCollector, monitor: GeneratorMonitor,
-        startedAt: Date, interruptedAt: Double?, abort: Bool
+        startedAt: Date, interruptedAt: Double?, abort: Bool, stopReason: String? = nil
     ) async throws -> LoadResult {
         var collector = collector
         var total = LoopStats(plan: plan)
@@ -127,7 +144,7 @@ public enum LoadEngine {
         return ResultBuilder(plan: plan).build(
             stats: total, series: collector.series, generator: monitor.stats(), startedAt: startedAt,
             finishedAt: Date(), measuredSeconds: max(elapsed - plan.warmUpSeconds, 0),
-            interruptedAt: interruptedAt)
+            interruptedAt: interruptedAt, stopReason: stopReason)
     }
 
     private static func takeSeconds(

@@ -7,7 +7,7 @@ struct ResultBuilder {
 
     func build(
         stats: LoopStats, series: [SeriesPoint], generator: GeneratorStats, startedAt: Date, finishedAt: Date,
-        measuredSeconds: Double, interruptedAt: Double?
+        measuredSeconds: Double, interruptedAt: Double?, stopReason: String? = nil
     ) -> LoadResult {
         let hasOpen = plan.workloads.contains { $0.model == .open }
         var overall = NameStats(isOpen: hasOpen)
@@ -18,12 +18,12 @@ struct ResultBuilder {
         }
         let overallStats = overall.requestStats(name: "all", durationSeconds: measuredSeconds)
         let schedule: ScheduleStats? = hasOpen ? scheduleStats(stats, measuredSeconds: measuredSeconds) : nil
-        let outcomes = Threshold.evaluate(plan.scenario.thresholds, overall: overallStats, requests: requests)
+        let outcomes = Threshold.evaluate(plan.scenario.thresholds, overall: overallStats, requests: requests, series: series)
         var result = LoadResult(
             tool: "tuner \(TunerVersion.current)", startedAt: startedAt, finishedAt: finishedAt,
             configuration: configuration(measuredSeconds: measuredSeconds), overall: overallStats, requests: requests,
             series: series, schedule: schedule, generator: generator, thresholds: outcomes,
-            notes: notes(stats, overall: overallStats, generator: generator, interruptedAt: interruptedAt))
+            notes: notes(stats, overall: overallStats, generator: generator, interruptedAt: interruptedAt, stopReason: stopReason))
         let c = stats.connections
         result.connections = ConnectionStats(
             opened: c.established, failed: c.failed, connect: c.connectTime, tlsHandshake: c.tlsHandshake)
@@ -89,10 +89,12 @@ struct ResultBuilder {
     }
 
     private func notes(
-        _ stats: LoopStats, overall: RequestStats, generator: GeneratorStats, interruptedAt: Double?
+        _ stats: LoopStats, overall: RequestStats, generator: GeneratorStats, interruptedAt: Double?, stopReason: String?
     ) -> [String] {
         var notes: [String] = []
-        if let at = interruptedAt {
+        if let stopReason {
+            notes.append(stopReason + (stats.abandoned > 0 ? ", \(stats.abandoned) requests in flight were not counted" : ""))
+        } else if let at = interruptedAt {
             notes.append("interrupted after \(Duration.seconds(at).shortDescription); statistics cover the time before"
                 + (stats.abandoned > 0 ? ", \(stats.abandoned) requests in flight were not counted" : ""))
         } else if stats.abandoned > 0 {

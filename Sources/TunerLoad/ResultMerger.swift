@@ -42,13 +42,14 @@ public enum ResultMerger {
         for (index, result) in results.enumerated() {
             for note in result.notes { notes.append(results.count > 1 ? "shard \(index + 1): \(note)" : note) }
         }
+        let series = try mergeSeries(results.map(\.series))
         var merged = LoadResult(
             tool: "tuner \(TunerVersion.current)", startedAt: results.map(\.startedAt).min() ?? first.startedAt,
             finishedAt: results.map(\.finishedAt).max() ?? first.finishedAt, configuration: configuration,
-            overall: overall, requests: requests, series: try mergeSeries(results.map(\.series)),
+            overall: overall, requests: requests, series: series,
             schedule: mergeSchedule(results.compactMap(\.schedule), duration: duration),
             generator: mergeGenerators(results.map(\.generator)),
-            thresholds: Threshold.evaluate(thresholds, overall: overall, requests: requests),
+            thresholds: Threshold.evaluate(thresholds, overall: overall, requests: requests, series: series),
             shards: results.reduce(0) { $0 + $1.shards }, notes: notes,
             findings: results.flatMap(\.findings))
         merged.connections = try mergeConnections(results.compactMap(\.connections))

@@ -57,7 +57,7 @@ extension Scenario {
                 let expressions = value.sequence != nil ? try reader.sequence(value, in: "thresholds") : [value]
                 for expression in expressions {
                     do {
-                        thresholds.append(try Threshold(scope: scope, parsing: try reader.string(expression)))
+                        thresholds.append(try reader.threshold(expression, scope: scope))
                     } catch let error as ParseError {
                         throw reader.error(expression, error.description)
                     } catch let error as LoadError {
@@ -98,6 +98,21 @@ extension Scenario {
 }
 
 extension YAMLReader {
+    /// A threshold: `"p95 < 100ms"`, or `{ threshold: "p99[30s] < 200ms", abort_on_fail: true, delay_abort_eval: 10s }`.
+    func threshold(_ node: Node, scope: String) throws -> Threshold {
+        guard node.mapping != nil else { return try Threshold(scope: scope, parsing: try string(node)) }
+        let keys = try mapping(node, in: "a threshold", allowed: ["threshold", "abort_on_fail", "delay_abort_eval"])
+        guard let expression = keys["threshold"] else { throw error(node, "a threshold mapping needs 'threshold: EXPRESSION'") }
+        var threshold = try Threshold(scope: scope, parsing: try string(expression))
+        if let abort = keys["abort_on_fail"], try bool(abort) {
+            guard threshold.windowSeconds != nil else {
+                throw error(abort, "abort_on_fail needs a windowed threshold, e.g. 'p99[30s] < 200ms'")
+            }
+            threshold.abort = Threshold.AbortRule(delaySeconds: try keys["delay_abort_eval"].map { try duration($0).seconds } ?? 0)
+        }
+        return threshold
+    }
+
     func workload(_ node: Node, index: Int, profile: Profile?) throws(LoadError) -> Workload {
         let keys = try mapping(node, in: "a scenario", allowed: [
             "name", "model", "rate", "connections", "duration", "stages", "think_time", "max_in_flight", "requests",

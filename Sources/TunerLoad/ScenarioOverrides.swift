@@ -25,6 +25,8 @@ public struct ScenarioOverrides: Sendable {
     public var connectTo: [ConnectTo] = []
     /// `--transport`.
     public var transport: EngineTransport?
+    /// `--abort-on-fail`: every windowed threshold (the file's and the command line's) stops a run it fails.
+    public var abortOnFail: Threshold.AbortRule?
 
     /// Connections when neither the URL form nor the scenario says.
     public static let defaultConnections = 64
@@ -71,6 +73,11 @@ public struct ScenarioOverrides: Sendable {
         scenario.connectTo = connectTo + scenario.connectTo
         if let transport { scenario.transport = transport }
         scenario.thresholds += thresholds
+        if let abortOnFail {
+            for index in scenario.thresholds.indices where scenario.thresholds[index].windowSeconds != nil {
+                scenario.thresholds[index].abort = abortOnFail
+            }
+        }
         for index in scenario.workloads.indices {
             if let maxInFlight { scenario.workloads[index].maxInFlight = maxInFlight }
             if let thinkTime { scenario.workloads[index].thinkTime = thinkTime }

@@ -14,7 +14,7 @@ struct StepVerdict {
             return
         }
         var reasons: [String] = []
-        for outcome in Threshold.evaluate(slo, overall: result.overall, requests: result.requests) where !outcome.passed {
+        for outcome in Threshold.evaluate(slo, overall: result.overall, requests: result.requests, series: result.series) where !outcome.passed {
             let scope = outcome.threshold.scope == "all" ? "" : "\(outcome.threshold.scope): "
             reasons.append("SLO \(scope)\(outcome.threshold.expression) failed (measured \(outcome.measuredDescription))")
         }

@@ -27,8 +27,14 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Open model: a cap on waiting plus in-flight requests; beyond it the oldest waiting one is dropped (default: no cap, requests wait until sent or timed out).")
     var maxInFlight: Int?
 
-    @Option(help: "A check such as 'p95 < 100ms', 'error_rate < 1%', 'rps > 500', or 'NAME: p99 < 300ms' (repeatable).")
+    @Option(help: "A check such as 'p95 < 100ms', 'error_rate < 1%', 'rps > 500', or 'NAME: p99 < 300ms' (repeatable); 'p99[1m] < 200ms' judges every sliding 1-minute window.")
     var threshold: [String] = []
+
+    @Flag(help: "Stop the run as soon as a windowed threshold ('p99[30s] < 200ms') fails, keep what was measured, exit 99.")
+    var abortOnFail = false
+
+    @Option(help: "With --abort-on-fail: measured time before a failing window may stop the run (default 0s).")
+    var abortDelay: String?
 
     /// The plan, or a one-line usage failure (exit 64) for bad input.
     func makePlan() throws -> LoadPlan {
@@ -51,6 +57,10 @@ struct LoadOptions: ParsableArguments {
         overrides.profile = try profile.map { try Profile(named: $0) }
         overrides.maxInFlight = maxInFlight
         overrides.thresholds = try threshold.map { try Threshold(parsingScoped: $0) }
+        if abortOnFail {
+            let delay = try abortDelay.map { try RequestOptions.duration($0, option: "--abort-delay") } ?? .zero
+            overrides.abortOnFail = Threshold.AbortRule(delaySeconds: delay.seconds)
+        }
         return try request.scenario(overrides)
     }
 

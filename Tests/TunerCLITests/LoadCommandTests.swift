@@ -211,4 +211,26 @@ import TunerTestSupport
             #expect(bad.stderr.contains(expected), "\(bad.stderr)")
         }
     }
+
+    @Test func aFailingWindowWithAbortOnFailStopsTheRunAndExits99() async throws {
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
+        let json = LoadBinaryRunner.temporaryPath("aborted.json")
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        // Fine for 6 s, then every request stalls past the 700 ms timeout.
+        let outcome = try await LoadBinaryRunner.run([
+            "load", "\(server.url)/stall/10000/4000", "--rate", "40", "-c", "8", "--timeout", "700ms", "--duration", "10s",
+            "--threshold", "p99[2s] < 500ms", "--abort-on-fail", "--json", json,
+        ])
+        #expect(outcome.status == 99, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("note: stopped after"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("✗ p99[2s] < 500ms"), "\(outcome.stdout)")
+        let result = try ResultFile.read(json)
+        #expect(result.configuration.durationSeconds < 10)
+        #expect(result.thresholds.first?.failedWindows?.isEmpty == false)
+
+        let bad = try await LoadBinaryRunner.run(["load", server.url, "--duration", "1s", "--threshold", "p99[0.1s] < 1s"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("1s or more"), "\(bad.stderr)")
+    }
 }

@@ -174,7 +174,13 @@ import TunerCore
     /// every request (at 40 ms per request they cost a clean-clone CI run a quarter of the capacity).
     @Test func findsTheCapacityOfASlotLimitedServer() async throws {
         let server = try await TestHTTPServer(slots: 8)
-        let outcome = try await Self.search(server.url + "/work/200", slo: ["p99 < 2s"])
+        // At 30 req/s of 200 ms requests about 7 are in flight at each end of a 2 s window, so the responses
+        // counted inside it vary by a few from the offered 60 with no falling behind at all (a clean-clone CI run
+        // measured 95%): the achieved-rate criterion is eased to 95%, which still fails a step 5% over the truth
+        // (its backlog grows by 4 of 84 in a window, and 93% let one through here).
+        let outcome = try await Self.search(server.url + "/work/200", slo: ["p99 < 2s"]) { options in
+            options.minimumAchievedShare = 0.95
+        }
         try await server.stop()
         let found = try #require(outcome.capacity.maxSustainableRate, "\(Self.describe(outcome))")
         #expect(found >= 34 && found <= 42, "found \(found) req/s; the truth is 40 (-15%..+5%): \(Self.describe(outcome))")

@@ -17,6 +17,22 @@ import TunerCore
         #expect(html.contains("&quot;&gt;&lt;script&gt;alert(&#39;target&#39;)"))
     }
 
+    @Test func theWindowsAWindowedThresholdFailedInAreMarkedOnTheLatencyChart() throws {
+        var result = SampleResult.make(.before, seconds: 30, rate: 150)
+        let threshold = try Threshold(scope: "all", parsing: "p99[5s] < 1ms")
+        // Judged for real over the sample's series: its latencies are far above 1 ms, so every window fails.
+        let outcome = ThresholdWindowJudge.outcome(of: threshold, over: result.series)
+        #expect(!outcome.passed)
+        result.thresholds = [outcome]
+        let html = PerformanceReport(result: result).html()
+        let failedBands = html.components(separatedBy: "band band-failed").count - 1
+        #expect(failedBands == 1, "overlapping failing windows are one span")
+        #expect(html.contains("p99[5s] &lt; 1ms failed"))
+
+        result.thresholds = [ThresholdWindowJudge.outcome(of: try Threshold(scope: "all", parsing: "p99[5s] < 1h"), over: result.series)]
+        #expect(!PerformanceReport(result: result).html().contains("band band-failed"))
+    }
+
     @Test func thePageLoadsNothingFromOutsideAndRunsNoScript() {
         let html = PerformanceReport(result: SampleResult.make(.before, seconds: 20, rate: 100)).html()
         for forbidden in ["<script", "<link", "<iframe", "<img", " src=", "@import", "url(http", "href=\"http"] {

@@ -22,6 +22,8 @@ struct ChartBand: Sendable {
     var from: Double
     var to: Double
     var label: String
+    /// True for a span the run failed in (a windowed threshold's failing windows): drawn in red.
+    var isFailure = false
 }
 
 /// A horizontal line at a value (a threshold's limit).

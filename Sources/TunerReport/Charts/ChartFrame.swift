@@ -99,7 +99,7 @@ struct ChartFrame {
         let x0 = Swift.max(plotLeft, x.position(band.from))
         let x1 = Swift.min(plotRight, x.position(band.to))
         guard x1 > x0 else { return "" }
-        return "<rect x=\"\(SVG.n(x0))\" y=\"\(SVG.n(plotTop))\" width=\"\(SVG.n(x1 - x0))\" height=\"\(SVG.n(plotBottom - plotTop))\" class=\"band\"/>"
+        return "<rect x=\"\(SVG.n(x0))\" y=\"\(SVG.n(plotTop))\" width=\"\(SVG.n(x1 - x0))\" height=\"\(SVG.n(plotBottom - plotTop))\" class=\"\(band.isFailure ? "band band-failed" : "band")\"/>"
             + SVG.text(band.label, x: x0 + 4, y: plotTop + 12, cls: "band-label")
     }
 

@@ -15,6 +15,26 @@ enum TimeCharts {
         return ChartBand(from: Double(first), to: Double(last + 1), label: "warm-up (excluded)")
     }
 
+    /// The spans in which a windowed threshold failed (its overlapping failing windows joined), labelled with it.
+    static func failedWindowBands(_ result: LoadResult) -> [ChartBand] {
+        var bands: [ChartBand] = []
+        for outcome in result.thresholds {
+            var current: ChartBand?
+            for window in outcome.failedWindows ?? [] {
+                if var band = current, Double(window.start) <= band.to {
+                    band.to = max(band.to, Double(window.end))
+                    current = band
+                } else {
+                    if let band = current { bands.append(band) }
+                    current = ChartBand(from: Double(window.start), to: Double(window.end),
+                                        label: "\(outcome.threshold.expression) failed", isFailure: true)
+                }
+            }
+            if let band = current { bands.append(band) }
+        }
+        return bands
+    }
+
     static func xDomain(_ result: LoadResult) -> (Double, Double) {
         let seconds = result.series.map(\.second)
         return (Double(seconds.min() ?? 0), Double((seconds.max() ?? 0) + 1))
@@ -102,7 +122,7 @@ enum TimeCharts {
         let chart = LineChart(
             id: "latency", label: "Latency percentiles over time", x: .time(min: domain.0, max: domain.1),
             y: y, xTitle: "seconds since start", yTitle: "ms", series: series,
-            bands: warmUpBand(result).map { [$0] } ?? [], references: references, hover: hover)
+            bands: (warmUpBand(result).map { [$0] } ?? []) + failedWindowBands(result), references: references, hover: hover)
         var legend = series.map { ($0.name, $0.color, $0.isDashed) }
         if case .log = y { legend.append(("log scale", "transparent", false)) }
         return RenderedChart(svg: chart.svg(), legend: ChartLegend.html(legend))

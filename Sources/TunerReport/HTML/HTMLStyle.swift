@@ -39,7 +39,7 @@ enum HTMLStyle {
         svg.chart text.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace}
         .tick{fill:#475569}.axis-title{fill:var(--muted);font-weight:600}
         .grid{stroke:#e9eef5;stroke-width:1}.axis{stroke:#94a3b8;stroke-width:1}
-        .band{fill:#eef2f7}.band-label{fill:var(--muted);font-size:10.5px!important;font-style:italic}
+        .band{fill:#eef2f7}.band-failed{fill:#fde2e2}.band-label{fill:var(--muted);font-size:10.5px!important;font-style:italic}
         .reference{stroke-dasharray:5 4;stroke-width:1.5}.reference-label,.marker-label{font-weight:650}
         .line{stroke-linejoin:round;stroke-linecap:round}
         .hover rect{fill:transparent}.hover rect:hover{fill:rgba(15,23,42,.06)}

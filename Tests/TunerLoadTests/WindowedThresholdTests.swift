@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import TunerCore
+import TunerTestSupport
+@testable import TunerLoad
+
+/// A windowed threshold against a server that is fine for its first 6 s and then stalls (requests time out):
+/// only the windows of the second half fail, and with abort_on_fail the run stops there.
+@Suite(.serialized) struct WindowedThresholdTests {
+    static func plan(_ server: TestHTTPServer, abort: Bool) throws -> LoadPlan {
+        // The server stalls for the last 4 s of every 10 s since it started: the run's 6th second on.
+        var plan = try LoadEngineTests.plan(
+            server.url, model: .open, level: 40, seconds: 10, paths: ["/stall/10000/4000"], connections: 8,
+            timeout: .milliseconds(700), thresholds: [], threads: 1)
+        var scenario = plan.scenario
+        var threshold = try Threshold(scope: "all", parsing: "p99[2s] < 500ms")
+        if abort { threshold.abort = Threshold.AbortRule(delaySeconds: 1) }
+        scenario.thresholds = [threshold]
+        plan = try LoadPlan(scenario)
+        return plan
+    }
+
+    @Test func onlyTheSecondHalfsWindowsFail() async throws {
+        let server = try await TestHTTPServer()
+        let result = try await LoadEngine.run(try Self.plan(server, abort: false))
+        try await server.stop()
+        let outcome = try #require(result.thresholds.first)
+        #expect(!outcome.passed)
+        let windows = try #require(outcome.failedWindows)
+        #expect(windows.allSatisfy { $0.start >= 3 }, "no window of the first half fails: \(windows)")
+        #expect(result.configuration.durationSeconds == 10, "without abort_on_fail the run goes on")
+        #expect(outcome.measured >= 500)
+        #expect(!result.notes.contains { $0.contains("stopped after") })
+    }
+
+    @Test func abortOnFailStopsTheRunAndKeepsWhatWasMeasured() async throws {
+        let server = try await TestHTTPServer()
+        let started = ContinuousClock.now
+        let result = try await LoadEngine.run(try Self.plan(server, abort: true))
+        let took = ContinuousClock.now - started
+        try await server.stop()
+        #expect(result.configuration.durationSeconds < 10, "stopped early: \(result.configuration.durationSeconds)")
+        #expect(took < .seconds(10))
+        let note = try #require(result.notes.first)
+        #expect(note.hasPrefix("stopped after"), "\(result.notes)")
+        #expect(note.contains("'p99[2s] < 500ms' failed in the window"))
+        #expect(result.thresholds.first?.passed == false)
+        #expect(result.overall.count > 100, "what was measured before is kept")
+    }
+}
