@@ -86,7 +86,12 @@ let package = Package(
         ),
         .target(
             name: "TunerConsole",
-            dependencies: ["TunerCore", "TunerLoad", "TunerReport"],
+            dependencies: [
+                "TunerCore", "TunerLoad", "TunerReport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -13,6 +13,9 @@ public final class LoadOutput: @unchecked Sendable {
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var lastLine = 0.0
     private var showedLine = false
+    /// `--metrics-listen`: the endpoint the run's figures are served on, and the last second's progress for it.
+    private var metrics: MetricsServer?
+    private var lastProgress: LoadProgress?
 
     /// Seconds between progress lines when stderr is not a terminal.
     static let plainInterval = 5.0
@@ -39,9 +42,18 @@ public final class LoadOutput: @unchecked Sendable {
         Console.write(line + "\n")
     }
 
+    /// Serves the run's figures on `metrics` (updated each second) from here on.
+    public func serve(on metrics: MetricsServer) {
+        lock.withLock { self.metrics = metrics }
+        Console.note("metrics: http://\(metrics.address)/metrics (Prometheus text, updated every second)")
+    }
+
     /// The engine's per-second callback.
     public var progress: @Sendable (LoadProgress) -> Void {
-        { [self] progress in self.show(progress) }
+        { [self] progress in
+            lock.withLock { lastProgress = progress }
+            self.show(progress)
+        }
     }
 
     private func show(_ p: LoadProgress) {
@@ -66,6 +78,24 @@ public final class LoadOutput: @unchecked Sendable {
         defer { lock.unlock() }
         if showedLine { Console.write("\n") }
         showedLine = false
+    }
+
+    /// Once a second during a run: writes the result so far to the `--json` file (atomically; a failure to write
+    /// is left to the final write to report) and serves it on `--metrics-listen`. `nil` when neither is asked for,
+    /// so that the engine does not build the snapshot.
+    public var checkpoint: (@Sendable (LoadResult) -> Void)? {
+        let path = jsonPath == "-" ? nil : jsonPath
+        guard path != nil || lock.withLock({ metrics }) != nil else { return nil }
+        return { [self] partial in
+            if let path { try? ResultFile.write(partial, to: path) }
+            publish(partial)
+        }
+    }
+
+    /// Serves `result` on the metrics endpoint, if there is one (the final result too, before the server stops).
+    public func publish(_ result: LoadResult) {
+        let (metrics, progress) = lock.withLock { (self.metrics, lastProgress) }
+        metrics?.update(LiveMetrics.render(result, progress: progress))
     }
 
     public func write(_ result: LoadResult) throws {

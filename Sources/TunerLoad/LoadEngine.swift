@@ -15,8 +15,11 @@ public enum LoadEngine {
     /// - Parameter progress: called once per second of the run, off the event loops.
     /// - Throws: `LoadError` when the target cannot be resolved or nothing could ever connect to it
     ///   (its `partialResult` then holds what was recorded).
+    /// - Parameter checkpoint: when given, called once per second with the result so far (what a long run writes
+    ///   as it goes, so that a crash or `kill -9` still leaves every whole second measured).
     public static func run(
-        _ plan: LoadPlan, progress: @escaping @Sendable (LoadProgress) -> Void = { _ in }
+        _ plan: LoadPlan, progress: @escaping @Sendable (LoadProgress) -> Void = { _ in },
+        checkpoint: (@Sendable (LoadResult) -> Void)? = nil
     ) async throws -> LoadResult {
         let address = try resolve(plan.target, connectTo: plan.scenario.connectTo)
         let tls = plan.tls
@@ -26,7 +29,8 @@ public enum LoadEngine {
         let keepAlive = NIOLockedValueBox<[NIOLoopBound<LoopWorker>]>([])
         do {
             let result = try await run(
-                plan, address: address, tls: tls, group: group, keepAlive: keepAlive, progress: progress)
+                plan, address: address, tls: tls, group: group, keepAlive: keepAlive, progress: progress,
+                checkpoint: checkpoint)
             try? await group.shutdownGracefully()
             keepAlive.withLockedValue { $0.removeAll() }
             return result
@@ -40,7 +44,7 @@ public enum LoadEngine {
     private static func run(
         _ plan: LoadPlan, address: SocketAddress, tls: TLSClient?, group: any EventLoopGroup,
         keepAlive: NIOLockedValueBox<[NIOLoopBound<LoopWorker>]>,
-        progress: @escaping @Sendable (LoadProgress) -> Void
+        progress: @escaping @Sendable (LoadProgress) -> Void, checkpoint: (@Sendable (LoadResult) -> Void)?
     ) async throws -> LoadResult {
         let startedAt = Date()
         var workers: [NIOLoopBound<LoopWorker>] = []
@@ -105,6 +109,10 @@ public enum LoadEngine {
                 }
             }
             second += 1
+            if let checkpoint {
+                checkpoint(try await snapshot(
+                    plan, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt, seconds: second))
+            }
             if stopReason != nil {
                 interruptedAt = Double(second)
                 break
@@ -122,6 +130,22 @@ public enum LoadEngine {
         return try await finish(
             plan, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt,
             interruptedAt: interruptedAt, abort: !drained, stopReason: stopReason)
+    }
+
+    /// The result so far, from the loops' statistics as they stand (the run goes on).
+    private static func snapshot(
+        _ plan: LoadPlan, workers: [NIOLoopBound<LoopWorker>], collector: SeriesCollector, monitor: GeneratorMonitor,
+        startedAt: Date, seconds: Int
+    ) async throws -> LoadResult {
+        var total = LoopStats(plan: plan)
+        for worker in workers { total.add(try await worker.eventLoop.submit { worker.value.stats }.get()) }
+        var result = ResultBuilder(plan: plan).build(
+            stats: total, series: collector.series, generator: monitor.stats(), startedAt: startedAt, finishedAt: Date(),
+            measuredSeconds: max(Double(seconds) - plan.warmUpSeconds, 0), interruptedAt: nil)
+        result.notes.insert(
+            "partial result: written after \(seconds)s of \(Duration.seconds(plan.totalSeconds).shortDescription) while the run"
+                + " went on (the finished run replaces it; requests in flight are not in it)", at: 0)
+        return result
     }
 
     /// Gathers the final seconds and statistics from every loop and builds the result.

@@ -33,22 +33,36 @@ struct LoadCommand: AsyncParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
+    @Option(help: ArgumentHelp(
+        "Serve the run's figures for Prometheus at http://HOST:PORT/metrics while it runs (requests, errors and"
+            + " latency by name, late and dropped sends, target rate, generator CPU), updated every second.",
+        valueName: "host:port"))
+    var metricsListen: String?
+
     func run() async throws {
         let plan = try load.makePlan()
         let output = LoadOutput(jsonPath: json, quiet: quiet)
         output.announce(plan)
+        var metrics: MetricsServer?
+        if let metricsListen {
+            metrics = try await MetricsServer(listen: metricsListen)
+            output.serve(on: metrics!)
+        }
         let result: LoadResult
         let interrupted: Bool
         do {
             (result, interrupted) = try await SignalCancellation.run {
-                try await LoadEngine.run(plan, progress: output.progress)
+                try await LoadEngine.run(plan, progress: output.progress, checkpoint: output.checkpoint)
             }
         } catch let error as LoadError {
             output.finishProgress()
+            await metrics?.stop()
             if let partial = error.partialResult { try output.write(partial) }
             throw ToolError.runtime(error.description)
         }
         output.finishProgress()
+        output.publish(result)
+        await metrics?.stop()
         try output.write(result)
         output.printSummary(result)
         if interrupted { throw ToolError.interrupted }

@@ -16,22 +16,23 @@ public struct LoadBinaryRunner {
     /// The variables that name a default database (`tuner db …` and `tuner run` read them).
     public static let databaseVariables = ["DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"]
 
-    /// Runs `tuner arguments…`; `interruptAfter` sends SIGINT after that long, `interruptWhen` once what the
-    /// binary wrote to stderr so far satisfies it; `withoutDatabaseEnvironment` hides the caller's
+    /// Runs `tuner arguments…`; `interruptAfter` sends SIGINT (or `signal`) after that long, `interruptWhen` once what
+    /// the binary wrote to stderr so far satisfies it; `withoutDatabaseEnvironment` hides the caller's
     /// DATABASE_URL and PG* variables so that only `--db` counts.
     ///
     /// From async code the `async` overload runs, on a thread of its own: the binary's whole run then does not
     /// hold one of the cooperative pool's few threads (two here), which the suites beside it need.
     public static func run(_ arguments: [String], interruptAfter: Duration? = nil,
                     interruptWhen: (@Sendable (String) -> Bool)? = nil, timeout: Duration = .seconds(60),
-                    withoutDatabaseEnvironment: Bool = false, environment extra: [String: String] = [:]) async throws
+                    withoutDatabaseEnvironment: Bool = false, environment extra: [String: String] = [:],
+                    signal: Int32 = SIGINT) async throws
         -> Outcome
     {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(with: Result {
                     try run(arguments, interruptAfter: interruptAfter, interruptWhen: interruptWhen, timeout: timeout,
-                            withoutDatabaseEnvironment: withoutDatabaseEnvironment, environment: extra)
+                            withoutDatabaseEnvironment: withoutDatabaseEnvironment, environment: extra, signal: signal)
                 })
             }
         }
@@ -39,7 +40,8 @@ public struct LoadBinaryRunner {
 
     public static func run(_ arguments: [String], interruptAfter: Duration? = nil,
                     interruptWhen: (@Sendable (String) -> Bool)? = nil, timeout: Duration = .seconds(60),
-                    withoutDatabaseEnvironment: Bool = false, environment extra: [String: String] = [:]) throws -> Outcome {
+                    withoutDatabaseEnvironment: Bool = false, environment extra: [String: String] = [:],
+                    signal interruption: Int32 = SIGINT) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tuner-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -68,12 +70,12 @@ public struct LoadBinaryRunner {
             let waited = waitpid(pid, &status, WNOHANG)
             if waited == pid || (waited < 0 && errno != EINTR) { break }
             if let interruptAfter, !interrupted, ContinuousClock.now - started > interruptAfter {
-                kill(pid, SIGINT)
+                kill(pid, interruption)
                 interrupted = true
             }
             if let interruptWhen, !interrupted,
                interruptWhen((try? String(contentsOf: errURL, encoding: .utf8)) ?? "") {
-                kill(pid, SIGINT)
+                kill(pid, interruption)
                 interrupted = true
             }
             if killedAt == nil, ContinuousClock.now - started > timeout {

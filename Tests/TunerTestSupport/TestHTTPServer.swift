@@ -8,7 +8,8 @@ import NIOSSL
 /// (NIOHTTP1) on 127.0.0.1, port 0. Paths choose the answer:
 /// `/status/503`, `/delay/100` (ms), `/close` (Connection: close), `/chunked`, `/big/1000000`,
 /// `/stall/4000/1000` (the server stalls for the last 1000 ms of every 4000 ms since it started: a request
-/// arriving in a stall is answered when it ends, any other at once), `/work/40` (holds one of the server's
+/// arriving in a stall is answered when it ends, any other at once), `/slowafter/6000/2000` (answered at once
+/// until 6 s after the first request of that kind, then each 2 s late), `/work/40` (holds one of the server's
 /// `slots` for 40 ms, waiting in line when all are taken: capacity slots / 0.04 s requests/s),
 /// `/limit/150` (503 once more than 3 × 150 requests arrived in the last 3 seconds), anything else `200 hello\n`. A `Misbehaviour` makes the whole server misbehave instead.
 public final class TestHTTPServer: Sendable {
@@ -195,6 +196,15 @@ private final class BehaviourHandler: ChannelInboundHandler {
             } else {
                 respond(context, status: .ok, body: "hello\n")
             }
+        case ("slowafter", let after?) where parts.count > 2:
+            // Fine until `after` ms since the first request this server saw, then every answer `parts[2]` ms late:
+            // a service that degrades partway through a run, whenever the run started.
+            let delay = Int64(parts[2]) ?? 0
+            if service.millisSinceFirstArrival() < Int64(after) {
+                respond(context, status: .ok, body: "hello\n")
+            } else {
+                loop.scheduleTask(in: .milliseconds(delay)) { self.respond(context, status: .ok, body: "slow\n") }
+            }
         case ("work", let ms?):
             // Runs on the server's only event loop, like the slots' bookkeeping.
             service.acquire {
@@ -260,6 +270,7 @@ final class ServiceModel: @unchecked Sendable {
     private var line: [() -> Void] = []
     private var arrivals: [NIODeadline] = []
     private var oldest = 0
+    private var firstArrival: NIODeadline?
 
     init(slots: Int) { self.slots = slots }
 
@@ -283,6 +294,13 @@ final class ServiceModel: @unchecked Sendable {
     /// The window `/limit/N` counts arrivals over (N per second on average over it): a few seconds, so that a
     /// generator that stalls for a moment and then catches up (a busy machine) is not mistaken for a faster one.
     static let limitWindowSeconds = 3
+
+    /// Milliseconds since the first request that asked (the first call starts the clock).
+    func millisSinceFirstArrival() -> Int64 {
+        let now = NIODeadline.now()
+        if firstArrival == nil { firstArrival = now }
+        return (now - firstArrival!).nanoseconds / 1_000_000
+    }
 
     /// Records an arrival and returns how many arrived in the last `limitWindowSeconds`, this one included.
     func arrival() -> Int {
