@@ -87,7 +87,7 @@ def run(name, command, work, result_json):
         p50 = wrk_p50_ms(done.stdout)
     else:
         try:
-            result = json.load(open(result_json))
+            result = json.loads(done.stdout) if result_json == "-" else json.load(open(result_json))
             requests = result["overall"]["count"]
             p50 = result["overall"]["latency"]["p50"]
             rss = result["generator"].get("maxResidentBytes", float("nan")) / 1048576
@@ -105,6 +105,8 @@ def main():
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--transports", default="automatic", help="tuner transports to run, comma-separated")
     parser.add_argument("--tls", action="store_true", help="nginx over HTTPS")
+    parser.add_argument("--with-metrics", action="store_true",
+                        help="also run each tuner with --metrics-listen (its cost on requests per CPU-second)")
     parser.add_argument("binaries", nargs="*", help="tuner binaries to compare")
     args = parser.parse_args()
     for binary in args.binaries:
@@ -117,7 +119,9 @@ def main():
     runs = {"wrk": None}
     for binary in args.binaries:
         for transport in args.transports.split(","):
-            runs[f"{binary} ({transport})"] = (binary, transport)
+            runs[f"{binary} ({transport})"] = (binary, transport, False)
+            if args.with_metrics:
+                runs[f"{binary} ({transport}, --metrics-listen)"] = (binary, transport, True)
     names = list(runs)
     figures = {name: [] for name in names}
     try:
@@ -128,12 +132,15 @@ def main():
                     threads = min(2, args.connections)
                     command = ["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", url]
                 else:
-                    binary, transport = runs[name]
+                    binary, transport, metrics = runs[name]
                     command = [binary, "load", url, "-c", str(args.connections), "--duration", f"{args.seconds}s",
-                               "--threads", str(min(2, args.connections)), "--transport", transport, "--quiet", "--json", f"{work}/result.json"]
+                               "--threads", str(min(2, args.connections)), "--transport", transport, "--quiet", "--json", "-"]
                     if ca:
                         command += ["--ca", ca]
-                requests, wall, user, system, p50, rss = run(name, command, work, f"{work}/result.json")
+                    if metrics:
+                        command += ["--metrics-listen", "127.0.0.1:0"]
+                # The result comes on stdout at the end (`--json -`), so no run writes a file once a second.
+                requests, wall, user, system, p50, rss = run(name, command, work, "-" if name != "wrk" else None)
                 figures[name].append((requests / wall, requests / (user + system),
                                       user / requests * 1e6, system / requests * 1e6, p50, rss))
     finally:
