@@ -65,7 +65,9 @@ import TunerTestSupport
             api, "histogram_quantile(0.5, max_over_time(tuner_request_duration_seconds_bucket{name=\"\(name)\"}[5m]))"))
         #expect(p50 > 0 && p50 < 1, "p50 \(p50) s")
 
-        // Every query of the Grafana dashboard the repository ships runs on what Prometheus stored, with data.
+        // Every query of the Grafana dashboard the repository ships runs on what Prometheus stored, with data, as
+        // of a moment during the run (once the run has ended Prometheus marks its series stale, as it should).
+        let duringTheRun = result.finishedAt.addingTimeInterval(-2)
         let dashboardPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../dashboards/tuner-load.json").standardized.path
         let dashboard = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dashboardPath)))
@@ -74,28 +76,32 @@ import TunerTestSupport
         for panel in panels {
             for target in panel["targets"] as? [[String: Any]] ?? [] {
                 let expression = try #require(target["expr"] as? String)
-                let value = try await Self.query(api, expression.replacingOccurrences(of: "$__rate_interval", with: "1m"))
+                let value = try await Self.query(
+                    api, expression.replacingOccurrences(of: "$__rate_interval", with: "1m"), at: duringTheRun)
                 #expect(value != nil, "the dashboard's '\(panel["title"] ?? "")' query returned nothing: \(expression)")
             }
         }
     }
 
+    /// Waits until Prometheus is up and has taken the target on (its discovery hands targets to the scrapers
+    /// about 5 s after it starts: a run begun before that is scraped only from then on).
     static func waitUntilReady(_ api: String) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            if let url = URL(string: "\(api)/-/ready"), let (_, response) = try? await URLSession.shared.data(from: url),
-               (response as? HTTPURLResponse)?.statusCode == 200 {
+            if let url = URL(string: "\(api)/api/v1/targets"), let (data, _) = try? await URLSession.shared.data(from: url),
+               String(decoding: data, as: UTF8.self).contains("\"scrapeUrl\"") {
                 return
             }
             try await Task.sleep(for: .milliseconds(200))
         }
-        Issue.record("Prometheus did not become ready at \(api)")
+        Issue.record("Prometheus did not take the target on at \(api)")
     }
 
     /// The first value of an instant query, or nil when the result is empty.
-    static func query(_ api: String, _ promQL: String) async throws -> Double? {
+    static func query(_ api: String, _ promQL: String, at time: Date? = nil) async throws -> Double? {
         var components = URLComponents(string: "\(api)/api/v1/query")!
         components.queryItems = [URLQueryItem(name: "query", value: promQL)]
+        if let time { components.queryItems?.append(URLQueryItem(name: "time", value: String(time.timeIntervalSince1970))) }
         let (data, _) = try await URLSession.shared.data(from: components.url!)
         struct Response: Decodable {
             struct Data: Decodable {
@@ -114,7 +120,13 @@ import TunerTestSupport
             let status: String
             let data: Data
         }
-        let response = try JSONDecoder().decode(Response.self, from: data)
+        let response: Response
+        do {
+            response = try JSONDecoder().decode(Response.self, from: data)
+        } catch {
+            Issue.record("Prometheus answered \(String(decoding: data, as: UTF8.self).prefix(300)) to \(promQL)")
+            throw error
+        }
         guard let sample = response.data.result.first, sample.value.count == 2, case .text(let text) = sample.value[1] else {
             return nil
         }
