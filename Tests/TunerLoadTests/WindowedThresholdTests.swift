@@ -36,12 +36,10 @@ import TunerTestSupport
 
     @Test func abortOnFailStopsTheRunAndKeepsWhatWasMeasured() async throws {
         let server = try await TestHTTPServer()
-        let started = ContinuousClock.now
         let result = try await LoadEngine.run(try Self.plan(server, abort: true))
-        let took = ContinuousClock.now - started
         try await server.stop()
+        // The run's own clock, not the test's: a busy machine stretches the set-up around it.
         #expect(result.configuration.durationSeconds < 10, "stopped early: \(result.configuration.durationSeconds)")
-        #expect(took < .seconds(10))
         let note = try #require(result.notes.first)
         #expect(note.hasPrefix("stopped after"), "\(result.notes)")
         #expect(note.contains("'p95[2s] < 600ms' failed in the window"))
