@@ -67,11 +67,7 @@ struct ResultBuilder {
                 .init(name: $0.name, method: $0.method.uppercased(), path: $0.path, weight: $0.weight)
             },
             thresholds: thresholds)
-        if plan.target.isTLS {
-            configuration.tls = TLSRecord(
-                verified: !scenario.tls.insecure, caFile: scenario.tls.caFile,
-                serverName: plan.target.hostIsAddress ? nil : plan.target.host)
-        }
+        configuration.tls = plan.tls?.record
         if !scenario.connectTo.isEmpty { configuration.connectTo = scenario.connectTo.map(\.description) }
         configuration.transport = plan.transport.rawValue
         return configuration
