@@ -118,12 +118,18 @@ public enum LoadEngine {
                 break
             }
             if let failure = try await unreachable(workers) {
-                let partial = try await finish(
-                    plan, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt,
-                    interruptedAt: Double(second), abort: true)
-                throw LoadError("cannot connect to \(plan.target): \(failure.reason)"
-                    + (failure.kind == .tls ? "" : " — is the service running?"), partialResult: partial)
+                throw try await unreachableError(
+                    plan, failure: failure, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt,
+                    seconds: Double(second))
             }
+        }
+        // A short run can end before its first connections have either connected or failed (a slow handshake): when
+        // none ever connected, their outcome decides whether the target was reachable at all, so wait for it.
+        if interruptedAt == nil, try await settleFirstConnections(workers, timeout: plan.scenario.connectTimeout),
+           let failure = try await unreachable(workers) {
+            throw try await unreachableError(
+                plan, failure: failure, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt,
+                seconds: Double(second))
         }
         // Requests still out when the schedule ends get up to the request timeout to complete.
         let drained = interruptedAt == nil ? try await drain(workers, timeout: plan.scenario.requestTimeout) : false
@@ -193,6 +199,40 @@ public enum LoadEngine {
             do { try await Task.sleep(for: .milliseconds(20)) } catch { return false }
         }
         return false
+    }
+
+    /// When no connection has been made yet, waits (at most the connect timeout, which bounds a handshake too) until
+    /// every connection being set up has connected or failed; true if it waited for any.
+    private static func settleFirstConnections(_ workers: [NIOLoopBound<LoopWorker>], timeout: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout + .milliseconds(200)
+        var waited = false
+        while ContinuousClock.now < deadline {
+            var established: UInt64 = 0
+            var pending = 0
+            for worker in workers {
+                let (e, p) = try await worker.eventLoop.submit {
+                    (worker.value.stats.connections.established, worker.value.setupsPending)
+                }.get()
+                established += e
+                pending += p
+            }
+            if established > 0 || pending == 0 { return waited }
+            waited = true
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { return waited }
+        }
+        return waited
+    }
+
+    /// The error for a target nothing could connect to, carrying what was measured.
+    private static func unreachableError(
+        _ plan: LoadPlan, failure: (reason: String, kind: ErrorSlot?), workers: [NIOLoopBound<LoopWorker>],
+        collector: SeriesCollector, monitor: GeneratorMonitor, startedAt: Date, seconds: Double
+    ) async throws -> LoadError {
+        let partial = try await finish(
+            plan, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt,
+            interruptedAt: seconds, abort: true)
+        return LoadError("cannot connect to \(plan.target): \(failure.reason)"
+            + (failure.kind == .tls ? "" : " — is the service running?"), partialResult: partial)
     }
 
     /// A reason when no connection has ever been made and every connection tried has failed.

@@ -148,6 +148,9 @@ final class LoopWorker {
     /// Connection slots that have been used so far (for the unreachable-target check).
     var slotsStarted: Int { runners.reduce(0) { $0 + $1.slots.filter { $0.state != .unused }.count } }
 
+    /// Connections still connecting (or, over HTTPS, in their handshake).
+    var setupsPending: Int { runners.reduce(0) { $0 + $1.slots.filter { $0.state == .connecting }.count } }
+
     /// Stops everything now; requests in flight are counted as abandoned, not as results.
     func abort() {
         guard !isAborted else { return }

@@ -14,12 +14,13 @@ import TunerTestSupport
 
     static func plan(
         _ url: String, tls: TLSSettings = TLSSettings(), connectTo: [String] = [], headers: [HeaderField] = [],
-        seconds: Double = 1, connections: Int = 3
+        seconds: Double = 1, connections: Int = 3, connectTimeout: Duration = .seconds(5)
     ) throws -> LoadPlan {
         let workload = Workload(
             name: "test", model: .closed, start: Double(connections), stages: [Stage(duration: .seconds(seconds), target: Double(connections))],
             connections: connections, requests: [RequestTemplate(name: "root", path: "/")])
         var scenario = Scenario(target: url, headers: headers, workloads: [workload], requestTimeout: .seconds(5), threads: 1)
+        scenario.connectTimeout = connectTimeout
         scenario.tls = tls
         scenario.connectTo = try connectTo.map { try ConnectTo(parsing: $0) }
         return try LoadPlan(scenario)
@@ -76,6 +77,23 @@ import TunerTestSupport
         #expect(partial.connections?.opened == 0)
         #expect(error?.description.contains("TLS") == true || error?.description.contains("reset") == true,
                 "\(error?.description ?? "")")
+    }
+
+    @Test func aHandshakeStillUnansweredWhenTheRunEndsIsDecidedBeforeTheResult() async throws {
+        defer { certificates.remove() }
+        // A TCP server that accepts and never speaks TLS: the 1 s run ends while every handshake waits, and only the
+        // 2 s connect timeout (which bounds the handshake) decides. An empty result with no error would be a lie.
+        let server = try await TestHTTPServer(misbehaviour: .silent)
+        let url = "https://127.0.0.1:\(server.port)"
+        let error = await #expect(throws: LoadError.self) {
+            try await LoadEngine.run(try Self.plan(
+                url, tls: TLSSettings(caFile: self.certificates.caFile), seconds: 1, connectTimeout: .seconds(2)))
+        }
+        try await server.stop()
+        #expect(error?.description.contains("TLS handshake did not finish") == true, "\(error?.description ?? "")")
+        let partial = try #require(error?.partialResult)
+        #expect(partial.connections?.opened == 0)
+        #expect((partial.connections?.failed ?? 0) > 0)
     }
 
     @Test func connectToKeepsTheNameForSNIHostAndVerification() async throws {
