@@ -22,6 +22,9 @@ public struct ErrorKind: Hashable, Codable, Sendable, CustomStringConvertible {
     public static let tls = ErrorKind("tls")
     /// Open model: not sent because `--max-in-flight` was reached; recorded with the time it had waited.
     public static let dropped = ErrorKind("dropped")
+    /// A flow step's response failed its `expect:` (status, text) or a capture found nothing; the result keeps
+    /// the first few reasons per step, and the iteration's remaining steps are skipped.
+    public static let expect = ErrorKind("expect")
     /// Anything else (DNS, local resource limits); the run notes say more.
     public static let other = ErrorKind("other")
 

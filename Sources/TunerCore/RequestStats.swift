@@ -25,6 +25,10 @@ public struct RequestStats: Codable, Sendable {
     public var sendLag: LatencySummary?
     /// The histograms behind the summaries, in compressed V2 base64 form.
     public var histograms: EncodedHistograms
+    /// Flow steps not sent because their iteration ended at an earlier step (a failed expectation or capture).
+    public var skipped: UInt64?
+    /// The first few distinct reasons this flow step's expectation or capture failed.
+    public var expectFailures: [String]?
 
     public struct EncodedHistograms: Codable, Sendable {
         public var latency: String
@@ -41,8 +45,11 @@ public struct RequestStats: Codable, Sendable {
     public init(
         name: String, count: UInt64, errors: [String: UInt64], statusCodes: [String: UInt64],
         bytesReceived: UInt64, durationSeconds: Double, latency: LatencyHistogram,
-        service: LatencyHistogram? = nil, sendLag: LatencyHistogram? = nil
+        service: LatencyHistogram? = nil, sendLag: LatencyHistogram? = nil, skipped: UInt64? = nil,
+        expectFailures: [String]? = nil
     ) {
+        self.skipped = skipped
+        self.expectFailures = expectFailures
         self.name = name
         self.count = count
         self.errors = errors

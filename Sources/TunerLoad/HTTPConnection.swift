@@ -44,6 +44,12 @@ final class HTTPConnection {
     private(set) var sentNanos: UInt64 = 0
     /// False once the connection is closing: it takes no further request.
     var isUsable: Bool { !isClosing && transport != nil }
+    /// The flow iteration whose step is out on this connection; `nil` for a request of a weighted mix.
+    var iteration: FlowIteration?
+    /// A flow step's whole response (only flow steps keep theirs, for captures, checks and cookies).
+    private(set) var response: [UInt8] = []
+    /// Responses larger than this are kept only in part (a capture past it finds nothing).
+    static let keptResponseLimit = 4 << 20
 
     init(runner: WorkloadRunner, slot: Int, connectStart: UInt64, isTLS: Bool) {
         self.runner = runner
@@ -109,6 +115,9 @@ final class HTTPConnection {
                 return
             }
             let (consumed, outcome) = framer.parse(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+            if iteration != nil && response.count < Self.keptResponseLimit {
+                response.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + consumed]))
+            }
             offset += consumed
             switch outcome {
             case .needMoreData:
@@ -168,7 +177,13 @@ final class HTTPConnection {
         isBusy = true
         sentNanos = NIODeadline.now().uptimeNanoseconds
         startNanos = start == 0 ? sentNanos : start
-        if let fixed = runner.workload.requests[index].fixed {
+        if let iteration {
+            response.removeAll(keepingCapacity: true)
+            scratch.clear()
+            runner.workload.requests[index].write(
+                into: &scratch, random: &runner.worker.random, values: iteration.values, cookie: iteration.cookieHeader)
+            transport.write(scratch)
+        } else if let fixed = runner.workload.requests[index].fixed {
             transport.write(fixed)
         } else {
             scratch.clear()

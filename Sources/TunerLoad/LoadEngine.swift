@@ -48,14 +48,16 @@ public enum LoadEngine {
     ) async throws -> LoadResult {
         let startedAt = Date()
         var workers: [NIOLoopBound<LoopWorker>] = []
-        defer { keepAlive.withLockedValue { [workers] in $0 = workers } }
+        defer { keepAlive.withLockedValue { [workers] in $0 += workers } }
+        let base = try await runSetups(plan, address: address, tls: tls, group: group, keepAlive: keepAlive)
         let loops = Array(group.makeIterator())
         for (index, loop) in loops.enumerated() {
             let share = (index: index, count: loops.count)
             let seed = UInt64.random(in: 1...UInt64.max)
             workers.append(try await loop.submit {
-                NIOLoopBound(
-                    LoopWorker(loop: loop, plan: plan, address: address, tls: tls, share: share, seed: seed), eventLoop: loop)
+                let worker = LoopWorker(loop: loop, plan: plan, address: address, tls: tls, share: share, seed: seed)
+                for runner in worker.runners { if let values = base[runner.workload.index] { runner.baseValues = values } }
+                return NIOLoopBound(worker, eventLoop: loop)
             }.get())
         }
         // The open model's pools connect first (for at most the connect timeout, 2 s at most), then every loop starts

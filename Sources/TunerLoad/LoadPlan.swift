@@ -56,7 +56,17 @@ public struct LoadPlan: Sendable {
         var workloads: [CompiledWorkload] = []
         for (index, workload) in scenario.workloads.enumerated() {
             var requests: [EncodedRequest] = []
-            for template in workload.requests {
+            let flow = try workload.flow.map { (flow) throws(LoadError) in
+                try CompiledFlow(flow, scenario: scenario, environment: environment)
+            }
+            let keep = Set(flow?.variables.keys.map { $0 } ?? [])
+            for (step, template) in workload.requests.enumerated() {
+                let location = workload.flow?.steps[step].location
+                let resolve = { (text: String, place: String) throws(LoadError) -> String in
+                    guard flow != nil else { return try resolve(text, place) }
+                    return try Self.substituteEnvironment(
+                        in: text, environment: environment, place: "\(location.map { "\($0): " } ?? "")\(place)", keep: keep)
+                }
                 guard !names.contains(template.name) else {
                     throw LoadError("two requests are named '\(template.name)'; names must be unique (statistics are per name)")
                 }
@@ -70,10 +80,11 @@ public struct LoadPlan: Sendable {
                 for field in template.headers {
                     resolved.headers.append(HeaderField(field.name, try resolve(field.value, "header '\(field.name)'")))
                 }
-                requests.append(try EncodedRequest(resolved, nameIndex: names.count, target: target, headers: headers))
+                requests.append(try EncodedRequest(
+                    resolved, nameIndex: names.count, target: target, headers: headers, variables: flow?.variables))
                 names.append(template.name)
             }
-            workloads.append(try CompiledWorkload(workload, index: index, requests: requests, warmUp: scenario.warmUp))
+            workloads.append(try CompiledWorkload(workload, index: index, requests: requests, warmUp: scenario.warmUp, flow: flow))
         }
         for threshold in scenario.thresholds where threshold.scope != "all" && !names.contains(threshold.scope) {
             throw LoadError("threshold '\(threshold.description)': no request is named '\(threshold.scope)'; names: \(names.joined(separator: ", "))")
@@ -83,8 +94,9 @@ public struct LoadPlan: Sendable {
     }
 
     /// Replaces `${NAME}` with the environment's value; `${random:A..B}` is left for the encoder.
+    /// In a flow, the names in `keep` (captures, `data.COLUMN`) and `${uuid}` are left for the encoder too.
     static func substituteEnvironment(
-        in text: String, environment: [String: String], place: String
+        in text: String, environment: [String: String], place: String, keep: Set<String>? = nil
     ) throws(LoadError) -> String {
         guard text.contains("${") else { return text }
         var out = ""
@@ -95,8 +107,10 @@ public struct LoadPlan: Sendable {
                 throw LoadError("\(place): unclosed '${' in '\(text)'")
             }
             let name = rest[open.upperBound..<close]
-            if name.hasPrefix("random:") {
+            if name.hasPrefix("random:") || keep?.contains(String(name)) == true || (keep != nil && name == "uuid") {
                 out += rest[open.lowerBound...close]
+            } else if keep != nil, name.hasPrefix("data.") {
+                throw LoadError("\(place): ${\(name)} needs a data file with that column (data: users.csv)")
             } else {
                 guard let first = name.first, first == "_" || first.isLetter,
                       name.allSatisfy({ $0 == "_" || $0.isLetter || $0.isNumber })
@@ -104,7 +118,8 @@ public struct LoadPlan: Sendable {
                     throw LoadError("\(place): bad substitution '${\(name)}'; use ${ENV_NAME} or ${random:1..100}")
                 }
                 guard let value = environment[String(name)] else {
-                    throw LoadError("\(place): environment variable \(name) is not set")
+                    throw LoadError(keep == nil ? "\(place): environment variable \(name) is not set"
+                        : "\(place): ${\(name)} is not captured by any step before it, and no environment variable \(name) is set")
                 }
                 out += value
             }
@@ -130,8 +145,13 @@ struct CompiledWorkload: Sendable {
     /// `nil` (the default) lets requests wait until they are sent or reach the request timeout.
     let maxInFlight: Int?
     let source: Workload
+    /// The flow, when the workload runs steps in order (`requests` are then its steps, in order).
+    let flow: CompiledFlow?
+    let iterationLimit: Int?
 
-    init(_ workload: Workload, index: Int, requests: [EncodedRequest], warmUp: Duration) throws(LoadError) {
+    init(
+        _ workload: Workload, index: Int, requests: [EncodedRequest], warmUp: Duration, flow: CompiledFlow? = nil
+    ) throws(LoadError) {
         let label = "workload '\(workload.name)'"
         guard !requests.isEmpty else { throw LoadError("\(label) has no requests") }
         guard !workload.stages.isEmpty else { throw LoadError("\(label) has no stages (give a duration or stages)") }
@@ -156,6 +176,9 @@ struct CompiledWorkload: Sendable {
         }
         guard sum > 0 else { throw LoadError("\(label): every request has weight 0") }
         self.index = index
+        self.flow = flow
+        iterationLimit = workload.iterationLimit
+        if flow != nil { cumulative = [1] }  // an iteration always starts at the first step
         name = workload.name
         model = workload.model
         timeline = LevelTimeline(start: workload.start, stages: workload.stages, warmUp: warmUp)

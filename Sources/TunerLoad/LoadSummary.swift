@@ -35,6 +35,14 @@ public enum LoadSummary {
             let errors = result.overall.errors.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
             lines.append("errors: " + errors.joined(separator: ", "))
         }
+        for row in result.requests where (row.skipped ?? 0) > 0 || !(row.expectFailures ?? []).isEmpty {
+            var line = "flow step \(row.name):"
+            if let skipped = row.skipped, skipped > 0 { line += " \(NumberFormat.count(skipped)) skipped (an earlier step failed)" }
+            if let reasons = row.expectFailures, !reasons.isEmpty {
+                line += (line.hasSuffix(":") ? " " : "; ") + "failed: " + reasons.joined(separator: "; ")
+            }
+            lines.append(line)
+        }
         if let schedule = result.schedule {
             var line = "schedule: target \(NumberFormat.number(schedule.targetRate)) req/s, achieved \(NumberFormat.number(schedule.achievedRate)) req/s"
             line += " · planned \(schedule.planned), sent \(schedule.sent), late \(schedule.late), dropped \(schedule.dropped)"

@@ -2,7 +2,7 @@ import TunerCore
 
 /// The error kinds the engine counts, as array slots (a dictionary per request would allocate).
 enum ErrorSlot: Int, CaseIterable, Sendable {
-    case status4xx, status5xx, timeout, connectTimeout, refused, reset, `protocol`, tls, dropped, other
+    case status4xx, status5xx, timeout, connectTimeout, refused, reset, `protocol`, tls, dropped, expect, other
 
     var kind: ErrorKind {
         switch self {
@@ -15,6 +15,7 @@ enum ErrorSlot: Int, CaseIterable, Sendable {
         case .protocol: .protocol
         case .tls: .tls
         case .dropped: .dropped
+        case .expect: .expect
         case .other: .other
         }
     }
@@ -35,6 +36,11 @@ struct NameStats: Sendable {
     /// Responses that arrived inside the measured window, whenever their request started: the throughput
     /// the target kept up (a backlog drained after the window does not count).
     var answeredInWindow: UInt64 = 0
+    /// Flow steps not sent because their iteration ended at an earlier step.
+    var skipped: UInt64 = 0
+    /// The first few distinct reasons a flow step's expectation or capture failed.
+    var expectReasons: [String] = []
+    static let keptReasons = 5
 
     init(isOpen: Bool) {
         if isOpen {
@@ -52,6 +58,10 @@ struct NameStats: Sendable {
         for i in statusCounts.indices { statusCounts[i] += other.statusCounts[i] }
         bytes += other.bytes
         answeredInWindow += other.answeredInWindow
+        skipped += other.skipped
+        for reason in other.expectReasons where expectReasons.count < Self.keptReasons && !expectReasons.contains(reason) {
+            expectReasons.append(reason)
+        }
     }
 
     var errorCount: UInt64 { errors.reduce(0, +) }
@@ -64,7 +74,8 @@ struct NameStats: Sendable {
         for (code, n) in statusCounts.enumerated() where n > 0 { statusMap[String(code)] = n }
         return RequestStats(
             name: name, count: count, errors: errorMap, statusCodes: statusMap, bytesReceived: bytes,
-            durationSeconds: durationSeconds, latency: latency, service: service, sendLag: sendLag)
+            durationSeconds: durationSeconds, latency: latency, service: service, sendLag: sendLag,
+            skipped: skipped > 0 ? skipped : nil, expectFailures: expectReasons.isEmpty ? nil : expectReasons)
     }
 }
 

@@ -138,6 +138,11 @@ final class LoopWorker {
         return taken
     }
 
+    func noteExpectFailure(name: Int, reason: String) {
+        let reasons = stats.names[name].expectReasons
+        if reasons.count < NameStats.keptReasons && !reasons.contains(reason) { stats.names[name].expectReasons.append(reason) }
+    }
+
     func notedProtocolProblem(_ problem: String) {
         if stats.connections.firstProtocolProblem == nil { stats.connections.firstProtocolProblem = problem }
     }

@@ -18,13 +18,21 @@ struct EncodedRequest: Sendable {
     /// `nil` when the request has no body and its method does not expect one.
     let body: [TemplatePart]?
 
-    /// A literal run of bytes or a `${random:A..B}` slot.
+    /// A literal run of bytes, a `${random:A..B}` slot, or (in a flow) a `${uuid}` or a variable's slot.
     enum TemplatePart: Sendable, Equatable {
         case literal([UInt8])
         case random(lower: Int, upper: Int)
+        case uuid
+        /// An iteration's value: a captured variable or a data-file column (`FlowIteration.values[slot]`).
+        case variable(Int)
     }
 
-    init(_ template: RequestTemplate, nameIndex: Int, target: TargetURL, headers: [HeaderField]) throws(LoadError) {
+    /// `variables` maps the names a flow step may use (`token`, `data.user`) to their slots; `${uuid}` is
+    /// accepted only in a flow too.
+    init(
+        _ template: RequestTemplate, nameIndex: Int, target: TargetURL, headers: [HeaderField],
+        variables: [String: Int]? = nil
+    ) throws(LoadError) {
         self.nameIndex = nameIndex
         let method = template.method.uppercased()
         guard !method.isEmpty, method.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
@@ -51,9 +59,9 @@ struct EncodedRequest: Sendable {
             }
             headText += "\(field.name): \(field.value)\r\n"
         }
-        head = try Self.parts(of: headText, in: template.name)
+        head = try Self.parts(of: headText, in: template.name, variables: variables)
         let expectsBody = ["POST", "PUT", "PATCH"].contains(method)
-        body = try template.body.map { (text) throws(LoadError) in try Self.parts(of: text, in: template.name) }
+        body = try template.body.map { (text) throws(LoadError) in try Self.parts(of: text, in: template.name, variables: variables) }
             ?? (expectsBody ? [] : nil)
         let isFixed = (head + (body ?? [])).allSatisfy { if case .literal = $0 { true } else { false } }
         if isFixed {
@@ -66,13 +74,15 @@ struct EncodedRequest: Sendable {
         }
     }
 
-    /// Writes the request with fresh random values (the caller clears `buffer` first).
-    func write(into buffer: inout ByteBuffer, random: inout FastRandom) {
-        Self.write(head: head, body: body, into: &buffer, random: &random)
+    /// Writes the request with fresh random values (the caller clears `buffer` first); a flow step also gets its
+    /// iteration's variable values and cookie header line.
+    func write(into buffer: inout ByteBuffer, random: inout FastRandom, values: [[UInt8]] = [], cookie: [UInt8]? = nil) {
+        Self.write(head: head, body: body, into: &buffer, random: &random, values: values, cookie: cookie)
     }
 
     private static func write(
-        head: [TemplatePart], body: [TemplatePart]?, into buffer: inout ByteBuffer, random: inout FastRandom
+        head: [TemplatePart], body: [TemplatePart]?, into buffer: inout ByteBuffer, random: inout FastRandom,
+        values: [[UInt8]] = [], cookie: [UInt8]? = nil
     ) {
         // Content-Length depends on the widths of the body's random values: draw them once to
         // measure, then replay the same draws from a copy of the generator's state to write them.
@@ -82,23 +92,47 @@ struct EncodedRequest: Sendable {
             switch part {
             case .literal(let bytes): bodyLength += bytes.count
             case .random(let lower, let upper): bodyLength += decimalWidth(Int.random(in: lower...upper, using: &random))
+            case .uuid:
+                _ = (random.next(), random.next())
+                bodyLength += 36
+            case .variable(let slot): bodyLength += values[slot].count
             }
         }
         var replay = bodyStart
-        for part in head { writePart(part, into: &buffer, random: &random) }
+        for part in head { writePart(part, into: &buffer, random: &random, values: values) }
+        if let cookie { buffer.writeBytes(cookie) }
         if body != nil {
             buffer.writeStaticString("Content-Length: ")
             writeDecimal(bodyLength, into: &buffer)
             buffer.writeStaticString("\r\n")
         }
         buffer.writeStaticString("\r\n")
-        for part in body ?? [] { writePart(part, into: &buffer, random: &replay) }
+        for part in body ?? [] { writePart(part, into: &buffer, random: &replay, values: values) }
     }
 
-    private static func writePart(_ part: TemplatePart, into buffer: inout ByteBuffer, random: inout FastRandom) {
+    private static func writePart(
+        _ part: TemplatePart, into buffer: inout ByteBuffer, random: inout FastRandom, values: [[UInt8]]
+    ) {
         switch part {
         case .literal(let bytes): buffer.writeBytes(bytes)
         case .random(let lower, let upper): writeDecimal(Int.random(in: lower...upper, using: &random), into: &buffer)
+        case .uuid: writeUUID(high: random.next(), low: random.next(), into: &buffer)
+        case .variable(let slot): buffer.writeBytes(values[slot])
+        }
+    }
+
+    /// A random (version 4, RFC 9562) UUID in its 36-character form.
+    static func writeUUID(high: UInt64, low: UInt64, into buffer: inout ByteBuffer) {
+        let high = (high & ~0xF000) | 0x4000  // version 4
+        let low = (low & ~(0xC << 60)) | (0x8 << 60)  // variant 10
+        let hex: StaticString = "0123456789abcdef"
+        hex.withUTF8Buffer { digits in
+            for index in 0..<32 {
+                if index == 8 || index == 12 || index == 16 || index == 20 { buffer.writeInteger(UInt8(45)) }
+                let word = index < 16 ? high : low
+                let shift = UInt64(60 - (index % 16) * 4)
+                buffer.writeInteger(digits[Int((word >> shift) & 0xF)])
+            }
         }
     }
 
@@ -135,7 +169,7 @@ struct EncodedRequest: Sendable {
     }
 
     /// Splits text at `${random:A..B}` slots; any other `${…}` left here was not resolved and is an error.
-    static func parts(of text: String, in requestName: String) throws(LoadError) -> [TemplatePart] {
+    static func parts(of text: String, in requestName: String, variables: [String: Int]? = nil) throws(LoadError) -> [TemplatePart] {
         var parts: [TemplatePart] = []
         var literal: [UInt8] = []
         var rest = Substring(text)
@@ -145,12 +179,19 @@ struct EncodedRequest: Sendable {
                 throw LoadError("request '\(requestName)': unclosed '${' in '\(text)'")
             }
             let inner = rest[open.upperBound..<close]
-            guard let (lower, upper) = randomRange(inner) else {
+            let part: TemplatePart
+            if let (lower, upper) = randomRange(inner) {
+                part = .random(lower: lower, upper: upper)
+            } else if let variables, inner == "uuid" {
+                part = .uuid
+            } else if let slot = variables?[String(inner)] {
+                part = .variable(slot)
+            } else {
                 throw LoadError("request '\(requestName)': unknown substitution '${\(inner)}'; use ${ENV_NAME} or ${random:1..100}")
             }
             if !literal.isEmpty { parts.append(.literal(literal)) }
             literal = []
-            parts.append(.random(lower: lower, upper: upper))
+            parts.append(part)
             rest = rest[rest.index(after: close)...]
         }
         literal += Array(rest.utf8)

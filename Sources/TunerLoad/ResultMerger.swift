@@ -83,10 +83,15 @@ public enum ResultMerger {
             errors.merge(part.errors, uniquingKeysWith: +)
             statuses.merge(part.statusCodes, uniquingKeysWith: +)
         }
+        let skipped = parts.reduce(0) { $0 + ($1.skipped ?? 0) }
+        var reasons: [String] = []
+        for reason in parts.flatMap({ $0.expectFailures ?? [] }) where reasons.count < 5 && !reasons.contains(reason) {
+            reasons.append(reason)
+        }
         return RequestStats(
             name: name, count: parts.reduce(0) { $0 + $1.count }, errors: errors, statusCodes: statuses,
             bytesReceived: parts.reduce(0) { $0 + $1.bytesReceived }, durationSeconds: duration, latency: latency,
-            service: service, sendLag: sendLag)
+            service: service, sendLag: sendLag, skipped: skipped > 0 ? skipped : nil, expectFailures: reasons.isEmpty ? nil : reasons)
     }
 
     static func mergeSeries(_ all: [[SeriesPoint]]) throws(LoadError) -> [SeriesPoint] {

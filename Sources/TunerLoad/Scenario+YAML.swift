@@ -23,7 +23,7 @@ extension Scenario {
     ///
     /// Files the scenario names (`ca:`) are read relative to `directory` (the scenario file's), when given.
     public init(yaml text: String, fileName: String = "scenario", directory: String? = nil) throws(LoadError) {
-        let reader = YAMLReader(file: fileName)
+        let reader = YAMLReader(file: fileName, directory: directory)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw reader.error(nil, "the file is empty") }
@@ -80,7 +80,7 @@ extension Scenario {
         if let node = top["ca"] {
             // Relative to the scenario file, like every file a scenario names.
             let path = try reader.string(node)
-            tls.caFile = path.hasPrefix("/") || directory == nil ? path : "\(directory!)/\(path)"
+            tls.caFile = reader.path(relative: path)
         }
         if let node = top["insecure"] { tls.insecure = try reader.bool(node) }
         if let node = top["connect_to"] {
@@ -116,6 +116,7 @@ extension YAMLReader {
     func workload(_ node: Node, index: Int, profile: Profile?) throws(LoadError) -> Workload {
         let keys = try mapping(node, in: "a scenario", allowed: [
             "name", "model", "rate", "connections", "duration", "stages", "think_time", "max_in_flight", "requests",
+            "flow", "setup", "data", "cookies",
         ])
         let name = try keys["name"].map { (n) throws(LoadError) in try string(n) } ?? "scenario-\(index + 1)"
         let rate = try keys["rate"].map { (n) throws(LoadError) in try number(n) }
@@ -133,10 +134,21 @@ extension YAMLReader {
         if model == .closed && rate != nil {
             throw error(keys["rate"], "'rate' needs model: open (the closed model is driven by connections)")
         }
-        guard let requestsNode = keys["requests"] else { throw error(node, "scenario '\(name)' has no 'requests'") }
         var requests: [RequestTemplate] = []
-        for requestNode in try sequence(requestsNode, in: "requests") { requests.append(try request(requestNode)) }
-        guard !requests.isEmpty else { throw error(requestsNode, "scenario '\(name)' has no requests") }
+        var flow: Flow?
+        if let flowNode = keys["flow"] {
+            if let both = keys["requests"] { throw error(both, "scenario '\(name)' has both 'requests' and 'flow'; give one") }
+            flow = try self.flow(flowNode, keys: keys, scenario: name)
+        } else {
+            for key in ["setup", "data", "cookies"] {
+                if let stray = keys[key] { throw error(stray, "'\(key)' belongs to a flow; give the scenario a 'flow:'") }
+            }
+            guard let requestsNode = keys["requests"] else {
+                throw error(node, "scenario '\(name)' has no 'requests' (a weighted mix) or 'flow' (steps in order)")
+            }
+            for requestNode in try sequence(requestsNode, in: "requests") { requests.append(try request(requestNode)) }
+            guard !requests.isEmpty else { throw error(requestsNode, "scenario '\(name)' has no requests") }
+        }
 
         let duration = try keys["duration"].map { (n) throws(LoadError) in try self.duration(n) }
         let level = model == .open ? rate : connections.map(Double.init)
@@ -144,7 +156,8 @@ extension YAMLReader {
             name: name, model: model, start: level ?? 0, stages: [],
             connections: model == .open ? connections ?? 64 : connections ?? 1,
             thinkTime: try keys["think_time"].map { (n) throws(LoadError) in try self.duration(n) } ?? .zero,
-            maxInFlight: try keys["max_in_flight"].map { (n) throws(LoadError) in try integer(n) }, requests: requests)
+            maxInFlight: try keys["max_in_flight"].map { (n) throws(LoadError) in try integer(n) }, requests: requests,
+            flow: flow)
         if let stagesNode = keys["stages"] {
             for stageNode in try sequence(stagesNode, in: "stages") {
                 workload.stages.append(try stage(stageNode, model: model))
@@ -181,7 +194,10 @@ extension YAMLReader {
     }
 
     func request(_ node: Node) throws(LoadError) -> RequestTemplate {
-        let keys = try mapping(node, in: "a request", allowed: ["name", "method", "path", "headers", "body", "weight"])
+        try request(try mapping(node, in: "a request", allowed: ["name", "method", "path", "headers", "body", "weight"]), node: node)
+    }
+
+    func request(_ keys: [String: Node], node: Node) throws(LoadError) -> RequestTemplate {
         guard let pathNode = keys["path"] else { throw error(node, "a request needs a 'path' (e.g. /products?page=1)") }
         let path = try string(pathNode)
         let method = try keys["method"].map { (n) throws(LoadError) in try string(n) } ?? "GET"

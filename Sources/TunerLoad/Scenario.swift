@@ -113,11 +113,18 @@ public struct Workload: Sendable {
     /// Open model: a cap on requests waiting or in flight (the oldest waiting one beyond it is `dropped`);
     /// `nil`: no cap, a request waits until it is sent or times out.
     public var maxInFlight: Int?
+    /// The weighted mix; for a flow, its steps' requests in order (statistics are per name either way).
     public var requests: [RequestTemplate]
+    /// Stops after this many iterations of its flow (a flow's setup runs once).
+    var iterationLimit: Int?
+    /// Steps run in order per iteration, instead of a weighted mix (`flow:`).
+    public var flow: Flow? {
+        didSet { if let flow { requests = flow.steps.map(\.request) } }
+    }
 
     public init(
         name: String, model: LoadModel, start: Double, stages: [Stage], connections: Int = 64,
-        thinkTime: Duration = .zero, maxInFlight: Int? = nil, requests: [RequestTemplate]
+        thinkTime: Duration = .zero, maxInFlight: Int? = nil, requests: [RequestTemplate] = [], flow: Flow? = nil
     ) {
         self.name = name
         self.model = model
@@ -126,7 +133,8 @@ public struct Workload: Sendable {
         self.connections = connections
         self.thinkTime = thinkTime
         self.maxInFlight = maxInFlight
-        self.requests = requests
+        self.requests = flow.map { $0.steps.map(\.request) } ?? requests
+        self.flow = flow
     }
 
     /// Length of the stages together.

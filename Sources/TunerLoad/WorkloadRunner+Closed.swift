@@ -19,6 +19,10 @@ extension WorkloadRunner {
             handler.close()
             return
         }
+        if workload.flow != nil {
+            closedFlowConnectionIsFree(handler)
+            return
+        }
         let think = workload.thinkTimeNanos
         if think > 0 {
             loop.assumeIsolated().scheduleTask(in: .nanoseconds(think)) {

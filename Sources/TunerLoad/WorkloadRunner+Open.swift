@@ -25,6 +25,12 @@ extension WorkloadRunner {
     func pump(now: UInt64) {
         guard !hasEnded, !worker.isAborted else { return }
         let elapsed = worker.seconds(at: now)
+        // A flow's iterations in progress go first: their next steps are due, and a new iteration can wait.
+        if !readySteps.isEmpty && !sendReadySteps(now: now) {
+            isBacklogged = nextDue.map { $0 <= elapsed } ?? false
+            if isBacklogged, let cap = inFlightCap { dropBeyond(cap: cap, elapsed: elapsed, now: now) }
+            return
+        }
         while let due = nextDue {
             if due > elapsed {
                 isBacklogged = false
@@ -43,7 +49,11 @@ extension WorkloadRunner {
                 continue
             }
             if let handler = takeIdleConnection() {
-                send(workload.pickRequest(using: &worker.random), intended: intended, on: handler, isLate: isBacklogged)
+                if workload.flow != nil {
+                    sendStep(of: newIteration(), intended: intended, on: handler, isLate: isBacklogged, isFirst: true)
+                } else {
+                    send(workload.pickRequest(using: &worker.random), intended: intended, on: handler, isLate: isBacklogged)
+                }
                 advance()
                 continue
             }
@@ -55,7 +65,7 @@ extension WorkloadRunner {
     }
 
     /// A free, usable connection from the idle list.
-    private func takeIdleConnection() -> HTTPConnection? {
+    func takeIdleConnection() -> HTTPConnection? {
         while let slot = idle.popLast() {
             if let handler = slots[slot].handler, handler.isUsable, !handler.isBusy { return handler }
         }

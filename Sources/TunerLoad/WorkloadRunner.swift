@@ -42,6 +42,19 @@ final class WorkloadRunner {
     let inFlightCap: Int?
     /// Closed model: how many of this loop's slots should be active now.
     var closedTarget = 0
+    // Flows: the closed model's iteration per slot (a virtual user), the open model's iterations whose next step
+    // is due and waits for a connection, and what the iterations did.
+    var flowBySlot: [FlowIteration?] = []
+    /// Closed model: when each slot's next iteration may start.
+    var flowResumeAt: [UInt64] = []
+    var readySteps = CircularBuffer<FlowIteration>()
+    /// The setup's values every new iteration starts with.
+    var baseValues: [[UInt8]] = []
+    var iterationsStarted = 0
+    var iterationsFinished = 0
+    /// The last finished iteration's values, and why it ended early if it did (what a setup run reports).
+    var lastValues: [[UInt8]] = []
+    var lastFailure: String?
 
     init(worker: LoopWorker, workload: CompiledWorkload, share: (index: Int, count: Int), firstName: Int) {
         self.worker = worker
@@ -56,6 +69,11 @@ final class WorkloadRunner {
         nextEvent = Double(share.index + 1)
         nextDue = isOpen ? workload.timeline.time(ofEvent: nextEvent, hint: &scheduleHint) : nil
         idle.reserveCapacity(slotCount)
+        if let flow = workload.flow {
+            flowBySlot = Array(repeating: nil, count: slotCount)
+            flowResumeAt = Array(repeating: 0, count: slotCount)
+            baseValues = Array(repeating: [], count: flow.slotCount)
+        }
     }
 
     /// This loop's part of `total` when it is split as evenly as possible over the loops.
@@ -127,8 +145,14 @@ final class WorkloadRunner {
                 consumeUnsent(intended: worker.nanos(atSeconds: due), now: now, error: kind)
             }
         } else if !hasEnded && !worker.isAborted {
-            // The request this connection was about to send fails with it.
-            record(request: workload.pickRequest(using: &worker.random), start: now, end: now, error: kind)
+            // The request this connection was about to send fails with it (in a flow, the iteration's step, which
+            // ends the iteration).
+            if workload.flow != nil, let iteration = flowBySlot[slot] {
+                record(request: iteration.step, start: now, end: now, error: kind)
+                endIteration(iteration, slot: slot, failure: "step '\(worker.plan.names[firstName + iteration.step])': \(reason)")
+            } else {
+                record(request: workload.pickRequest(using: &worker.random), start: now, end: now, error: kind)
+            }
         }
         guard wantsConnection(slot: slot) else {
             slots[slot].state = .retired
@@ -170,7 +194,7 @@ final class WorkloadRunner {
                 handler.close()
             } else {
                 idle.append(handler.slot)
-                if isBacklogged { pump(now: NIODeadline.now().uptimeNanoseconds) }
+                if isBacklogged || !readySteps.isEmpty { pump(now: NIODeadline.now().uptimeNanoseconds) }
             }
         } else {
             closedConnectionIsFree(handler)
@@ -178,6 +202,10 @@ final class WorkloadRunner {
     }
 
     func responseCompleted(_ handler: HTTPConnection, status: Int, bytes: UInt64, end: UInt64) {
+        if let iteration = handler.iteration {
+            flowStepCompleted(handler, iteration: iteration, status: status, bytes: bytes, end: end)
+            return
+        }
         let error: ErrorSlot? = status >= 500 ? .status5xx : status >= 400 ? .status4xx : nil
         worker.record(
             name: firstName + handler.requestIndex, start: handler.startNanos, sent: handler.sentNanos, end: end,
@@ -189,6 +217,10 @@ final class WorkloadRunner {
         worker.record(
             name: firstName + handler.requestIndex, start: handler.startNanos, sent: handler.sentNanos, end: end,
             status: 0, error: kind, bytes: bytes, isOpen: isOpen)
+        if let iteration = handler.iteration {
+            handler.iteration = nil
+            endIteration(iteration, slot: handler.slot, failure: "step '\(worker.plan.names[firstName + iteration.step])': \(kind.kind.rawValue)")
+        }
     }
 
     /// A request that failed before it was sent (no connection could be made).
@@ -198,9 +230,11 @@ final class WorkloadRunner {
             isOpen: isOpen)
     }
 
-    func send(_ request: Int, intended: UInt64, on handler: HTTPConnection, isLate: Bool = false) {
+    func send(
+        _ request: Int, intended: UInt64, on handler: HTTPConnection, isLate: Bool = false, isScheduled: Bool = true
+    ) {
         handler.send(request: request, start: intended)
-        if isOpen && intended >= worker.warmUpEndNanos {
+        if isOpen && isScheduled && intended >= worker.warmUpEndNanos {
             worker.stats.schedule.planned += 1
             worker.stats.schedule.sent += 1
             if isLate { worker.stats.schedule.late += 1 }
@@ -223,7 +257,7 @@ final class WorkloadRunner {
         }
         guard !isOpen else {
             // Waiting requests reach their timeout even while no connection frees up.
-            if isBacklogged { pump(now: now) }
+            if isBacklogged || !readySteps.isEmpty { pump(now: now) }
             return  // the open model's schedule ends itself (see `pump`)
         }
         let elapsed = worker.seconds(at: now)

@@ -4,6 +4,8 @@ import Yams
 /// Reads typed values out of a composed YAML tree, with errors that point at the line.
 struct YAMLReader {
     let file: String
+    /// The scenario file's directory: files it names (`ca:`, `data:`) are read relative to it.
+    var directory: String? = nil
 
     func error(_ node: Node?, _ message: String) -> LoadError {
         guard let line = node?.mark?.line else { return LoadError("\(file): \(message)") }

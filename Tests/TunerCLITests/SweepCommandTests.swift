@@ -50,9 +50,12 @@ import TunerTestSupport
         #expect(common >= 4 && common <= 5.5, "\(common)")
         let medians = (result?["points"] as? [[String: Any]])?.compactMap { ($0["atCommonRate"] as? [String: Any])?["p50"] as? Double } ?? []
         #expect(medians.count == 4)
+        // A Python service on a CI machine shared with other suites runs slower than its sleep: the upper bound is
+        // loose, and the point, that POOL=8 is about twice as slow as POOL=4, is checked on the ratio.
         for (median, truth) in zip(medians, [100.0, 100, 100, 200]) {
-            #expect(median >= truth * 0.95 && median <= truth * 1.4, "p50 at the common rate: \(medians)")
+            #expect(median >= truth * 0.95 && median <= truth * 1.8, "p50 at the common rate: \(medians)")
         }
+        if medians.count == 4 { #expect(medians[3] >= medians[2] * 1.5, "p50 at the common rate: \(medians)") }
         #expect(run.stdout.contains("p95 @ "), "\(run.stdout)")
         #expect(Self.processes(marked: mark).isEmpty, "left behind: \(Self.processes(marked: mark))")
     }
