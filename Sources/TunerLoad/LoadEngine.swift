@@ -93,8 +93,9 @@ public enum LoadEngine {
                 interruptedAt = Double(NIODeadline.now().uptimeNanoseconds &- epoch) / 1e9
                 break
             }
-            collector.add(try await takeSeconds(before: second + 1, from: workers))
-            let cpu = monitor.sample(isMeasured: Double(second) >= plan.warmUpSeconds)
+            let taken = try await takeSeconds(before: second + 1, from: workers)
+            collector.add(taken.seconds)
+            let cpu = monitor.sample(isMeasured: Double(second) >= plan.warmUpSeconds, loopCPUSeconds: taken.loopCPU)
             if let point = collector.point(second: second) {
                 progress(LoadProgress(
                     elapsedSeconds: Double(second + 1), totalSeconds: plan.totalSeconds,
@@ -179,14 +180,20 @@ public enum LoadEngine {
             interruptedAt: interruptedAt, stopReason: stopReason)
     }
 
+    /// The loops' completed seconds, and their threads' CPU time so far (summed).
     private static func takeSeconds(
         before second: Int, from workers: [NIOLoopBound<LoopWorker>]
-    ) async throws -> [SecondStats] {
+    ) async throws -> (seconds: [SecondStats], loopCPU: Double) {
         var all: [SecondStats] = []
+        var cpu = 0.0
         for worker in workers {
-            all += try await worker.eventLoop.submit { worker.value.takeSeconds(before: second) }.get()
+            let (seconds, loopCPU) = try await worker.eventLoop.submit {
+                (worker.value.takeSeconds(before: second), GeneratorMonitor.threadCPUSeconds())
+            }.get()
+            all += seconds
+            cpu += loopCPU
         }
-        return all
+        return (all, cpu)
     }
 
     /// Waits for requests still in flight after the schedule ended, at most the request timeout.
