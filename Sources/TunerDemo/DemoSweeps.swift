@@ -44,7 +44,7 @@ struct DemoSweeps {
         let port = try FreePort.find()
         let baseURL = "http://127.0.0.1:\(port)"
         var scenario = try Scenario(yaml: ShopScenario.text(scale: scale, baseURL: baseURL), fileName: "shop.yaml")
-        scenario.workloads = scenario.workloads.map { workload in
+        scenario.workloads = scenario.workloads.filter { $0.flow == nil }.map { workload in
             var workload = workload
             workload.requests = workload.requests.filter { $0.method == "POST" }
             return workload
