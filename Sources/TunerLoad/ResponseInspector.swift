@@ -1,65 +1,112 @@
 import Foundation
 
-/// A flow step's whole response, split into what captures, expectations and cookies read. Only flow steps keep
-/// their responses (the framer has already checked the framing, so this reads without validating again).
+/// A flow step's whole response, read only as far as captures, expectations and cookies ask (the framer has
+/// already checked the framing, so this reads without validating again). Nothing is parsed up front: a header is
+/// found by scanning the header bytes, a JSON value by walking the body's bytes (`JSONScanner`).
 struct ResponseInspector {
     let status: Int
-    /// Header fields in order, names as sent.
-    let headers: [(name: String, value: String)]
-    let body: [UInt8]
+    private let bytes: [UInt8]
+    /// The final response's header lines (after the status line), up to the blank line.
+    private let head: Range<Int>
+    private(set) var body: ArraySlice<UInt8>
 
     /// Reads the bytes of one response (1xx interim responses before it are skipped; a chunked body is joined).
     init(_ bytes: [UInt8]) {
+        self.bytes = bytes
         var start = 0
         var status = 0
-        var headers: [(String, String)] = []
+        var head = 0..<0
         var bodyStart = bytes.count
-        while true {
-            guard let end = Self.find([13, 10, 13, 10], in: bytes, from: start) else { break }
-            let lines = String(decoding: bytes[start..<end], as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
-            let statusLine = lines.first.map(String.init) ?? ""
-            status = statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-            headers = lines.dropFirst().compactMap { line in
-                guard let colon = line.firstIndex(of: ":") else { return nil }
-                return (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: " \t"))
+        while let end = Self.find([13, 10, 13, 10], in: bytes, from: start) {
+            // "HTTP/1.1 200 …": the three digits after the first space.
+            var index = start
+            while index < end && bytes[index] != 32 { index += 1 }
+            status = 0
+            for digit in bytes[min(index + 1, end)..<min(index + 4, end)] where digit >= 48 && digit <= 57 {
+                status = status * 10 + Int(digit - 48)
             }
+            let lineEnd = Self.find([13, 10], in: bytes, from: start) ?? end
+            head = min(lineEnd + 2, end + 2)..<end + 2
             bodyStart = end + 4
             if (100..<200).contains(status) && status != 101 { start = bodyStart } else { break }
         }
         self.status = status
-        self.headers = headers
-        let raw = Array(bytes[min(bodyStart, bytes.count)...])
-        let chunked = headers.contains { $0.0.lowercased() == "transfer-encoding" && $0.1.lowercased().contains("chunked") }
-        body = chunked ? Self.dechunk(raw) : raw
+        self.head = head
+        let raw = bytes[min(bodyStart, bytes.count)...]
+        body = raw
+        if let encoding = header("Transfer-Encoding"), encoding.lowercased().contains("chunked") {
+            body = ArraySlice(Self.dechunk(Array(raw)))
+        }
+    }
+
+    /// Header lines as (name, value) byte ranges, in order.
+    private func forEachHeader(_ body: (Range<Int>, Range<Int>) -> Bool) {
+        var index = head.lowerBound
+        while index < head.upperBound {
+            let end = Self.find([13, 10], in: bytes, from: index).map { min($0, head.upperBound) } ?? head.upperBound
+            var colon = index
+            while colon < end && bytes[colon] != 58 { colon += 1 }
+            if colon < end {
+                var valueStart = colon + 1
+                while valueStart < end && (bytes[valueStart] == 32 || bytes[valueStart] == 9) { valueStart += 1 }
+                var valueEnd = end
+                while valueEnd > valueStart && (bytes[valueEnd - 1] == 32 || bytes[valueEnd - 1] == 9) { valueEnd -= 1 }
+                if !body(index..<colon, valueStart..<valueEnd) { return }
+            }
+            index = end + 2
+        }
+    }
+
+    private func nameMatches(_ range: Range<Int>, _ lowercased: [UInt8]) -> Bool {
+        guard range.count == lowercased.count else { return false }
+        for (offset, expected) in lowercased.enumerated() {
+            var byte = bytes[range.lowerBound + offset]
+            if byte >= 65 && byte <= 90 { byte += 32 }
+            if byte != expected { return false }
+        }
+        return true
     }
 
     /// The first header of that name (case-insensitive).
     func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.first { $0.name.lowercased() == lower }?.value
+        let lower = Array(name.lowercased().utf8)
+        var found: String?
+        forEachHeader { name, value in
+            guard nameMatches(name, lower) else { return true }
+            found = String(decoding: bytes[value], as: UTF8.self)
+            return false
+        }
+        return found
     }
 
     /// `name=value` of every `Set-Cookie` (attributes dropped).
     var setCookies: [(name: String, value: String)] {
-        headers.compactMap { field in
-            guard field.name.lowercased() == "set-cookie" else { return nil }
-            let pair = field.value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
-            guard let equals = pair.firstIndex(of: "=") else { return nil }
-            let name = String(pair[..<equals]).trimmingCharacters(in: " ")
-            return name.isEmpty ? nil : (name, String(pair[pair.index(after: equals)...]).trimmingCharacters(in: " "))
+        let setCookie = Array("set-cookie".utf8)
+        var cookies: [(String, String)] = []
+        forEachHeader { name, value in
+            guard nameMatches(name, setCookie) else { return true }
+            let field = String(decoding: bytes[value], as: UTF8.self)
+            let pair = field.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+            if let equals = pair.firstIndex(of: "=") {
+                let cookieName = String(pair[..<equals]).trimmingCharacters(in: " ")
+                if !cookieName.isEmpty {
+                    cookies.append((cookieName, String(pair[pair.index(after: equals)...]).trimmingCharacters(in: " ")))
+                }
+            }
+            return true
         }
+        return cookies
     }
 
     func bodyContains(_ text: [UInt8]) -> Bool {
-        text.isEmpty || Self.find(text, in: body, from: 0) != nil
+        text.isEmpty || Self.find(text, in: body, from: body.startIndex) != nil
     }
 
     /// The value a capture takes, or `nil` when the response does not have it.
     func value(of source: CompiledCapture) -> String? {
         switch source {
         case .json(let path):
-            guard let root = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else { return nil }
-            return Self.walk(root, path.components).flatMap(Self.text)
+            return JSONScanner.value(at: path.components, in: body)
         case .header(let name):
             return header(name)
         case .regex(let regex):
@@ -67,44 +114,21 @@ struct ResponseInspector {
         }
     }
 
-    private static func walk(_ value: Any, _ components: [JSONPath.Component]) -> Any? {
-        var current: Any = value
-        for component in components {
-            switch component {
-            case .key(let key):
-                guard let object = current as? [String: Any], let next = object[key] else { return nil }
-                current = next
-            case .index(let index):
-                guard let array = current as? [Any], index < array.count else { return nil }
-                current = array[index]
-            }
-        }
-        return current
-    }
-
-    /// A JSON value as text: strings as they are, numbers without a needless `.0`, objects and arrays as JSON.
-    private static func text(_ value: Any) -> String? {
-        switch value {
-        case is NSNull: return nil
-        case let string as String: return string
-        case let number as NSNumber:
-            if String(cString: number.objCType) == "c" { return number.boolValue ? "true" : "false" }
-            let double = number.doubleValue
-            if double == double.rounded(), abs(double) < 1e15 { return String(Int64(double)) }
-            return "\(double)"
-        default:
-            guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) else { return nil }
-            return String(decoding: data, as: UTF8.self)
-        }
-    }
-
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count - start >= needle.count else { return nil }
+    static func find<C: RandomAccessCollection<UInt8>>(_ needle: [UInt8], in haystack: C, from start: C.Index) -> C.Index?
+    where C.Index == Int {
+        guard !needle.isEmpty, haystack.endIndex - start >= needle.count else { return nil }
         let first = needle[0]
         var index = start
-        let last = haystack.count - needle.count
+        let last = haystack.endIndex - needle.count
         while index <= last {
-            if haystack[index] == first && haystack[index..<index + needle.count].elementsEqual(needle) { return index }
+            if haystack[index] == first {
+                var matches = true
+                for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
+                    matches = false
+                    break
+                }
+                if matches { return index }
+            }
             index += 1
         }
         return nil

@@ -7,14 +7,15 @@ import Testing
 /// the cookie jar.
 struct FlowPartsTests {
     @Test func jsonPathsParseAndReadTheirValues() throws {
-        let body = #"{"a": {"b": [{"id": 42}, {"id": 7.5}], "ok": true, "name": "x y", "none": null, "obj": {"k": 1}}}"#
+        let body = #"{"a": {"b": [{"id": 42}, {"id": 7.5}], "ok": true, "name": "x y", "none": null, "obj": {"k": 1}, "esc": "say \"hi\"\n \u00e9 \ud83d\ude00"}}"#
         let response = ResponseInspector(Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
         func value(_ path: String) throws -> String? { response.value(of: .json(try JSONPath(parsing: path))) }
         #expect(try value("$.a.b[0].id") == "42")
         #expect(try value("$.a.b[1].id") == "7.5")
         #expect(try value("a.ok") == "true")
         #expect(try value("$['a'].name") == "x y")
-        #expect(try value("$.a.obj") == #"{"k":1}"#)
+        #expect(try value("$.a.obj") == #"{"k": 1}"#)
+        #expect(try value("$.a.esc") == "say \"hi\"\n é 😀")
         #expect(try value("$.a.none") == nil)
         #expect(try value("$.a.b[2].id") == nil)
         #expect(try value("$.missing") == nil)
