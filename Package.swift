@@ -214,6 +214,7 @@ let package = Package(
                 "TunerDemo", "DemoShopData", "TunerTestSupport",
                 .product(name: "Yams", package: "Yams"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -36,6 +36,8 @@ public struct LoadResult: Codable, Sendable {
     public var capacity: CapacityResult?
     /// How the connections went (opened, failed, connect and TLS handshake times); `nil` in results of older versions.
     public var connections: ConnectionStats?
+    /// What the service itself used (`tuner run --service-pid/--service-cgroup`, or its `--metrics`' process figures).
+    public var service: ServiceUsage?
 
     public init(
         tool: String, startedAt: Date, finishedAt: Date, configuration: RunConfiguration,

@@ -63,6 +63,7 @@ public enum LoadSummary {
             lines.append(line)
         }
         if let tls = result.configuration.tls { lines.append(tls.description) }
+        if let service = result.service { lines.append(service.summaryLine) }
         let g = result.generator
         var generator = "generator: CPU \(NumberFormat.number(g.cpuPercentMean))% mean, \(NumberFormat.number(g.cpuPercentMax))% max of \(g.cores) cores"
         if let rss = g.maxResidentBytes { generator += " · peak memory \(ByteSize(bytes: rss).humanDescription)" }

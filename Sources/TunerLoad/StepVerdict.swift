@@ -18,10 +18,12 @@ struct StepVerdict {
             let scope = outcome.threshold.scope == "all" ? "" : "\(outcome.threshold.scope): "
             reasons.append("SLO \(scope)\(outcome.threshold.expression) failed (measured \(outcome.measuredDescription))")
         }
-        // Responses are counted when they arrive inside the window: one request straddles each end, and
-        // without a warm-up the first minimum latency of the window has no arrivals; neither is falling behind.
+        // Responses are counted when they arrive inside the window: one request straddles each end, and the
+        // requests of the window's last mean latency are answered after it. A warm-up's own late answers, arriving
+        // in the window, make up for them; without one (or a shorter one) that many answers are missing by
+        // construction, which is not falling behind (a service that does fall behind shows it in its latency).
         let warmUp = result.configuration.warmUpSeconds
-        let slack = 1 + offered * max(0, result.overall.latency.min / 1000 - warmUp)
+        let slack = 1 + offered * max(0, result.overall.latency.mean / 1000 - warmUp)
         let share = seconds > 0 ? (achievedRate * seconds + slack) / (offered * seconds) : 0
         if share < options.minimumAchievedShare {
             reasons.append("achieved \(Self.rate(achievedRate)) req/s, \(Int((achievedRate / offered * 100).rounded()))% of the offered \(Self.rate(offered))")

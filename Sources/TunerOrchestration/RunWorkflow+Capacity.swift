@@ -41,11 +41,12 @@ extension RunWorkflow {
             return .failure(error)
         }
         let scenario = plan.scenario
+        let service = await serviceMeter(sampler: sampler)
         let observed = Mutex<[ObservedStep]>([])
         var search = CapacitySearch(options: options, slo: slo) { rate, duration, warmUp in
             let stepPlan = try LoadPlan(scenario.capacityStep(rate: rate, duration: duration, warmUp: warmUp, slo: slo))
             let (withDatabase, observation) = try await Self.observe(
-                stepPlan, warmUp: warmUp, session: session, sampler: sampler, maxConnections: maxConnections)
+                stepPlan, warmUp: warmUp, session: session, sampler: sampler, service: service, maxConnections: maxConnections)
             observed.withLock { $0.append(ObservedStep(offeredRate: rate, result: withDatabase, observation: observation)) }
             var result = withDatabase
             result.database = nil  // the search judges the HTTP figures; the observed copy is kept above

@@ -24,6 +24,12 @@ public struct RunWorkflow: Sendable {
     public var showsEachCheck = true
     /// The engine's once-a-second progress.
     public var progress: @Sendable (LoadProgress) -> Void = { _ in }
+    /// Where the service's own CPU and memory are read (`--service-pid`, `--service-cgroup`); without one, the
+    /// `--metrics` endpoint's standard process figures when it has them.
+    public var service: ServiceSource?
+    /// The energy estimate's assumptions (`--watts-per-core`, `--grid-intensity`).
+    public var wattsPerBusyCore = ServiceUsage.EnergyEstimate.defaultWattsPerBusyCore
+    public var gramsCO2PerKilowattHour = ServiceUsage.EnergyEstimate.defaultGramsCO2PerKilowattHour
 
     public init(plan: LoadPlan, database: ConnectionSettings, metricsURL: URL? = nil) {
         self.plan = plan
@@ -64,7 +70,7 @@ public struct RunWorkflow: Sendable {
         let progress = self.progress
         var (result, observation) = try await Self.observe(
             plan, warmUp: plan.scenario.warmUp, session: session, sampler: sampler,
-            maxConnections: maxConnections.map(Int.init), progress: progress)
+            service: await serviceMeter(sampler: sampler), maxConnections: maxConnections.map(Int.init), progress: progress)
         var findings = RunAnalysis.findings(result.database!, load: Self.load(of: result, observation: observation),
                                             thresholds: analysisThresholds)
         if Task.isCancelled {
@@ -82,9 +88,12 @@ public struct RunWorkflow: Sendable {
     /// Runs `plan` while `session` (and `sampler`, the service's pool) watch it; the result carries the database
     /// section and the observation's notes. `tuner run` observes its one load this way, `--capacity` every step.
     static func observe(_ plan: LoadPlan, warmUp: Duration, session: DatabaseSession, sampler: MetricsSampler?,
-                        maxConnections: Int?, progress: @escaping @Sendable (LoadProgress) -> Void = { _ in })
+                        service: ServiceUsageMeter? = nil, maxConnections: Int?,
+                        progress: @escaping @Sendable (LoadProgress) -> Void = { _ in })
         async throws -> (LoadResult, RunObserver.Observation)
     {
+        // The service's meter reads once now: a wrong pid or cgroup fails before the load.
+        let meter = try await service?.begin(scraper: sampler)
         let poolTask = sampler.map { sampler in Task { await sampler.samplePool() } }
         let observed: (LoadResult, RunObserver.Observation)
         do {
@@ -93,14 +102,31 @@ public struct RunWorkflow: Sendable {
             }
         } catch {
             poolTask?.cancel()
+            _ = await meter?.end(warmUp: warmUp, requests: 0)
             throw error
         }
         poolTask?.cancel()
         let pool = await poolTask?.value
         var (result, observation) = observed
+        let usage = await meter?.end(warmUp: warmUp, requests: result.overall.count)
+        result.service = usage?.usage
         result.database = observation.databaseRun(maxConnections: maxConnections, pool: pool?.samples ?? [])
-        result.notes += observation.notes + (pool?.notes ?? [])
+        result.notes += observation.notes + (pool?.notes ?? []) + (usage?.notes ?? [])
         return (result, observation)
+    }
+
+    /// The service's meter: the source the user named, or the metrics endpoint when it has process figures.
+    func serviceMeter(sampler: MetricsSampler?) async -> ServiceUsageMeter? {
+        var source = service
+        if source == nil, let metricsURL, let sampler,
+           let samples = try? await sampler.scrape(), samples.contains(where: { $0.name == "process_cpu_seconds_total" }) {
+            source = .metrics(metricsURL)
+        }
+        guard let source else { return nil }
+        var meter = ServiceUsageMeter(source: source)
+        meter.wattsPerBusyCore = wattsPerBusyCore
+        meter.gramsCO2PerKilowattHour = gramsCO2PerKilowattHour
+        return meter
     }
 
     /// The metrics sampler, after one scrape that proves the endpoint answers (a typo fails before the load).

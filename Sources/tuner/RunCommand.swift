@@ -29,6 +29,8 @@ struct RunCommand: AsyncParsableCommand {
             temp files, and the statement whose database time grew most between the last passing and the first \
             failing step. The result and the findings are those of the confirmation window.
 
+            The service's own side: with --service-pid (a local process and its descendants) or             --service-cgroup (a container's cgroup), or a --metrics endpoint with the standard             process_cpu_seconds_total and process_resident_memory_bytes, the result has the service's CPU time             per request, its cores and resident memory each second, and an energy and CO2 estimate per request             (from CPU time alone; --watts-per-core, --grid-intensity).
+
             Examples:
               tuner run scenarios/shop.yaml --db postgres://shop@127.0.0.1:5432/shop --metrics http://127.0.0.1:8080/metrics
               tuner run scenarios/shop.yaml --db "$DATABASE_URL" --capacity --slo "p99 < 200ms"
@@ -73,6 +75,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Capacity search (with --capacity)") var search: CapacityOptions
 
+    @OptionGroup(title: "The service's own CPU and memory") var service: ServiceOptions
+
     func validate() throws {
         if change != nil && baseline == nil { throw ValidationError("--change describes a comparison: pass --baseline too") }
         if let metrics {
@@ -99,6 +103,7 @@ struct RunCommand: AsyncParsableCommand {
         var workflow = RunWorkflow(plan: plan, database: database, metricsURL: metrics.flatMap(URL.init(string:)))
         workflow.checksDatabase = !noCheck
         workflow.advisesIndexes = !noAdvise
+        service.apply(to: &workflow)
         workflow.say = { Console.note($0) }
         if capacity { return try await runCapacity(workflow, before: before) }
         let output = LoadOutput(jsonPath: nil, quiet: quiet, command: "tuner run")

@@ -16,7 +16,7 @@ struct RunCommandTests {
             defer { try? FileManager.default.removeItem(atPath: out) }
             let run = try await LoadBinaryRunner.run(
                 ["run", server.url + "/", "--rate", "50", "--duration", "2s", "--db", url, "--out", out, "--quiet",
-                 "--threshold", "error_rate < 1%"],
+                 "--threshold", "error_rate < 1%", "--service-pid", String(ProcessInfo.processInfo.processIdentifier)],
                 timeout: .seconds(120))
             #expect(run.status == 0, "\(run.stderr)")
             for file in ["result.json", "report.md", "report.html", "junit.xml"] {
@@ -29,6 +29,11 @@ struct RunCommandTests {
             #expect(result.findings.contains { $0.source == "check" }, "tuner db check's findings are part of the run")
             #expect(run.stdout.contains("Findings ("))
             #expect(!run.stderr.contains("password"))
+            // The service here is this test process (it serves the target): its CPU and memory are in the result.
+            let service = try #require(result.service, "--service-pid measures the service")
+            #expect(service.source == "pid \(ProcessInfo.processInfo.processIdentifier)")
+            #expect((service.cpuMillisecondsPerRequest ?? 0) > 0 && (service.residentBytesPeak ?? 0) > 0)
+            #expect(run.stdout.contains("service (pid "), "\(run.stdout)")
 
             // A threshold the target cannot meet: the files are still written, the exit code is 99.
             let failing = try await LoadBinaryRunner.run(
@@ -104,5 +109,8 @@ struct RunCommandTests {
                                                    "--metrics", "not a url"])
         #expect(badMetrics.status == 64)
         #expect(badMetrics.stderr.contains("--metrics"))
+        let both = try await LoadBinaryRunner.run(["run", "http://127.0.0.1:9/", "--db", "postgres://x@127.0.0.1/x",
+                                                   "--service-pid", "1", "--service-cgroup", "/sys/fs/cgroup"])
+        #expect(both.status == 64 && both.stderr.contains("not both"), "\(both.stderr)")
     }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import TunerCore
+
+/// Measures what the service used during a load: one reading before it (so a wrong pid or path fails before any
+/// traffic), one each second while it runs, one after. The CPU of the measured window (after the warm-up,
+/// interpolated between the readings around it) over the requests of that window gives CPU per request.
+package struct ServiceUsageMeter: Sendable {
+    package let source: ServiceSource
+    package var wattsPerBusyCore = ServiceUsage.EnergyEstimate.defaultWattsPerBusyCore
+    package var gramsCO2PerKilowattHour = ServiceUsage.EnergyEstimate.defaultGramsCO2PerKilowattHour
+
+    package init(source: ServiceSource) {
+        self.source = source
+    }
+
+    /// A reading taken `seconds` after the meter began.
+    struct Sample: Sendable {
+        let seconds: Double
+        let reading: ServiceSource.Reading
+    }
+
+    /// The meter running alongside a load.
+    package final class Session: Sendable {
+        let meter: ServiceUsageMeter
+        let began: ContinuousClock.Instant
+        let first: ServiceSource.Reading
+        let sampling: Task<[Sample], Never>
+        let scraper: MetricsSampler?
+
+        init(meter: ServiceUsageMeter, began: ContinuousClock.Instant, first: ServiceSource.Reading, scraper: MetricsSampler?) {
+            self.meter = meter
+            self.began = began
+            self.first = first
+            self.scraper = scraper
+            sampling = Task {
+                var samples: [Sample] = []
+                var next = 1
+                while !Task.isCancelled {
+                    try? await Task.sleep(until: began + .seconds(next), clock: .continuous)
+                    guard !Task.isCancelled else { break }
+                    if let reading = try? await meter.source.read(scraper: scraper) {
+                        samples.append(Sample(seconds: (ContinuousClock.now - began).seconds, reading: reading))
+                    }
+                    next += 1
+                }
+                return samples
+            }
+        }
+
+        /// Stops sampling and computes the usage of the window from `warmUp` after the start to now, over the
+        /// window's `requests`; notes say what could not be measured.
+        package func end(warmUp: Duration, requests: UInt64) async -> (usage: ServiceUsage?, notes: [String]) {
+            sampling.cancel()
+            var samples = [Sample(seconds: 0, reading: first)] + (await sampling.value)
+            var notes: [String] = []
+            do {
+                samples.append(Sample(seconds: (ContinuousClock.now - began).seconds, reading: try await meter.source.read(scraper: scraper)))
+            } catch {
+                notes.append("the service's last reading failed (\(error)); its figures end at the last good one")
+            }
+            guard let last = samples.last, last.seconds > warmUp.seconds else {
+                return (nil, notes + ["the service was not measured after the warm-up (\(meter.source.description))"])
+            }
+            let windowStart = warmUp.seconds
+            let startCPU = Self.cpu(at: windowStart, in: samples)
+            let cpu = max(last.reading.cpuSeconds - startCPU, 0)
+            var series: [ServiceUsage.Point] = []
+            var coresMax: Double?
+            for (before, after) in zip(samples, samples.dropFirst()) where after.seconds > windowStart {
+                let span = after.seconds - max(before.seconds, windowStart)
+                guard span > 0.2 else { continue }
+                let cores = max(after.reading.cpuSeconds - Self.cpu(at: max(before.seconds, windowStart), in: samples), 0) / span
+                coresMax = max(coresMax ?? 0, cores)
+                series.append(ServiceUsage.Point(
+                    second: Int((after.seconds - windowStart).rounded()), cores: (cores * 1000).rounded() / 1000,
+                    residentBytes: after.reading.residentBytes))
+            }
+            let resident = samples.compactMap(\.reading.residentBytes)
+            let usage = ServiceUsage(
+                source: meter.source.description, cpuSeconds: cpu, requests: requests, wallSeconds: last.seconds - windowStart,
+                coresMax: coresMax, residentBytesAtStart: first.residentBytes, residentBytesPeak: resident.max(),
+                series: series, wattsPerBusyCore: meter.wattsPerBusyCore, gramsCO2PerKilowattHour: meter.gramsCO2PerKilowattHour)
+            return (usage, notes)
+        }
+
+        /// CPU seconds at `seconds`, interpolated between the readings around it.
+        static func cpu(at seconds: Double, in samples: [Sample]) -> Double {
+            guard let after = samples.firstIndex(where: { $0.seconds >= seconds }) else { return samples.last?.reading.cpuSeconds ?? 0 }
+            guard after > 0 else { return samples[0].reading.cpuSeconds }
+            let (a, b) = (samples[after - 1], samples[after])
+            let share = b.seconds > a.seconds ? (seconds - a.seconds) / (b.seconds - a.seconds) : 1
+            return a.reading.cpuSeconds + (b.reading.cpuSeconds - a.reading.cpuSeconds) * share
+        }
+    }
+
+    /// Takes the first reading and starts sampling; a source that cannot be read is an error now.
+    package func begin(scraper: MetricsSampler? = nil) async throws(WorkflowError) -> Session {
+        let first = try await source.read(scraper: scraper)
+        return Session(meter: self, began: .now, first: first, scraper: scraper)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+import TunerCore
+import TunerLoad
+import TunerTestSupport
+@testable import TunerOrchestration
+
+/// The service's CPU per request, measured against a Python service that burns a known CPU time per request
+/// (`Fixtures/cpu_server.py`), through each source: its process tree (started under a shell, so the CPU is a
+/// descendant's), a cgroup it is moved into (where the machine lets a test make one), and its own metrics.
+@Suite(.serialized) struct ServiceUsageMeterTests {
+    static let burnMilliseconds = 20.0
+
+    /// The shell that runs the server (its pid is the tree's root; Python is its child), and the server's port.
+    final class Service {
+        let shell: Process
+        let port: Int
+
+        init() async throws {
+            port = try TestPorts.closed()
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/cpu_server.py").path
+            shell = Process()
+            shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+            // `; true` keeps the shell from exec-ing Python: the pid given to the meter is not the one that works.
+            shell.arguments = ["-c", "python3 \(script) \(port) \(ServiceUsageMeterTests.burnMilliseconds); true"]
+            try shell.run()
+            for _ in 0..<100 {
+                if (try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)) != nil { return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw WorkflowError("the CPU test service did not start")
+        }
+
+        /// Python's pid (the shell's child).
+        var pythonPID: Int32? {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap(Int32.init).first { ServiceSource.ProcessStat(pid: $0)?.parent == shell.processIdentifier }
+        }
+
+        func stop() {
+            if let python = pythonPID { kill(python, SIGTERM) }
+            shell.terminate()
+            shell.waitUntilExit()
+        }
+    }
+
+    /// A closed-model load of /work for 3 s after a 1 s warm-up, measured by `source`.
+    static func measure(_ source: ServiceSource, port: Int) async throws -> (ServiceUsage, LoadResult) {
+        let workload = Workload(
+            name: "cpu", model: .closed, start: 2, stages: [Stage(duration: .seconds(3), target: 2)],
+            requests: [RequestTemplate(name: "work", path: "/work")])
+        let plan = try LoadPlan(Scenario(target: "http://127.0.0.1:\(port)", workloads: [workload], warmUp: .seconds(1), threads: 1))
+        let session = try await ServiceUsageMeter(source: source).begin()
+        let result = try await LoadEngine.run(plan)
+        let (usage, notes) = await session.end(warmUp: .seconds(1), requests: result.overall.count)
+        return (try #require(usage, "\(notes)"), result)
+    }
+
+    static func expectTruth(_ usage: ServiceUsage, _ result: LoadResult) {
+        #expect(result.overall.errors.isEmpty)
+        #expect(result.overall.count > 30, "enough requests to measure: \(result.overall.count)")
+        // 20 ms burnt per request by construction, plus Python's HTTP handling (well under a millisecond).
+        let perRequest = usage.cpuMillisecondsPerRequest ?? 0
+        #expect(perRequest >= burnMilliseconds * 0.95 && perRequest <= burnMilliseconds * 1.1, "\(perRequest) ms per request")
+        #expect(usage.coresMean > 0.3 && usage.coresMean <= 2.05, "\(usage.coresMean)")
+        #expect(!usage.series.isEmpty)
+        let energy = try? #require(usage.energy)
+        #expect(energy.map { abs($0.joulesPerRequest - perRequest / 1000 * 12) < 1e-9 } == true)
+    }
+
+    @Test func aProcessTreeIsMeasuredWithItsDescendants() async throws {
+        let service = try await Service()
+        defer { service.stop() }
+        let (usage, result) = try await Self.measure(.pid(service.shell.processIdentifier), port: service.port)
+        Self.expectTruth(usage, result)
+        #expect((usage.residentBytesPeak ?? 0) > 5_000_000, "Python's resident memory counts: \(usage.residentBytesPeak ?? 0)")
+        #expect(LoadSummary.render({ var r = result; r.service = usage; return r }()).contains("per request"))
+    }
+
+    @Test func theMetricsEndpointsProcessFiguresAreASource() async throws {
+        let service = try await Service()
+        defer { service.stop() }
+        let (usage, result) = try await Self.measure(.metrics(URL(string: "http://127.0.0.1:\(service.port)/metrics")!), port: service.port)
+        Self.expectTruth(usage, result)
+        #expect((usage.residentBytesPeak ?? 0) > 5_000_000)
+    }
+
+    /// A cgroup v1 cpuacct directory this test may create (root, a writable hierarchy), or nil.
+    static let cgroupParent: String? = {
+        for parent in ["/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpu,cpuacct"] {
+            let probe = "\(parent)/tuner-probe-\(getpid())"
+            if mkdir(probe, 0o755) == 0 {
+                rmdir(probe)
+                return parent
+            }
+        }
+        return nil
+    }()
+
+    @Test(.enabled(if: cgroupParent != nil, "needs a cgroup v1 cpuacct hierarchy this test can write"))
+    func aCgroupIsASource() async throws {
+        let parent = try #require(Self.cgroupParent)
+        let service = try await Service()
+        defer { service.stop() }
+        let group = "\(parent)/tuner-test-\(getpid())"
+        #expect(mkdir(group, 0o755) == 0)
+        defer {
+            // Move the processes back out, then remove the group.
+            let procs = (FileManager.default.contents(atPath: "\(group)/cgroup.procs").map { String(decoding: $0, as: UTF8.self) } ?? "")
+            for pid in procs.split(separator: "\n") { try? "\(pid)\n".write(toFile: "\(parent)/cgroup.procs", atomically: false, encoding: .utf8) }
+            rmdir(group)
+        }
+        let python = try #require(service.pythonPID)
+        try "\(python)\n".write(toFile: "\(group)/cgroup.procs", atomically: false, encoding: .utf8)
+        let (usage, result) = try await Self.measure(.cgroup(group), port: service.port)
+        Self.expectTruth(usage, result)
+    }
+
+    @Test func aSourceThatCannotBeReadFailsBeforeTheLoad() async throws {
+        let noProcess = await #expect(throws: WorkflowError.self) { try await ServiceUsageMeter(source: .pid(999_999_999)).begin() }
+        #expect(noProcess?.description.contains("no process 999999999") == true)
+        let notCgroup = await #expect(throws: WorkflowError.self) { try await ServiceUsageMeter(source: .cgroup("/tmp")).begin() }
+        #expect(notCgroup?.description.contains("is not a cgroup directory") == true)
+    }
+}
