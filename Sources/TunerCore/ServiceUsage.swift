@@ -8,11 +8,11 @@ import Foundation
 public struct ServiceUsage: Codable, Sendable, Equatable {
     /// Where the figures came from: `pid 4242 and 3 descendants`, `cgroup /sys/fs/cgroup/…`, `metrics http://…`.
     public var source: String
-    /// CPU seconds the service used in the measured window: from the end of the warm-up to the load's end.
+    /// CPU seconds the service used from the load's start to its end (warm-up and drain included).
     public var cpuSeconds: Double
-    /// The window's requests (the result's `overall.count`).
+    /// Every request the load completed in that time (warm-up included): no request straddles either end.
     public var requests: UInt64
-    /// The window's length.
+    /// The load's length.
     public var wallSeconds: Double
     /// CPU milliseconds per request: `cpuSeconds / requests`.
     public var cpuMillisecondsPerRequest: Double?
@@ -97,7 +97,7 @@ public struct ServiceUsage: Codable, Sendable, Equatable {
     }
 
     /// Three significant digits, for the small numbers of an estimate (0.0123, 4.56e-06).
-    static func small(_ value: Double) -> String {
+    public static func small(_ value: Double) -> String {
         guard value != 0 else { return "0" }
         if value >= 0.001 { return String(format: "%.3g", value) }
         return String(format: "%.2e", value)

@@ -102,13 +102,14 @@ public struct RunWorkflow: Sendable {
             }
         } catch {
             poolTask?.cancel()
-            _ = await meter?.end(warmUp: warmUp, requests: 0)
+            _ = await meter?.end(requests: 0)
             throw error
         }
         poolTask?.cancel()
         let pool = await poolTask?.value
         var (result, observation) = observed
-        let usage = await meter?.end(warmUp: warmUp, requests: result.overall.count)
+        // Every request the load completed, warm-up included, like the meter's CPU (see ServiceUsageMeter).
+        let usage = await meter?.end(requests: result.series.reduce(0) { $0 + $1.requests })
         result.service = usage?.usage
         result.database = observation.databaseRun(maxConnections: maxConnections, pool: pool?.samples ?? [])
         result.notes += observation.notes + (pool?.notes ?? []) + (usage?.notes ?? [])

@@ -2,8 +2,9 @@ import Foundation
 import TunerCore
 
 /// Measures what the service used during a load: one reading before it (so a wrong pid or path fails before any
-/// traffic), one each second while it runs, one after. The CPU of the measured window (after the warm-up,
-/// interpolated between the readings around it) over the requests of that window gives CPU per request.
+/// traffic), one each second while it runs, one after. CPU per request is the whole load's CPU (warm-up included)
+/// over every request it completed: nothing is in flight before the load or after its drain, so no request
+/// straddles either end (a window cut at the warm-up's end would charge it with requests it does not count).
 package struct ServiceUsageMeter: Sendable {
     package let source: ServiceSource
     package var wattsPerBusyCore = ServiceUsage.EnergyEstimate.defaultWattsPerBusyCore
@@ -47,9 +48,9 @@ package struct ServiceUsageMeter: Sendable {
             }
         }
 
-        /// Stops sampling and computes the usage of the window from `warmUp` after the start to now, over the
-        /// window's `requests`; notes say what could not be measured.
-        package func end(warmUp: Duration, requests: UInt64) async -> (usage: ServiceUsage?, notes: [String]) {
+        /// Stops sampling and computes the usage from the start to now over the load's `requests` (all it
+        /// completed, warm-up included); notes say what could not be measured.
+        package func end(requests: UInt64) async -> (usage: ServiceUsage?, notes: [String]) {
             sampling.cancel()
             var samples = [Sample(seconds: 0, reading: first)] + (await sampling.value)
             var notes: [String] = []
@@ -58,38 +59,27 @@ package struct ServiceUsageMeter: Sendable {
             } catch {
                 notes.append("the service's last reading failed (\(error)); its figures end at the last good one")
             }
-            guard let last = samples.last, last.seconds > warmUp.seconds else {
-                return (nil, notes + ["the service was not measured after the warm-up (\(meter.source.description))"])
+            guard let last = samples.last, last.seconds > 0 else {
+                return (nil, notes + ["the service was not measured (\(meter.source.description))"])
             }
-            let windowStart = warmUp.seconds
-            let startCPU = Self.cpu(at: windowStart, in: samples)
-            let cpu = max(last.reading.cpuSeconds - startCPU, 0)
+            let cpu = max(last.reading.cpuSeconds - first.cpuSeconds, 0)
             var series: [ServiceUsage.Point] = []
             var coresMax: Double?
-            for (before, after) in zip(samples, samples.dropFirst()) where after.seconds > windowStart {
-                let span = after.seconds - max(before.seconds, windowStart)
+            for (before, after) in zip(samples, samples.dropFirst()) {
+                let span = after.seconds - before.seconds
                 guard span > 0.2 else { continue }
-                let cores = max(after.reading.cpuSeconds - Self.cpu(at: max(before.seconds, windowStart), in: samples), 0) / span
+                let cores = max(after.reading.cpuSeconds - before.reading.cpuSeconds, 0) / span
                 coresMax = max(coresMax ?? 0, cores)
                 series.append(ServiceUsage.Point(
-                    second: Int((after.seconds - windowStart).rounded()), cores: (cores * 1000).rounded() / 1000,
+                    second: Int(after.seconds.rounded()), cores: (cores * 1000).rounded() / 1000,
                     residentBytes: after.reading.residentBytes))
             }
             let resident = samples.compactMap(\.reading.residentBytes)
             let usage = ServiceUsage(
-                source: meter.source.description, cpuSeconds: cpu, requests: requests, wallSeconds: last.seconds - windowStart,
+                source: meter.source.description, cpuSeconds: cpu, requests: requests, wallSeconds: last.seconds,
                 coresMax: coresMax, residentBytesAtStart: first.residentBytes, residentBytesPeak: resident.max(),
                 series: series, wattsPerBusyCore: meter.wattsPerBusyCore, gramsCO2PerKilowattHour: meter.gramsCO2PerKilowattHour)
             return (usage, notes)
-        }
-
-        /// CPU seconds at `seconds`, interpolated between the readings around it.
-        static func cpu(at seconds: Double, in samples: [Sample]) -> Double {
-            guard let after = samples.firstIndex(where: { $0.seconds >= seconds }) else { return samples.last?.reading.cpuSeconds ?? 0 }
-            guard after > 0 else { return samples[0].reading.cpuSeconds }
-            let (a, b) = (samples[after - 1], samples[after])
-            let share = b.seconds > a.seconds ? (seconds - a.seconds) / (b.seconds - a.seconds) : 1
-            return a.reading.cpuSeconds + (b.reading.cpuSeconds - a.reading.cpuSeconds) * share
         }
     }
 

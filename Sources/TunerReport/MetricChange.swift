@@ -66,10 +66,11 @@ public struct MetricChange: Sendable {
 
 /// The unit a compared figure is printed in.
 public enum MetricUnit: Sendable {
-    case milliseconds, requestsPerSecond, fraction, count, perRequest
+    case milliseconds, requestsPerSecond, fraction, count, perRequest, bytes
 
     func format(_ v: Double) -> String {
         switch self {
+        case .bytes: ByteSize(bytes: Int64(v)).humanDescription
         case .milliseconds: NumberFormat.millis(v)
         case .requestsPerSecond: NumberFormat.rate(v)
         case .fraction: NumberFormat.percent(v)

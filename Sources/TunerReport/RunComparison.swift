@@ -9,6 +9,8 @@ public struct RunComparison: Sendable {
     public var database: [MetricChange]
     /// The statements that mattered in either run, matched by query id (or text).
     public var queries: [QueryComparison]
+    /// The service's own figures (CPU per request, memory peak); empty unless both runs measured the service.
+    public var service: [MetricChange] = []
     public var rule: NoiseRule
 
     /// Compares `after` against `before`.
@@ -40,6 +42,9 @@ public struct RunComparison: Sendable {
             database = []
             queries = []
         }
+        if let sb = before.service, let sa = after.service {
+            service = Self.serviceFigures(sb, sa, before: before, after: after, rule: rule)
+        }
     }
 
     /// The overall figures of both runs (the `all` row).
@@ -50,6 +55,7 @@ public struct RunComparison: Sendable {
         var out: [(scope: String, change: MetricChange)] = []
         for e in endpoints { for f in e.figures where f.verdict.isBeyondNoise { out.append((e.name, f)) } }
         for f in database where f.verdict.isBeyondNoise { out.append(("database", f)) }
+        for f in service where f.verdict.isBeyondNoise { out.append(("service", f)) }
         return out
     }
 

@@ -33,6 +33,10 @@ struct HTMLComparisonSection {
             let db = comparison.database.map { [$0.name.htmlEscaped, $0.beforeText, $0.afterText, Self.delta($0), Self.verdict($0)] }
             out += "<h3>Database</h3>" + HTML.table(headers: ["figure", "before", "after", "change", "verdict"], numeric: [1, 2, 3], rows: db)
         }
+        if !comparison.service.isEmpty {
+            let rows = comparison.service.map { [$0.name.htmlEscaped, $0.beforeText, $0.afterText, Self.delta($0), Self.verdict($0)] }
+            out += "<h3>Service</h3>" + HTML.table(headers: ["figure", "before", "after", "change", "verdict"], numeric: [1, 2, 3], rows: rows)
+        }
         if !comparison.queries.isEmpty {
             let q = comparison.queries.map { c -> [String] in
                 let text = "<code>\(c.query.collapsingWhitespace.truncated(to: 140).htmlEscaped)</code>"

@@ -16,6 +16,10 @@ struct HTMLReport {
             ("database", "Database during the run", HTMLDatabaseSection(result: result).render()),
             ("findings", "Findings", HTMLFindingsSection(findings: result.findingsBySeverity, observedDatabase: result.database != nil).render()),
         ]
+        if let usage = result.service {
+            let rows = ServiceText.rows(usage).map { [$0.label.htmlEscaped, $0.value.htmlEscaped] }
+            sections.insert(("service", "The service during the run", HTML.table(headers: ["figure", "value"], rows: rows)), at: 3)
+        }
         if let capacity = result.capacity {
             sections.insert(("capacity", "Capacity", HTMLCapacitySection(
                 capacity: capacity, thresholds: result.thresholds.map(\.threshold)).render()), at: 1)

@@ -30,6 +30,11 @@ struct MarkdownComparison {
             db.rows = comparison.database.map { [$0.name, $0.beforeText, $0.afterText, $0.changeText, Self.verdict($0)] }
             out += "\n" + db.render()
         }
+        if !comparison.service.isEmpty {
+            var service = MarkdownTable(headers: ["service figure", "before", "after", "change", "verdict"], rightAligned: [1, 2, 3])
+            service.rows = comparison.service.map { [$0.name, $0.beforeText, $0.afterText, $0.changeText, Self.verdict($0)] }
+            out += "\n" + service.render()
+        }
         let matched = comparison.queries.filter { !$0.figures.isEmpty || $0.before == nil || $0.after == nil }
         if !matched.isEmpty {
             var q = MarkdownTable(headers: ["statement", "calls/request", "mean time", "verdict"], rightAligned: [1, 2])

@@ -7,7 +7,7 @@ struct MarkdownReport {
     var result: LoadResult { report.result }
 
     func render() -> String {
-        var sections = [header(), summary(), capacity(), parameters(), endpoints(), database(), findings(), recommendations()]
+        var sections = [header(), summary(), capacity(), parameters(), endpoints(), service(), database(), findings(), recommendations()]
         if let comparison = report.comparison, let baseline = report.baseline {
             sections.append(MarkdownComparison(comparison: comparison, baseline: baseline, result: result).render())
         }
@@ -112,6 +112,13 @@ struct MarkdownReport {
                 .joined(separator: ", ") + ".\n"
         }
         return out
+    }
+
+    private func service() -> String {
+        guard let usage = result.service else { return "" }
+        var table = MarkdownTable(headers: ["figure", "value"])
+        table.rows = ServiceText.rows(usage).map { [$0.label, $0.value.markdownEscaped] }
+        return "## The service during the run\n\n" + table.render()
     }
 
     private func database() -> String {
