@@ -22,6 +22,9 @@ struct StepVerdict {
         // requests of the window's last mean latency are answered after it. A warm-up's own late answers, arriving
         // in the window, make up for them; without one (or a shorter one) that many answers are missing by
         // construction, which is not falling behind (a service that does fall behind shows it in its latency).
+        // (No allowance for the random difference between the requests in flight at the two ends: in a short step
+        // it is as large as the backlog a service 10% over its capacity builds, and passing that step would
+        // overstate the capacity; tried and measured in CapacitySearchTests.)
         let warmUp = result.configuration.warmUpSeconds
         let slack = 1 + offered * max(0, result.overall.latency.mean / 1000 - warmUp)
         let share = seconds > 0 ? (achievedRate * seconds + slack) / (offered * seconds) : 0

@@ -52,7 +52,7 @@ public final class ServiceProcess: Sendable {
 
     /// Waits until `url` answers (any HTTP status below 500); fails when the service exits first or does not
     /// answer within `timeout`, with the tail of its output.
-    public func waitUntilReady(_ url: URL, timeout: Duration) async throws(WorkflowError) {
+    public func waitUntilReady(_ url: URL, timeout: Duration, pollInterval: Duration = .milliseconds(100)) async throws(WorkflowError) {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 2
         let session = URLSession(configuration: configuration)
@@ -66,7 +66,7 @@ public final class ServiceProcess: Sendable {
             if hasExited {
                 throw WorkflowError("the service exited before \(url.absoluteString) answered: \(outputTail)")
             }
-            try? await Task.sleep(for: .milliseconds(100))
+            try? await Task.sleep(for: pollInterval)
         }
         throw WorkflowError("\(url.absoluteString) did not answer within \(timeout.shortDescription): \(outputTail)")
     }

@@ -81,7 +81,10 @@ public struct SweepWorkflow: Sendable {
     }
 
     /// Every combination of the parameters' values, the first parameter varying slowest.
-    public var points: [[String: String]] {
+    public var points: [[String: String]] { Self.combinations(of: parameters) }
+
+    /// Every combination of `parameters`' values, the first parameter varying slowest (one empty one for none).
+    public static func combinations(of parameters: [Parameter]) -> [[String: String]] {
         parameters.reduce([[:]]) { combinations, parameter in
             combinations.flatMap { combination in
                 parameter.values.map { value in combination.merging([parameter.name: value]) { $1 } }

@@ -113,7 +113,7 @@ struct SweepCommand: AsyncParsableCommand {
         workflow.say = { line in if !quiet { Console.note(line) } }
         let sweeping = workflow
         let (result, interrupted) = try await SignalCancellation.run { await sweeping.run() }
-        if let json { try write(result, to: json) }
+        if let json { try JSONOutput.write(result, to: json) }
         print(SweepText.summary(result))
         if interrupted { throw ToolError.interrupted }
         if !result.points.contains(where: { $0.failure == nil }) {
@@ -128,21 +128,5 @@ struct SweepCommand: AsyncParsableCommand {
         }
         return .rate(rate, duration: try CapacityOptions.duration(duration, option: "--duration"),
                      warmUp: try CapacityOptions.duration(warmUp, option: "--warm-up"))
-    }
-
-    private func write(_ result: SweepResult, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(result)
-        if path == "-" {
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
-            return
-        }
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw ToolError.runtime("cannot write \(path): \(error.localizedDescription)")
-        }
-        Console.note("wrote \(path)")
     }
 }

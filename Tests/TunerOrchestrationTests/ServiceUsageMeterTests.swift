@@ -12,7 +12,7 @@ import TunerTestSupport
 /// (`Fixtures/cpu_server.py`), through each source: its process tree (started under a shell, so the CPU is a
 /// descendant's), a cgroup it is moved into (where the machine lets a test make one), and its own metrics.
 @Suite(.serialized) struct ServiceUsageMeterTests {
-    static let burnMilliseconds = 40.0
+    static let burnMilliseconds = 30.0
 
     /// The shell that runs the server (its pid is the tree's root; Python is its child), and the server's port.
     final class Service {
@@ -47,10 +47,12 @@ import TunerTestSupport
         }
     }
 
-    /// A closed-model load of /work on one connection for 3 s after a 1 s warm-up, measured by `source`.
+    /// A closed-model load of /work on one connection for 5 s after a 1 s warm-up, measured by `source`. A 70 ms
+    /// pause between requests keeps the service to about a third of a core: the request count depends little on
+    /// how busy the machine is, and the test does not slow the suites running beside it.
     static func measure(_ source: ServiceSource, port: Int) async throws -> (ServiceUsage, LoadResult) {
         let workload = Workload(
-            name: "cpu", model: .closed, start: 1, stages: [Stage(duration: .seconds(3), target: 1)],
+            name: "cpu", model: .closed, start: 1, stages: [Stage(duration: .seconds(5), target: 1)], thinkTime: .milliseconds(70),
             requests: [RequestTemplate(name: "work", path: "/work")])
         let plan = try LoadPlan(Scenario(target: "http://127.0.0.1:\(port)", workloads: [workload], warmUp: .seconds(1), threads: 1))
         let session = try await ServiceUsageMeter(source: source).begin()
@@ -61,12 +63,12 @@ import TunerTestSupport
 
     static func expectTruth(_ usage: ServiceUsage, _ result: LoadResult) {
         #expect(result.overall.errors.isEmpty)
-        // A quiet machine answers ~100; a CI machine busy with other suites far fewer, still enough to measure.
-        #expect(usage.requests >= 8, "enough requests to measure: \(usage.requests)")
-        // 40 ms burnt per request by construction, plus Python's HTTP handling (about a millisecond).
+        // About 60 requests (one per 100 ms); fewer on a machine busy with other suites, still enough to measure.
+        #expect(usage.requests >= 15, "enough requests to measure: \(usage.requests)")
+        // 30 ms burnt per request by construction, plus Python's HTTP handling (about a millisecond).
         let perRequest = usage.cpuMillisecondsPerRequest ?? 0
         #expect(perRequest >= burnMilliseconds * 0.95 && perRequest <= burnMilliseconds * 1.1, "\(perRequest) ms per request")
-        #expect(usage.coresMean > 0 && usage.coresMean <= 1.1, "one connection keeps at most one core busy: \(usage.coresMean)")
+        #expect(usage.coresMean > 0 && usage.coresMean <= 0.5, "30 ms of work per 100 ms: \(usage.coresMean)")
         #expect(!usage.series.isEmpty)
         let energy = try? #require(usage.energy)
         #expect(energy.map { abs($0.joulesPerRequest - perRequest / 1000 * 12) < 1e-9 } == true)

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import TunerCore
+import TunerTestSupport
+
+/// `tuner coldstart` against a service whose cold start is known by construction (`Fixtures/coldstart_server.py`):
+/// 300 ms before it listens, 250 ms of lazy initialisation on its first request unless pre-warmed, in which case
+/// it pays them before it listens.
+@Suite(.serialized) struct ColdStartCommandTests {
+    static var server: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/coldstart_server.py").path
+    }
+
+    @Test func preWarmingMovesTheFirstRequestsCostIntoTheStart() async throws {
+        let port = try TestPorts.closed()
+        let json = LoadBinaryRunner.temporaryPath("coldstart.json")
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let run = try await LoadBinaryRunner.runOffThePool(
+            ["coldstart", "http://127.0.0.1:\(port)/work", "--service", "exec python3 \(Self.server) \(port) 300 250",
+             "--ready", "http://127.0.0.1:\(port)/health", "--param", "PREWARM=0,1", "--starts", "3", "--requests", "4",
+             "--json", json],
+            timeout: .seconds(120))
+        #expect(run.status == 0, "\(run.stderr.suffix(1500))")
+        let result = try JSONDecoder().decode(ColdStartResult.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        let cold = try #require(result.variants.first { $0.name == "PREWARM=0" })
+        let warm = try #require(result.variants.first { $0.name == "PREWARM=1" })
+        #expect(cold.starts.count == 3 && warm.starts.count == 3)
+        let (coldFirst, warmFirst) = (try #require(cold.firstRequestMilliseconds), try #require(warm.firstRequestMilliseconds))
+        // The first request without pre-warming pays the 250 ms; with it, nothing; later requests never do.
+        #expect(coldFirst - warmFirst >= 250 * 0.85 && coldFirst - warmFirst <= 250 * 1.3, "\(coldFirst) vs \(warmFirst)")
+        #expect((cold.laterRequestsMilliseconds ?? 999) < 50 && (warm.laterRequestsMilliseconds ?? 999) < 50)
+        // Pre-warming is paid in time to ready: 250 ms later (Python's own start is the same in both).
+        let (coldReady, warmReady) = (try #require(cold.readyMilliseconds), try #require(warm.readyMilliseconds))
+        #expect(coldReady >= 300, "ready before the service listened: \(coldReady)")
+        #expect(warmReady - coldReady >= 250 * 0.6 && warmReady - coldReady <= 250 * 1.6, "\(warmReady) vs \(coldReady)")
+        #expect(run.stdout.contains("PREWARM=1: ") && run.stdout.contains("faster first-request latency than PREWARM=0"), "\(run.stdout)")
+    }
+
+    @Test func aServiceThatNeverGetsReadyIsOneLineAndExit1() async throws {
+        let port = try TestPorts.closed()
+        let run = try await LoadBinaryRunner.runOffThePool(
+            ["coldstart", "http://127.0.0.1:\(port)/", "--service", "exit 3", "--ready", "http://127.0.0.1:\(port)/health",
+             "--starts", "1", "--quiet"],
+            timeout: .seconds(60))
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("the service exited before"), "\(run.stderr)")
+        let bad = try await LoadBinaryRunner.runOffThePool(["coldstart", "not a url", "--service", "true", "--ready", "x"])
+        #expect(bad.status == 64)
+    }
+}
