@@ -24,6 +24,8 @@ public struct RunWorkflow: Sendable {
     public var showsEachCheck = true
     /// The engine's once-a-second progress.
     public var progress: @Sendable (LoadProgress) -> Void = { _ in }
+    /// The result so far, once a second (`--metrics-listen`); `nil`: the engine builds no snapshot.
+    public var checkpoint: (@Sendable (LoadResult) -> Void)?
     /// Where the service's own CPU and memory are read (`--service-pid`, `--service-cgroup`); without one, the
     /// `--metrics` endpoint's standard process figures when it has them.
     public var service: ServiceSource?
@@ -70,7 +72,8 @@ public struct RunWorkflow: Sendable {
         let progress = self.progress
         var (result, observation) = try await Self.observe(
             plan, warmUp: plan.scenario.warmUp, session: session, sampler: sampler,
-            service: await serviceMeter(sampler: sampler), maxConnections: maxConnections.map(Int.init), progress: progress)
+            service: await serviceMeter(sampler: sampler), maxConnections: maxConnections.map(Int.init), progress: progress,
+            checkpoint: checkpoint)
         var findings = RunAnalysis.findings(result.database!, load: Self.load(of: result, observation: observation),
                                             thresholds: analysisThresholds)
         if Task.isCancelled {
@@ -89,7 +92,8 @@ public struct RunWorkflow: Sendable {
     /// section and the observation's notes. `tuner run` observes its one load this way, `--capacity` every step.
     static func observe(_ plan: LoadPlan, warmUp: Duration, session: DatabaseSession, sampler: MetricsSampler?,
                         service: ServiceUsageMeter? = nil, maxConnections: Int?,
-                        progress: @escaping @Sendable (LoadProgress) -> Void = { _ in })
+                        progress: @escaping @Sendable (LoadProgress) -> Void = { _ in },
+                        checkpoint: (@Sendable (LoadResult) -> Void)? = nil)
         async throws -> (LoadResult, RunObserver.Observation)
     {
         // The service's meter reads once now: a wrong pid or cgroup fails before the load.
@@ -98,7 +102,7 @@ public struct RunWorkflow: Sendable {
         let observed: (LoadResult, RunObserver.Observation)
         do {
             observed = try await RunObserver.observe(session, warmUp: warmUp) {
-                try await LoadEngine.run(plan, progress: progress)
+                try await LoadEngine.run(plan, progress: progress, checkpoint: checkpoint)
             }
         } catch {
             poolTask?.cancel()

@@ -70,6 +70,11 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
+    @Option(help: ArgumentHelp(
+        "Serve the load's figures for Prometheus at http://HOST:PORT/metrics while it runs (as 'tuner load'), updated every second.",
+        valueName: "host:port"))
+    var metricsListen: String?
+
     @Flag(help: "Search the highest rate that holds the SLO (as 'tuner capacity'), observing every step.")
     var capacity = false
 
@@ -109,17 +114,28 @@ struct RunCommand: AsyncParsableCommand {
         let output = LoadOutput(jsonPath: nil, quiet: quiet, command: "tuner run")
         output.announce(plan)
         workflow.progress = output.progress
+        var metricsServer: MetricsServer?
+        if let metricsListen {
+            // The load's figures only: the database's live figures are not served yet.
+            metricsServer = try await MetricsServer(listen: metricsListen)
+            output.serve(on: metricsServer!)
+            workflow.checkpoint = output.checkpoint
+        }
         let result: LoadResult
         let interrupted: Bool
         do {
             (result, interrupted) = try await SignalCancellation.run { [workflow] in try await workflow.run() }
         } catch let error as LoadError {
             output.finishProgress()
+            await metricsServer?.stop()
             if let partial = error.partialResult { try ReportOutput.write(PerformanceReport(result: partial), to: out) }
             throw ToolError.runtime(error.description)
         } catch let error as WorkflowError {
+            await metricsServer?.stop()
             throw ToolError.runtime(error.description)
         }
+        output.publish(result)
+        await metricsServer?.stop()
         output.finishProgress()
         output.printSummary(result)
         if !result.findings.isEmpty {

@@ -1,5 +1,8 @@
 @testable import EmbeddedPostgres
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 import TunerCore
 import TunerTestSupport
@@ -14,9 +17,23 @@ struct RunCommandTests {
             let url = try await cluster.createDatabase("observed")
             let out = LoadBinaryRunner.temporaryPath("run-report")
             defer { try? FileManager.default.removeItem(atPath: out) }
+            // --metrics-listen serves the load while it runs, as 'tuner load' does: scraped every 200 ms.
+            let metricsPort = try TestPorts.closed()
+            let pages = LockedBox<[String]>([])
+            let scraper = Task {
+                while !Task.isCancelled {
+                    if let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(metricsPort)/metrics")!) {
+                        let page = String(decoding: data, as: UTF8.self)
+                        if page.contains("tuner_requests_total{") { pages.withLockedValue { $0.append(page) } }
+                    }
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            defer { scraper.cancel() }
             let run = try await LoadBinaryRunner.run(
                 ["run", server.url + "/", "--rate", "50", "--duration", "2s", "--db", url, "--out", out, "--quiet",
-                 "--threshold", "error_rate < 1%", "--service-pid", String(ProcessInfo.processInfo.processIdentifier)],
+                 "--threshold", "error_rate < 1%", "--service-pid", String(ProcessInfo.processInfo.processIdentifier),
+                 "--metrics-listen", "127.0.0.1:\(metricsPort)"],
                 timeout: .seconds(120))
             #expect(run.status == 0, "\(run.stderr)")
             for file in ["result.json", "report.md", "report.html", "junit.xml"] {
@@ -34,6 +51,8 @@ struct RunCommandTests {
             #expect(service.source == "pid \(ProcessInfo.processInfo.processIdentifier)")
             #expect((service.cpuMillisecondsPerRequest ?? 0) > 0 && (service.residentBytesPeak ?? 0) > 0)
             #expect(run.stdout.contains("service (pid "), "\(run.stdout)")
+            scraper.cancel()
+            #expect(pages.get().count >= 2, "tuner run served its load's metrics while it ran: \(pages.get().count) pages")
 
             // A threshold the target cannot meet: the files are still written, the exit code is 99.
             let failing = try await LoadBinaryRunner.run(

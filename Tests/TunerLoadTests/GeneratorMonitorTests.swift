@@ -17,7 +17,10 @@ import Testing
         let start = GeneratorMonitor.threadCPUSeconds()
         let began = Date()
         monitor.sample(isMeasured: true, loopCPUSeconds: start)
-        Self.spin(0.3)
+        // Spin until this thread has used 50 ms of CPU (a machine busy with other suites gives it less than the
+        // wall time; 10 s at most).
+        let deadline = Date().addingTimeInterval(10)
+        while GeneratorMonitor.threadCPUSeconds() - start < 0.05 && Date() < deadline { Self.spin(0.01) }
         // The loop thread's own clock: it ran all the time it could. On a machine shared with other tests it gets
         // less than the wall time, so the sample is given as what it would be on a quiet one (the spin's wall time).
         let used = GeneratorMonitor.threadCPUSeconds() - start

@@ -47,12 +47,12 @@ import TunerTestSupport
         }
     }
 
-    /// A closed-model load of /work on one connection for 5 s after a 1 s warm-up, measured by `source`. A 70 ms
+    /// A closed-model load of /work on one connection for 8 s after a 1 s warm-up, measured by `source`. A 70 ms
     /// pause between requests keeps the service to about a third of a core: the request count depends little on
     /// how busy the machine is, and the test does not slow the suites running beside it.
     static func measure(_ source: ServiceSource, port: Int) async throws -> (ServiceUsage, LoadResult) {
         let workload = Workload(
-            name: "cpu", model: .closed, start: 1, stages: [Stage(duration: .seconds(5), target: 1)], thinkTime: .milliseconds(70),
+            name: "cpu", model: .closed, start: 1, stages: [Stage(duration: .seconds(8), target: 1)], thinkTime: .milliseconds(70),
             requests: [RequestTemplate(name: "work", path: "/work")])
         let plan = try LoadPlan(Scenario(target: "http://127.0.0.1:\(port)", workloads: [workload], warmUp: .seconds(1), threads: 1))
         let session = try await ServiceUsageMeter(source: source).begin()
@@ -63,8 +63,9 @@ import TunerTestSupport
 
     static func expectTruth(_ usage: ServiceUsage, _ result: LoadResult) {
         #expect(result.overall.errors.isEmpty)
-        // About 60 requests (one per 100 ms); fewer on a machine busy with other suites, still enough to measure.
-        #expect(usage.requests >= 15, "enough requests to measure: \(usage.requests)")
+        // About 90 requests (one per 100 ms); on a CI machine busy with other suites the service is starved and
+        // answers a fifth of that (seen: 12 in 6 s), still enough CPU time (0.3 s and more) for 10 ms ticks.
+        #expect(usage.requests >= 10, "enough requests to measure: \(usage.requests)")
         // 30 ms burnt per request by construction, plus Python's HTTP handling (about a millisecond).
         let perRequest = usage.cpuMillisecondsPerRequest ?? 0
         #expect(perRequest >= burnMilliseconds * 0.95 && perRequest <= burnMilliseconds * 1.1, "\(perRequest) ms per request")
