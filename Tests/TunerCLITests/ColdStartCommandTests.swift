@@ -28,7 +28,9 @@ import TunerTestSupport
         let (coldFirst, warmFirst) = (try #require(cold.firstRequestMilliseconds), try #require(warm.firstRequestMilliseconds))
         // The first request without pre-warming pays the 250 ms; with it, nothing; later requests never do.
         #expect(coldFirst - warmFirst >= 250 * 0.85 && coldFirst - warmFirst <= 250 * 1.3, "\(coldFirst) vs \(warmFirst)")
-        #expect((cold.laterRequestsMilliseconds ?? 999) < 50 && (warm.laterRequestsMilliseconds ?? 999) < 50)
+        // Later requests do not pay it again (no absolute bound: a starved CI machine makes every request slow).
+        let coldLater = try #require(cold.laterRequestsMilliseconds)
+        #expect(coldFirst - coldLater >= 250 * 0.6, "first \(coldFirst) ms, then \(coldLater) ms")
         // Pre-warming is paid in time to ready: neither can be ready before it listens (300 ms, and 250 ms more
         // pre-warmed). Python's own start varies by hundreds of milliseconds on a machine busy with other suites,
         // so only these lower bounds, which no load can break, are checked.
