@@ -3,6 +3,7 @@ import Foundation
 import TunerConsole
 import TunerCore
 import TunerLoad
+import TunerOrchestration
 
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,6 +40,8 @@ struct LoadCommand: AsyncParsableCommand {
         valueName: "host:port"))
     var metricsListen: String?
 
+    @OptionGroup(title: "The service's own CPU and memory") var service: ServiceOptions
+
     func run() async throws {
         let plan = try load.makePlan()
         let output = LoadOutput(jsonPath: json, quiet: quiet)
@@ -48,7 +51,15 @@ struct LoadCommand: AsyncParsableCommand {
             metrics = try await MetricsServer(listen: metricsListen)
             output.serve(on: metrics!)
         }
-        let result: LoadResult
+        // The service's meter reads once now: a wrong pid or cgroup fails before the load.
+        let meter: ServiceUsageMeter.Session?
+        do {
+            meter = try await service.meter?.begin()
+        } catch {
+            await metrics?.stop()
+            throw ToolError.runtime(error.description)
+        }
+        var result: LoadResult
         let interrupted: Bool
         do {
             (result, interrupted) = try await SignalCancellation.run {
@@ -57,8 +68,14 @@ struct LoadCommand: AsyncParsableCommand {
         } catch let error as LoadError {
             output.finishProgress()
             await metrics?.stop()
+            _ = await meter?.end(requests: 0)
             if let partial = error.partialResult { try output.write(partial) }
             throw ToolError.runtime(error.description)
+        }
+        if let meter {
+            let (usage, notes) = await meter.end(requests: result.series.reduce(0) { $0 + $1.requests })
+            result.service = usage
+            result.notes += notes
         }
         output.finishProgress()
         output.publish(result)

@@ -2,7 +2,7 @@ import ArgumentParser
 import TunerCore
 import TunerOrchestration
 
-/// Where `tuner run` reads the service's own CPU and memory, and the energy estimate's assumptions.
+/// Where `tuner run` and `tuner load` read the service's own CPU and memory, and the energy estimate's assumptions.
 struct ServiceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The service's process: its CPU and memory, with every descendant's, are read during the load.",
                                valueName: "PID"))
@@ -23,6 +23,16 @@ struct ServiceOptions: ParsableArguments {
         if let servicePid, servicePid <= 0 { throw ValidationError("--service-pid must be a process id (greater than 0)") }
         if !(wattsPerCore > 0) { throw ValidationError("--watts-per-core must be greater than 0") }
         if !(gridIntensity >= 0) { throw ValidationError("--grid-intensity cannot be negative") }
+    }
+
+    /// The meter for `tuner load`, when a source was given.
+    var meter: ServiceUsageMeter? {
+        let source: ServiceSource? = servicePid.map { .pid($0) } ?? serviceCgroup.map { .cgroup($0) }
+        guard let source else { return nil }
+        var meter = ServiceUsageMeter(source: source)
+        meter.wattsPerBusyCore = wattsPerCore
+        meter.gramsCO2PerKilowattHour = gridIntensity
+        return meter
     }
 
     func apply(to workflow: inout RunWorkflow) {

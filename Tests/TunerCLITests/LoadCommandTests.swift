@@ -253,6 +253,24 @@ import TunerTestSupport
         #expect(result.series.count >= 2)
     }
 
+    @Test func theServicesCPUAndMemoryAreMeasuredWithServicePid() async throws {
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
+        let json = LoadBinaryRunner.temporaryPath("service.json")
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        // The target is served by this test process: its pid is the service's.
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let run = try await LoadBinaryRunner.run(
+            ["load", server.url + "/", "-c", "2", "--duration", "2s", "--json", json, "--service-pid", String(pid)])
+        #expect(run.status == 0, "\(run.stderr)")
+        let service = try #require(try ResultFile.read(json).service)
+        #expect(service.source == "pid \(pid)" && service.requests > 0 && (service.residentBytesPeak ?? 0) > 0)
+        #expect(run.stdout.contains("service (pid \(pid)): CPU"), "\(run.stdout)")
+        let missing = try await LoadBinaryRunner.run(["load", server.url + "/", "--duration", "1s", "--service-pid", "999999999"])
+        #expect(missing.status == 1 && missing.stderr.contains("no process 999999999"), "\(missing.stderr)")
+        #expect(server.requestCount > 0)
+    }
+
     @Test func metricsAreServedForPrometheusWhileTheRunGoesOn() async throws {
         let server = try await TestHTTPServer()
         defer { server.stopInBackground() }
