@@ -4,6 +4,10 @@ import TunerCore
 enum ErrorSlot: Int, CaseIterable, Sendable {
     case status4xx, status5xx, timeout, connectTimeout, refused, reset, `protocol`, tls, dropped, expect, other
 
+    /// The error a response's status is: 4xx or 5xx, none for the rest.
+    @inline(__always)
+    static func of(status: Int) -> ErrorSlot? { status >= 500 ? .status5xx : status >= 400 ? .status4xx : nil }
+
     var kind: ErrorKind {
         switch self {
         case .status4xx: .status4xx

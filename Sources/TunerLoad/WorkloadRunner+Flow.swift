@@ -52,8 +52,7 @@ extension WorkloadRunner {
             }
             if flow.cookies { iteration.store(cookies: response.setCookies) }
         }
-        let statusError: ErrorSlot? = status >= 500 ? .status5xx : status >= 400 ? .status4xx : nil
-        let error: ErrorSlot? = failure != nil ? .expect : statusError ?? (failedCapture != nil ? .expect : nil)
+        let error: ErrorSlot? = failure != nil ? .expect : ErrorSlot.of(status: status) ?? (failedCapture != nil ? .expect : nil)
         worker.record(
             name: name, start: handler.startNanos, sent: handler.sentNanos, end: end, status: status, error: error,
             bytes: bytes, isOpen: isOpen)

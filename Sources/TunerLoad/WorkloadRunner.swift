@@ -206,7 +206,7 @@ final class WorkloadRunner {
             flowStepCompleted(handler, iteration: iteration, status: status, bytes: bytes, end: end)
             return
         }
-        let error: ErrorSlot? = status >= 500 ? .status5xx : status >= 400 ? .status4xx : nil
+        let error = ErrorSlot.of(status: status)
         worker.record(
             name: firstName + handler.requestIndex, start: handler.startNanos, sent: handler.sentNanos, end: end,
             status: status, error: error, bytes: bytes, isOpen: isOpen)
