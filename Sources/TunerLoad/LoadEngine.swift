@@ -198,13 +198,17 @@ public enum LoadEngine {
 
     /// Waits for requests still in flight after the schedule ended, at most the request timeout.
     private static func drain(_ workers: [NIOLoopBound<LoopWorker>], timeout: Duration) async throws -> Bool {
+        try await poll(within: timeout) {
+            for worker in workers where !(try await worker.eventLoop.submit { worker.value.isDrained }.get()) { return false }
+            return true
+        }
+    }
+
+    /// Checks `done` every 20 ms until it holds (true) or the timeout, 200 ms more, has passed (false).
+    private static func poll(within timeout: Duration, until done: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout + .milliseconds(200)
         while ContinuousClock.now < deadline {
-            var drained = true
-            for worker in workers where !(try await worker.eventLoop.submit { worker.value.isDrained }.get()) {
-                drained = false
-            }
-            if drained { return true }
+            if try await done() { return true }
             do { try await Task.sleep(for: .milliseconds(20)) } catch { return false }
         }
         return false
@@ -213,9 +217,8 @@ public enum LoadEngine {
     /// When no connection has been made yet, waits (at most the connect timeout, which bounds a handshake too) until
     /// every connection being set up has connected or failed; true if it waited for any.
     private static func settleFirstConnections(_ workers: [NIOLoopBound<LoopWorker>], timeout: Duration) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout + .milliseconds(200)
         var waited = false
-        while ContinuousClock.now < deadline {
+        _ = try await poll(within: timeout) {
             var established: UInt64 = 0
             var pending = 0
             for worker in workers {
@@ -225,9 +228,9 @@ public enum LoadEngine {
                 established += e
                 pending += p
             }
-            if established > 0 || pending == 0 { return waited }
+            if established > 0 || pending == 0 { return true }
             waited = true
-            do { try await Task.sleep(for: .milliseconds(20)) } catch { return waited }
+            return false
         }
         return waited
     }
