@@ -85,6 +85,9 @@ package struct ServiceUsageMeter: Sendable {
 
     /// Takes the first reading and starts sampling; a source that cannot be read is an error now.
     package func begin(scraper: MetricsSampler? = nil) async throws(WorkflowError) -> Session {
+        // One scraper for every reading of a metrics source (a URLSession each second would be set up anew).
+        var scraper = scraper
+        if scraper == nil, case .metrics(let url) = source { scraper = MetricsSampler(url: url) }
         let first = try await source.read(scraper: scraper)
         return Session(meter: self, began: .now, first: first, scraper: scraper)
     }
