@@ -106,17 +106,15 @@ public struct RunWorkflow: Sendable {
             }
         } catch {
             poolTask?.cancel()
-            _ = await meter?.end(requests: 0)
+            meter?.cancel()
             throw error
         }
         poolTask?.cancel()
         let pool = await poolTask?.value
         var (result, observation) = observed
-        // Every request the load completed, warm-up included, like the meter's CPU (see ServiceUsageMeter).
-        let usage = await meter?.end(requests: result.series.reduce(0) { $0 + $1.requests })
-        result.service = usage?.usage
         result.database = observation.databaseRun(maxConnections: maxConnections, pool: pool?.samples ?? [])
-        result.notes += observation.notes + (pool?.notes ?? []) + (usage?.notes ?? [])
+        result.notes += observation.notes + (pool?.notes ?? [])
+        await meter?.finish(&result)
         return (result, observation)
     }
 

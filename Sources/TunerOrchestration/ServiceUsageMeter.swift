@@ -48,6 +48,19 @@ package struct ServiceUsageMeter: Sendable {
             }
         }
 
+        /// Stops sampling and puts the usage into `result` (its `service` section, and notes for what could not be
+        /// measured), over every request the load completed, warm-up included: its series' total.
+        package func finish(_ result: inout LoadResult) async {
+            let (usage, notes) = await end(requests: result.series.reduce(0) { $0 + $1.requests })
+            result.service = usage
+            result.notes += notes
+        }
+
+        /// Stops sampling, measuring nothing (the load failed).
+        package func cancel() {
+            sampling.cancel()
+        }
+
         /// Stops sampling and computes the usage from the start to now over the load's `requests` (all it
         /// completed, warm-up included); notes say what could not be measured.
         package func end(requests: UInt64) async -> (usage: ServiceUsage?, notes: [String]) {

@@ -68,15 +68,11 @@ struct LoadCommand: AsyncParsableCommand {
         } catch let error as LoadError {
             output.finishProgress()
             await metrics?.stop()
-            _ = await meter?.end(requests: 0)
+            meter?.cancel()
             if let partial = error.partialResult { try output.write(partial) }
             throw ToolError.runtime(error.description)
         }
-        if let meter {
-            let (usage, notes) = await meter.end(requests: result.series.reduce(0) { $0 + $1.requests })
-            result.service = usage
-            result.notes += notes
-        }
+        await meter?.finish(&result)
         output.finishProgress()
         output.publish(result)
         await metrics?.stop()
