@@ -23,7 +23,8 @@ struct CompiledFlow: Sendable {
     let steps: [Step]
     /// Variable name (`token`, `data.user`) → slot.
     let variables: [String: Int]
-    let slotCount: Int
+    /// Values an iteration holds: one per variable.
+    var slotCount: Int { variables.count }
     /// Each row's column values, in slots 0..<columns.
     let rows: [[[UInt8]]]
     let cookies: Bool
@@ -50,7 +51,7 @@ struct CompiledFlow: Sendable {
                 let source: CompiledCapture
                 switch capture.source {
                 case .json(let path): source = .json(path)
-                case .header(let name): source = .header(name)
+                case .header(let name): source = .header(Array(name.lowercased().utf8))
                 case .regex(let pattern):
                     do { source = .regex(try CaptureRegex(pattern)) } catch {
                         throw LoadError("\(step.location ?? "flow step '\(step.request.name)'"): bad regex '\(pattern)'")
@@ -67,7 +68,6 @@ struct CompiledFlow: Sendable {
         }
         self.steps = steps
         self.variables = variables
-        slotCount = variables.count
         rows = flow.data?.rows.map { $0.map { Array($0.utf8) } } ?? []
         cookies = flow.cookies
         self.setupSlots = setupSlots

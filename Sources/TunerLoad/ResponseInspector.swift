@@ -34,7 +34,7 @@ struct ResponseInspector {
         self.head = head
         let raw = bytes[min(bodyStart, bytes.count)...]
         body = raw
-        if let encoding = header("Transfer-Encoding"), encoding.lowercased().contains("chunked") {
+        if let encoding = header(lowercased: Self.transferEncoding), encoding.lowercased().contains("chunked") {
             body = ArraySlice(Self.dechunk(Array(raw)))
         }
     }
@@ -68,8 +68,11 @@ struct ResponseInspector {
     }
 
     /// The first header of that name (case-insensitive).
-    func header(_ name: String) -> String? {
-        let lower = Array(name.lowercased().utf8)
+    func header(_ name: String) -> String? { header(lowercased: Array(name.lowercased().utf8)) }
+
+    /// The first header whose name, lower-cased, is `lower` (given as bytes, so a step's capture or the framing check
+    /// does not lower-case a name per response).
+    func header(lowercased lower: [UInt8]) -> String? {
         var found: String?
         forEachHeader { name, value in
             guard nameMatches(name, lower) else { return true }
@@ -79,12 +82,14 @@ struct ResponseInspector {
         return found
     }
 
+    private static let transferEncoding = Array("transfer-encoding".utf8)
+    private static let setCookie = Array("set-cookie".utf8)
+
     /// `name=value` of every `Set-Cookie` (attributes dropped).
     var setCookies: [(name: String, value: String)] {
-        let setCookie = Array("set-cookie".utf8)
         var cookies: [(String, String)] = []
         forEachHeader { name, value in
-            guard nameMatches(name, setCookie) else { return true }
+            guard nameMatches(name, Self.setCookie) else { return true }
             let field = String(decoding: bytes[value], as: UTF8.self)
             let pair = field.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
             if let equals = pair.firstIndex(of: "=") {
@@ -107,8 +112,8 @@ struct ResponseInspector {
         switch source {
         case .json(let path):
             return JSONScanner.value(at: path.components, in: body)
-        case .header(let name):
-            return header(name)
+        case .header(let lowercased):
+            return header(lowercased: lowercased)
         case .regex(let regex):
             return regex.firstGroup(in: String(decoding: body, as: UTF8.self))
         }
@@ -152,7 +157,8 @@ struct ResponseInspector {
 /// How a compiled capture reads its value.
 enum CompiledCapture: Sendable {
     case json(JSONPath)
-    case header(String)
+    /// The header's name, lower-cased, as bytes.
+    case header([UInt8])
     case regex(CaptureRegex)
 }
 
