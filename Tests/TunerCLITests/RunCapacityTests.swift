@@ -33,8 +33,11 @@ import TunerTestSupport
             // the two steps; when one is named, it is the one every request runs.
             let grown = capacity.saturation?.filter { $0.hasPrefix("the statement whose time grew most") } ?? []
             #expect(grown.allSatisfy { $0.contains("pg_sleep") }, "\(grown)")
-            #expect(capacity.saturation?.contains { $0.hasPrefix("service pool in use: max 2 → 2 of 2") } == true,
-                    "\(capacity.saturation ?? [])")
+            // At the failing step the pool was full (2 of 2); at the last passing one the sampled peak may be 1 or 2
+            // (two requests overlap only briefly below the capacity, and the pool is read once a second).
+            #expect(capacity.saturation?.contains {
+                $0.hasPrefix("service pool in use: max 1 → 2 of 2") || $0.hasPrefix("service pool in use: max 2 → 2 of 2")
+            } == true, "\(capacity.saturation ?? [])")
             #expect(result.database != nil, "the confirmation window was observed")
             let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
             #expect(markdown.contains("connection pool"))
