@@ -18,8 +18,12 @@ deps:
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
+# What only the tests need from PyPI: kubernetes-validate checks `tuner k8s manifest`'s YAML.
+TEST_PIP_PACKAGES := kubernetes-validate
+
 build:
 	$(MAKE) deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES)"
+	@[ -x .build/venv/bin/kubernetes-validate ] || { python3 -m venv .build/venv && .build/venv/bin/pip install -q $(TEST_PIP_PACKAGES); }
 	$(SWIFT) build --build-tests
 
 release: deps

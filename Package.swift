@@ -96,7 +96,7 @@ let package = Package(
         ),
         .target(
             name: "TunerOrchestration",
-            dependencies: ["TunerCore", "TunerLoad", "TunerPostgres", "TunerReport"],
+            dependencies: ["TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // The demo: it may import the product; the product never imports it.

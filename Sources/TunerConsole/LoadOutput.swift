@@ -39,6 +39,12 @@ public final class LoadOutput: @unchecked Sendable {
         line += " · \(plan.threads) event loop\(plan.threads == 1 ? "" : "s")"
         if plan.target.isTLS && plan.scenario.tls.insecure { line += " · TLS verification OFF (--insecure)" }
         if !plan.scenario.connectTo.isEmpty { line += " · --connect-to \(plan.scenario.connectTo.map(\.description).joined(separator: ", "))" }
+        if let shard = plan.shard { line += " · shard \(shard) (plan \(plan.fingerprint))" }
+        if let start = plan.startAt {
+            let ahead = start.timeIntervalSinceNow
+            line += ahead > 0 ? " · starts at \(ISO8601DateFormatter().string(from: start)) (in \(Duration.seconds(ahead).shortDescription))"
+                : " · the common start \(ISO8601DateFormatter().string(from: start)) has passed: joining late"
+        }
         Console.write(line + "\n")
     }
 

@@ -38,6 +38,9 @@ public struct LoadResult: Codable, Sendable {
     public var connections: ConnectionStats?
     /// What the service itself used (`tuner run --service-pid/--service-cgroup`, or its `--metrics`' process figures).
     public var service: ServiceUsage?
+    /// A shard of a distributed run (`--shard I/N`): which one, of which plan, and its start against the common clock.
+    /// `nil` for a whole run and for a merged one.
+    public var shard: ShardRecord?
 
     public init(
         tool: String, startedAt: Date, finishedAt: Date, configuration: RunConfiguration,

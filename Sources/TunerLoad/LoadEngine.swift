@@ -52,7 +52,7 @@ public enum LoadEngine {
         let base = try await runSetups(plan, address: address, tls: tls, group: group, keepAlive: keepAlive)
         let loops = Array(group.makeIterator())
         for (index, loop) in loops.enumerated() {
-            let share = (index: index, count: loops.count)
+            let share = plan.share(loop: index, of: loops.count)
             let seed = UInt64.random(in: 1...UInt64.max)
             workers.append(try await loop.submit {
                 let worker = LoopWorker(loop: loop, plan: plan, address: address, tls: tls, share: share, seed: seed)
@@ -72,8 +72,8 @@ public enum LoadEngine {
             if settled { break }
             try? await Task.sleep(for: .milliseconds(5))
         }
-        let epoch = NIODeadline.now().uptimeNanoseconds + 20_000_000
-        for worker in workers { worker.eventLoop.execute { worker.value.start(epoch: epoch) } }
+        let (epoch, resumeAt) = Self.timeZero(startAt: plan.startAt)
+        for worker in workers { worker.eventLoop.execute { worker.value.start(epoch: epoch, resumeAt: resumeAt) } }
 
         var collector = SeriesCollector(plan: plan)
         var monitor = GeneratorMonitor(cores: ProcessInfo.processInfo.activeProcessorCount, threads: plan.threads)
@@ -90,7 +90,8 @@ public enum LoadEngine {
             do {
                 if wake > now { try await Task.sleep(for: .nanoseconds(Int64(wake - now))) }
             } catch {
-                interruptedAt = Double(NIODeadline.now().uptimeNanoseconds &- epoch) / 1e9
+                let now = NIODeadline.now().uptimeNanoseconds
+                interruptedAt = now > epoch ? Double(now - epoch) / 1e9 : 0
                 break
             }
             let taken = try await takeSeconds(before: second + 1, from: workers)
@@ -151,6 +152,7 @@ public enum LoadEngine {
         var result = ResultBuilder(plan: plan).build(
             stats: total, series: collector.series, generator: monitor.stats(), startedAt: startedAt, finishedAt: Date(),
             measuredSeconds: max(Double(seconds) - plan.warmUpSeconds, 0), interruptedAt: nil)
+        try await recordShard(plan, workers: workers, in: &result)
         result.notes.insert(
             "partial result: written after \(seconds)s of \(Duration.seconds(plan.totalSeconds).shortDescription) while the run"
                 + " went on (the finished run replaces it; requests in flight are not in it)", at: 0)
@@ -174,10 +176,43 @@ public enum LoadEngine {
             collector.add(seconds)
         }
         let elapsed = interruptedAt.map { min($0, plan.totalSeconds) } ?? plan.totalSeconds
-        return ResultBuilder(plan: plan).build(
+        var result = ResultBuilder(plan: plan).build(
             stats: total, series: collector.series, generator: monitor.stats(), startedAt: startedAt,
             finishedAt: Date(), measuredSeconds: max(elapsed - plan.warmUpSeconds, 0),
             interruptedAt: interruptedAt, stopReason: stopReason)
+        try await recordShard(plan, workers: workers, in: &result)
+        return result
+    }
+
+    /// Time zero on this machine's monotonic clock, and where the schedule begins: 20 ms ahead for a run of its own;
+    /// for a common start time, that moment (converted from the wall clock), or, when it has passed, the moment that
+    /// was, with the schedule resumed now.
+    static func timeZero(startAt: Date?) -> (epoch: UInt64, resumeAt: Double) {
+        let now = NIODeadline.now().uptimeNanoseconds
+        guard let startAt else { return (now + 20_000_000, 0) }
+        let ahead = startAt.timeIntervalSinceNow
+        if ahead >= 0 { return (now + UInt64(ahead * 1e9), 0) }
+        let late = min(UInt64(-ahead * 1e9), now)
+        return (now - late, Double(late) / 1e9 + 0.02)
+    }
+
+    /// A shard's record in its result: its place, its plan, and how long after the common start its loops began.
+    private static func recordShard(_ plan: LoadPlan, workers: [NIOLoopBound<LoopWorker>], in result: inout LoadResult) async throws {
+        guard plan.startAt != nil || plan.shard != nil else { return }
+        var skew: UInt64?
+        var skipped = 0
+        for worker in workers {
+            let (started, skippedHere) = try await worker.eventLoop.submit { (worker.value.startSkewNanos, worker.value.skippedAtStart) }.get()
+            if let started { skew = max(skew ?? 0, started) }
+            skipped += skippedHere
+        }
+        let skewMilliseconds = skew.map { Double($0) / 1e6 }
+        result.shard = plan.shardRecord
+        result.shard?.startSkewMilliseconds = skewMilliseconds
+        if let skewMilliseconds, skewMilliseconds >= 1000 {
+            result.notes.append("started \(Duration.seconds(skewMilliseconds / 1000).shortDescription) after the common start time;"
+                + (skipped > 0 ? " the \(skipped) requests due before were not sent" : " the time before is missing from this shard"))
+        }
     }
 
     /// The loops' completed seconds, and their threads' CPU time so far (summed).

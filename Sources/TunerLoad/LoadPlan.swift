@@ -15,6 +15,13 @@ public struct LoadPlan: Sendable {
     let tls: TLSClient?
     /// The transport that runs: `epoll` or `nio` (never `automatic`).
     public let transport: EngineTransport
+    /// In a distributed run, the share this process runs (`sharded(_:startAt:)`).
+    public internal(set) var shard: Shard?
+    /// The common time zero of every shard (wall clock): the loops start then, and a shard that is late skips the
+    /// part of the schedule already past.
+    public internal(set) var startAt: Date?
+    /// The plan's identity across processes (`LoadPlan+Shard.swift`).
+    public let fingerprint: String
 
     /// Warm-up plus the longest workload.
     public var totalDuration: Duration { .nanoseconds(Int64(totalSeconds * 1e9)) }
@@ -25,6 +32,7 @@ public struct LoadPlan: Sendable {
         _ scenario: Scenario, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(LoadError) {
         self.scenario = scenario
+        fingerprint = Self.fingerprint(of: scenario)
         let resolve = { (text: String, place: String) throws(LoadError) -> String in
             try Self.substituteEnvironment(in: text, environment: environment, place: place)
         }

@@ -22,6 +22,10 @@ final class LoopWorker {
     private(set) var runners: [WorkloadRunner] = []
     /// Time zero of the run, and the end of the warm-up, in `NIODeadline` uptime nanoseconds.
     private(set) var epochNanos: UInt64 = 0
+    /// How long after time zero this loop actually began, once it has (a shard's start skew).
+    private(set) var startSkewNanos: UInt64?
+    /// Open-model events skipped because this loop began after time zero (`start(epoch:resumeAt:)`).
+    private(set) var skippedAtStart = 0
     private(set) var warmUpEndNanos: UInt64 = 0
     /// The end of the schedule: responses after it are the drain, outside the measured window.
     private(set) var windowEndNanos: UInt64 = 0
@@ -65,16 +69,23 @@ final class LoopWorker {
         runners.allSatisfy { runner in !runner.isOpen || !runner.slots.contains { $0.state == .connecting } }
     }
 
-    /// Starts every workload with `epoch` as time zero.
-    func start(epoch: UInt64) {
+    /// Starts every workload with `epoch` as time zero. A loop that starts late against a common clock (a shard whose
+    /// `--start-at` had passed) begins at `resumeAt` seconds: the open schedule's events before it are skipped.
+    func start(epoch: UInt64, resumeAt: Double = 0) {
         epochNanos = epoch
         warmUpEndNanos = epoch + UInt64(plan.warmUpSeconds * 1e9)
         windowEndNanos = epoch + UInt64(plan.totalSeconds * 1e9)
         let timeout = plan.scenario.requestTimeout.nanoseconds
         // Often enough that a timeout is noticed within an eighth of it, at most every 25 ms.
         let period = TimeAmount.nanoseconds(max(min(timeout / 8, 25_000_000), 1_000_000))
-        loop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(epoch)) {
-            for runner in self.runners where runner.isOpen { runner.tick() }
+        let begin = epoch + UInt64(resumeAt * 1e9)
+        loop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(begin)) {
+            let now = NIODeadline.now().uptimeNanoseconds
+            self.startSkewNanos = now > epoch ? now - epoch : 0
+            for runner in self.runners where runner.isOpen {
+                if resumeAt > 0 { self.skippedAtStart += runner.skipEvents(before: resumeAt) }
+                runner.tick()
+            }
             self.housekeeping(every: period)
         }
     }

@@ -57,8 +57,12 @@ struct ResultBuilder {
             target: plan.target.description, model: models.count == 1 ? first.model.rawValue : "mixed",
             profile: scenario.profile,
             stages: first.stages.map { .init(durationSeconds: $0.duration.seconds, target: $0.target) },
-            connections: scenario.workloads.reduce(0) { $0 + ($1.model == .open ? $1.connections : Int($1.peak.rounded())) },
-            rate: open.isEmpty ? nil : open.reduce(0) { $0 + $1.peak },
+            // A shard records its share (so that the shards' figures add up to the whole); the stages stay the plan's.
+            connections: scenario.workloads.reduce(0) {
+                let total = $1.model == .open ? $1.connections : Int($1.peak.rounded())
+                return $0 + (plan.shard?.portion(of: total) ?? total)
+            },
+            rate: open.isEmpty ? nil : open.reduce(0) { $0 + $1.peak } * plan.rateFraction,
             durationSeconds: measuredSeconds, warmUpSeconds: plan.warmUpSeconds,
             connectTimeoutSeconds: scenario.connectTimeout.seconds, requestTimeoutSeconds: scenario.requestTimeout.seconds,
             maxInFlight: Self.inFlightCap(of: plan.workloads.filter { $0.model == .open }),

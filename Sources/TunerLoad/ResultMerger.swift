@@ -4,9 +4,14 @@ import TunerCore
 /// Merges results of shards that ran side by side (distributed load) exactly: histograms are
 /// added bucket by bucket, counts summed, rates added, and thresholds evaluated again on the sum.
 public enum ResultMerger {
-    /// Merges `results` (at least one); `thresholds` are checked in addition to those the results carry.
-    public static func merge(_ results: [LoadResult], thresholds extra: [Threshold] = []) throws(LoadError) -> LoadResult {
+    /// Merges `results` (at least one); `thresholds` are checked in addition to those the results carry, once, on the
+    /// merged figures. Shards of a distributed run (`--shard`) must be one whole (`checkShards`); `sources` name the
+    /// results in its errors.
+    public static func merge(
+        _ results: [LoadResult], thresholds extra: [Threshold] = [], sources: [String] = []
+    ) throws(LoadError) -> LoadResult {
         guard let first = results.first else { throw LoadError("nothing to merge") }
+        try checkShards(results, sources: sources)
         let duration = results.map(\.overall.durationSeconds).max() ?? 0
         var names: [String] = []
         for result in results { for stats in result.requests where !names.contains(stats.name) { names.append(stats.name) } }
@@ -40,8 +45,12 @@ public enum ResultMerger {
 
         var notes: [String] = []
         for (index, result) in results.enumerated() {
-            for note in result.notes { notes.append(results.count > 1 ? "shard \(index + 1): \(note)" : note) }
+            let label = result.shard.map { "shard \($0.index)/\($0.count)" } ?? "shard \(index + 1)"
+            for note in result.notes { notes.append(results.count > 1 ? "\(label): \(note)" : note) }
         }
+        let (database, databaseNotes) = observedDatabase(results)
+        notes += databaseNotes
+        if let skew = skewNote(results) { notes.insert(skew, at: 0) }
         let series = try mergeSeries(results.map(\.series))
         var merged = LoadResult(
             tool: "tuner \(TunerVersion.current)", startedAt: results.map(\.startedAt).min() ?? first.startedAt,
@@ -50,8 +59,9 @@ public enum ResultMerger {
             schedule: mergeSchedule(results.compactMap(\.schedule), duration: duration),
             generator: mergeGenerators(results.map(\.generator)),
             thresholds: Threshold.evaluate(thresholds, overall: overall, requests: requests, series: series),
-            shards: results.reduce(0) { $0 + $1.shards }, notes: notes,
+            shards: results.reduce(0) { $0 + $1.shards }, notes: notes, database: database,
             findings: results.flatMap(\.findings))
+        merged.service = results.compactMap(\.service).first
         merged.connections = try mergeConnections(results.compactMap(\.connections))
         return merged
     }

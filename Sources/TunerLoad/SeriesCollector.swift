@@ -44,7 +44,7 @@ struct SeriesCollector {
 
     private func makePoint(_ stats: SecondStats) -> SeriesPoint {
         let middle = Double(stats.second) + 0.5
-        let target = plan.workloads.reduce(0.0) { $0 + $1.timeline.level(at: middle) }
+        let target = plan.workloads.reduce(0.0) { $0 + $1.timeline.level(at: middle) } * plan.rateFraction
         return SeriesPoint(
             second: stats.second, isWarmUp: Double(stats.second) < plan.warmUpSeconds, requests: stats.count,
             errors: stats.errors, p50: stats.latency.millis(atPercentile: 50),

@@ -72,6 +72,17 @@ extension WorkloadRunner {
         return nil
     }
 
+    /// Passes over this loop's events due before `seconds` without sending them (a shard that began after the common
+    /// start); returns how many.
+    func skipEvents(before seconds: Double) -> Int {
+        var skipped = 0
+        while let due = nextDue, due < seconds {
+            advance()
+            skipped += 1
+        }
+        return skipped
+    }
+
     /// Moves on to this loop's next event of the schedule.
     private func advance() {
         nextEvent += Double(share.count)

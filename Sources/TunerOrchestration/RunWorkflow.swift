@@ -32,6 +32,11 @@ public struct RunWorkflow: Sendable {
     /// The energy estimate's assumptions (`--watts-per-core`, `--grid-intensity`).
     public var wattsPerBusyCore = ServiceUsage.EnergyEstimate.defaultWattsPerBusyCore
     public var gramsCO2PerKilowattHour = ServiceUsage.EnergyEstimate.defaultGramsCO2PerKilowattHour
+    /// The load, when this process does not run it itself (a distributed run: the shards run it, this waits for them
+    /// and merges); `nil`: the engine runs `plan` here.
+    public var runLoad: (@Sendable () async throws -> LoadResult)?
+    /// When the load starts, if later than now (a distributed run's common start): the observation begins then.
+    public var startsAt: Date?
 
     public init(plan: LoadPlan, database: ConnectionSettings, metricsURL: URL? = nil) {
         self.plan = plan
@@ -70,10 +75,13 @@ public struct RunWorkflow: Sendable {
         let sampler = try await metricsSampler()
         let plan = self.plan
         let progress = self.progress
+        let meter = await serviceMeter(sampler: sampler)
+        // The observation's clock is the load's: it begins (just before) the common start.
+        if let wait = startsAt.map({ $0.timeIntervalSinceNow - 0.02 }), wait > 0 { try await Task.sleep(for: .seconds(wait)) }
         var (result, observation) = try await Self.observe(
             plan, warmUp: plan.scenario.warmUp, session: session, sampler: sampler,
-            service: await serviceMeter(sampler: sampler), maxConnections: maxConnections.map(Int.init), progress: progress,
-            checkpoint: checkpoint)
+            service: meter, maxConnections: maxConnections.map(Int.init), progress: progress,
+            checkpoint: checkpoint, load: runLoad)
         var findings = RunAnalysis.findings(result.database!, load: Self.load(of: result, observation: observation),
                                             thresholds: analysisThresholds)
         if Task.isCancelled {
@@ -93,7 +101,8 @@ public struct RunWorkflow: Sendable {
     static func observe(_ plan: LoadPlan, warmUp: Duration, session: DatabaseSession, sampler: MetricsSampler?,
                         service: ServiceUsageMeter? = nil, maxConnections: Int?,
                         progress: @escaping @Sendable (LoadProgress) -> Void = { _ in },
-                        checkpoint: (@Sendable (LoadResult) -> Void)? = nil)
+                        checkpoint: (@Sendable (LoadResult) -> Void)? = nil,
+                        load: (@Sendable () async throws -> LoadResult)? = nil)
         async throws -> (LoadResult, RunObserver.Observation)
     {
         // The service's meter reads once now: a wrong pid or cgroup fails before the load.
@@ -102,7 +111,8 @@ public struct RunWorkflow: Sendable {
         let observed: (LoadResult, RunObserver.Observation)
         do {
             observed = try await RunObserver.observe(session, warmUp: warmUp) {
-                try await LoadEngine.run(plan, progress: progress, checkpoint: checkpoint)
+                if let load { return try await load() }
+                return try await LoadEngine.run(plan, progress: progress, checkpoint: checkpoint)
             }
         } catch {
             poolTask?.cancel()

@@ -30,10 +30,10 @@ public final class ServiceProcess: Sendable {
     }
 
     /// Starts `command` with `environment` added to Tuner's own.
-    public static func start(command: String, environment extra: [String: String], logDirectory: String) throws(WorkflowError)
-        -> ServiceProcess
-    {
-        let logPath = (logDirectory as NSString).appendingPathComponent("service-\(UUID().uuidString.prefix(8)).log")
+    public static func start(
+        command: String, environment extra: [String: String], logDirectory: String, logName: String? = nil
+    ) throws(WorkflowError) -> ServiceProcess {
+        let logPath = (logDirectory as NSString).appendingPathComponent(logName ?? "service-\(UUID().uuidString.prefix(8)).log")
         let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw WorkflowError("cannot create \(logPath): \(String(cString: strerror(errno)))") }
         defer { close(fd) }

@@ -40,12 +40,27 @@ struct LoadCommand: AsyncParsableCommand {
         valueName: "host:port"))
     var metricsListen: String?
 
+    @Option(help: ArgumentHelp(
+        "A coordinated shard ('tuner k8s run'): build the plan, answer GET /ready on HOST:PORT, start at the time a"
+            + " coordinator posts to /start, and print the result on stdout as one 'tuner-result' line.",
+        valueName: "host:port"))
+    var awaitStart: String?
+
     @OptionGroup(title: "The service's own CPU and memory") var service: ServiceOptions
 
+    func validate() throws {
+        if awaitStart != nil && load.startAt != nil {
+            throw ValidationError("--await-start takes the start time from the coordinator: leave out --start-at")
+        }
+    }
+
     func run() async throws {
-        let plan = try load.makePlan()
+        var plan = try load.makePlan()
         let output = LoadOutput(jsonPath: json, quiet: quiet)
         output.announce(plan)
+        if let awaitStart { plan = try await Self.awaitStart(plan, on: awaitStart) }
+        var resultLine = awaitStart != nil
+        defer { if resultLine { Console.note("no result line: the run did not start") } }
         var metrics: MetricsServer?
         if let metricsListen {
             metrics = try await MetricsServer(listen: metricsListen)
@@ -62,14 +77,18 @@ struct LoadCommand: AsyncParsableCommand {
         var result: LoadResult
         let interrupted: Bool
         do {
-            (result, interrupted) = try await SignalCancellation.run {
+            (result, interrupted) = try await SignalCancellation.run { [plan] in
                 try await LoadEngine.run(plan, progress: output.progress, checkpoint: output.checkpoint)
             }
         } catch let error as LoadError {
             output.finishProgress()
             await metrics?.stop()
             meter?.cancel()
-            if let partial = error.partialResult { try output.write(partial) }
+            if let partial = error.partialResult {
+                try output.write(partial)
+                if resultLine { try Self.printResultLine(partial) }
+            }
+            resultLine = false
             throw ToolError.runtime(error.description)
         }
         await meter?.finish(&result)
@@ -77,9 +96,40 @@ struct LoadCommand: AsyncParsableCommand {
         output.publish(result)
         await metrics?.stop()
         try output.write(result)
+        if resultLine { try Self.printResultLine(result) }
+        resultLine = false
         output.printSummary(result)
         if interrupted { throw ToolError.interrupted }
         if let failure = result.noResponseMessage { throw ToolError.runtime(failure) }
-        if !result.thresholdsPassed { throw ToolError.thresholdsCrossed }
+        if !result.thresholdsPassed && !load.isShard { throw ToolError.thresholdsCrossed }
+    }
+
+    /// Waits on `listen` for the coordinator's start time; the plan then counts from it.
+    private static func awaitStart(_ plan: LoadPlan, on listen: String) async throws -> LoadPlan {
+        let server = try await StartSignalServer(listen: listen)
+        Console.note("shard \(plan.shard.map(\.description) ?? "-") ready: waiting for the start time on \(server.address)")
+        let start: Date
+        do {
+            (start, _) = try await SignalCancellation.run { try await server.waitForStart() }
+        } catch {
+            await server.stop()
+            throw ToolError.interrupted
+        }
+        await server.stop()
+        Console.note("starting at \(ISO8601DateFormatter().string(from: start)) (in \(Duration.seconds(max(start.timeIntervalSinceNow, 0)).shortDescription))")
+        do {
+            return try plan.sharded(plan.shard, startAt: start)
+        } catch {
+            throw ToolError.usage(error.description)
+        }
+    }
+
+    /// The result as the one line a coordinator reads from this shard's output.
+    private static func printResultLine(_ result: LoadResult) throws {
+        do {
+            Console.output(try ResultFile.encodeLine(result) + "\n")
+        } catch {
+            throw ToolError.runtime(error.description)
+        }
     }
 }

@@ -36,16 +36,36 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "With --abort-on-fail: measured time before a failing window may stop the run (default 0s).")
     var abortDelay: String?
 
+    @Option(help: ArgumentHelp(
+        "Run shard I of N (0-based) of a distributed run: every N-th request of the schedule from I, a 1/N share of the"
+            + " connections (the remainder to the first shards). Merge the shards' --json results with 'tuner merge';"
+            + " thresholds are judged there, on the whole (a shard's exit code ignores them).",
+        valueName: "I/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp(
+        "Start the schedule at this moment (Unix seconds or RFC 3339, e.g. 2026-12-04T17:00:00Z) and count every second"
+            + " from it: shards given one start share one clock. A shard that starts after it skips the part already past.",
+        valueName: "time"))
+    var startAt: String?
+
     /// The plan, or a one-line usage failure (exit 64) for bad input.
     func makePlan() throws -> LoadPlan {
+        let shard: Shard?
+        let start: Date?
+        do { shard = try self.shard.map { try Shard(parsing: $0) } } catch { throw ToolError.usage("--shard: \(error)") }
+        do { start = try startAt.map { try StartTime.parse($0) } } catch { throw ToolError.usage("--start-at: \(error)") }
         do {
-            return try LoadPlan(try makeScenario())
+            return try LoadPlan(try makeScenario()).sharded(shard, startAt: start)
         } catch let error as LoadError {
             throw ToolError.usage(error.description)
         } catch let error as ParseError {
             throw ToolError.usage("--threshold: \(error.description)")
         }
     }
+
+    /// True when this process runs one shard of a distributed run: its thresholds are judged on the merged result.
+    var isShard: Bool { shard != nil }
 
     func makeScenario() throws -> Scenario {
         var overrides = ScenarioOverrides()

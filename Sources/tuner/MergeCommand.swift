@@ -9,10 +9,15 @@ struct MergeCommand: AsyncParsableCommand {
         commandName: "merge",
         abstract: "Merge shard results exactly.",
         discussion: """
-            Shards are load tests that ran side by side (for instance one 'tuner load' per machine). Their \
-            histograms are added bucket by bucket, so merged percentiles are exact; counts and rates are \
-            summed, and every threshold the shards carry (plus --threshold) is checked again on the sum.
-            Exit codes: 0, 64 unreadable input, 99 a threshold was crossed.
+            Shards are load tests that ran side by side (for instance one 'tuner load --shard I/N' per machine). \
+            Their histograms are added bucket by bucket, so merged percentiles are exact; counts and rates are \
+            summed; per-second series are added second by second on the common clock (--start-at); the database \
+            section is kept from the one result that observed the database; and every threshold the shards carry \
+            (plus --threshold) is judged once, on the merged result.
+
+            Results written with --shard must be one whole: the same plan (scenario and options), the same number \
+            of shards and start time, every shard once.
+            Exit codes: 0, 64 unreadable input or shards that are not one whole, 99 a threshold was crossed.
             """
     )
 
@@ -35,7 +40,7 @@ struct MergeCommand: AsyncParsableCommand {
             let thresholds = try threshold.map { try Threshold(parsingScoped: $0) }
             var inputs: [LoadResult] = []
             for path in results { inputs.append(try ResultFile.read(path)) }
-            merged = try ResultMerger.merge(inputs, thresholds: thresholds)
+            merged = try ResultMerger.merge(inputs, thresholds: thresholds, sources: results)
         } catch {
             throw ToolError.usage("\(error)")
         }

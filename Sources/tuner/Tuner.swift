@@ -25,6 +25,7 @@ struct Tuner: AsyncParsableCommand {
             PoolCommand.self,
             ReportCommand.self,
             MergeCommand.self,
+            K8sCommand.self,
             AlertsCommand.self,
             PostgresCommand.self,
         ]

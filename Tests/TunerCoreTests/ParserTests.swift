@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TunerCore
 
@@ -88,5 +89,18 @@ struct ParserTests {
         #expect(abs(try #require(PrometheusText.quantile(0.7, buckets: buckets)) - 0.3) < 1e-9)
         #expect(abs(try #require(PrometheusText.quantile(0.95, buckets: buckets)) - 0.75) < 1e-9)
         #expect(PrometheusText.quantile(0.5, buckets: [(1, 0)]) == nil)
+    }
+}
+
+@Suite struct ShardParsingTests {
+    @Test func shardsAndStartTimesAreRead() throws {
+        #expect(try Shard(parsing: "2/5") == Shard(index: 2, count: 5))
+        for bad in ["5/5", "-1/3", "1", "a/b", "1/0", ""] {
+            #expect(throws: ParseError.self, "\(bad)") { try Shard(parsing: bad) }
+        }
+        #expect(try StartTime.parse("1764800000.5") == Date(timeIntervalSince1970: 1_764_800_000.5))
+        #expect(try StartTime.parse("2026-12-04T17:00:00Z") == Date(timeIntervalSince1970: 1_796_403_600))
+        #expect(try StartTime.parse("2026-12-04T18:00:00.250+01:00") == Date(timeIntervalSince1970: 1_796_403_600.25))
+        #expect(throws: ParseError.self) { try StartTime.parse("tomorrow") }
     }
 }
