@@ -111,11 +111,15 @@ public struct RunConfiguration: Codable, Sendable {
         public var method: String
         public var path: String
         public var weight: Int
-        public init(name: String, method: String, path: String, weight: Int) {
+        /// The flow (its workload's name) when the request is one of a flow's steps: every step of a flow runs once
+        /// per iteration, so their counts are equal by construction. `nil` for a weighted mix.
+        public var flow: String?
+        public init(name: String, method: String, path: String, weight: Int, flow: String? = nil) {
             self.name = name
             self.method = method
             self.path = path
             self.weight = weight
+            self.flow = flow
         }
     }
 

@@ -11,7 +11,10 @@ public enum LiveMetrics {
 
     /// The exposition for `result` (the run so far), with the last second's progress when there is one; every
     /// series carries `labels` (a shard's `shard="2/4"`).
-    public static func render(_ result: LoadResult, progress: LoadProgress?, labels: [String: String] = [:]) -> String {
+    public static func render(_ result: LoadResult, progress: LoadProgress?, labels given: [String: String] = [:]) -> String {
+        var labels = given
+        // A shard of a distributed run labels everything it serves with its place: shard="2/4".
+        if let shard = result.shard, labels["shard"] == nil { labels["shard"] = "\(shard.index)/\(shard.count)" }
         var out = ""
         func family(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
@@ -67,6 +70,8 @@ public enum LiveMetrics {
         if let progress {
             family("tuner_target_rate", "gauge", "The schedule's target rate this second (open model), or the active connections (closed).")
             sample("tuner_target_rate", [], progress.point.target ?? 0)
+            family("tuner_in_flight", "gauge", "Requests sent and not yet answered, plus (open model) requests due and waiting for a connection.")
+            sample("tuner_in_flight", [], Double(progress.inFlight))
             family("tuner_generator_cpu_ratio", "gauge", "The load generator's CPU use in the last second, as a share of all cores.")
             sample("tuner_generator_cpu_ratio", [], progress.generatorCPUPercent / 100)
             family("tuner_elapsed_seconds", "gauge", "Seconds since the run started (warm-up included).")

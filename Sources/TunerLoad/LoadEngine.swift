@@ -101,7 +101,7 @@ public enum LoadEngine {
                 progress(LoadProgress(
                     elapsedSeconds: Double(second + 1), totalSeconds: plan.totalSeconds,
                     isWarmUp: point.isWarmUp, point: point, completed: collector.completed, errors: collector.errors,
-                    generatorCPUPercent: cpu))
+                    generatorCPUPercent: cpu, inFlight: taken.inFlight))
                 let measured = Double(second + 1) - plan.warmUpSeconds
                 for index in judges.indices {
                     guard let failed = judges[index].add(point), stopReason == nil,
@@ -215,20 +215,22 @@ public enum LoadEngine {
         }
     }
 
-    /// The loops' completed seconds, and their threads' CPU time so far (summed).
+    /// The loops' completed seconds, their threads' CPU time so far (summed), and the requests in flight now.
     private static func takeSeconds(
         before second: Int, from workers: [NIOLoopBound<LoopWorker>]
-    ) async throws -> (seconds: [SecondStats], loopCPU: Double) {
+    ) async throws -> (seconds: [SecondStats], loopCPU: Double, inFlight: Int) {
         var all: [SecondStats] = []
         var cpu = 0.0
+        var inFlight = 0
         for worker in workers {
-            let (seconds, loopCPU) = try await worker.eventLoop.submit {
-                (worker.value.takeSeconds(before: second), GeneratorMonitor.threadCPUSeconds())
+            let (seconds, loopCPU, out) = try await worker.eventLoop.submit {
+                (worker.value.takeSeconds(before: second), GeneratorMonitor.threadCPUSeconds(), worker.value.inFlight)
             }.get()
             all += seconds
             cpu += loopCPU
+            inFlight += out
         }
-        return (all, cpu)
+        return (all, cpu, inFlight)
     }
 
     /// Waits for requests still in flight after the schedule ended, at most the request timeout.

@@ -16,4 +16,7 @@ public struct LoadProgress: Sendable {
     public var errors: UInt64
     /// The generator's CPU use in the last second, % of all cores.
     public var generatorCPUPercent: Double
+    /// Requests sent and not yet answered, plus (open model) those due and waiting for a connection, at the end of
+    /// the second.
+    public var inFlight: Int = 0
 }

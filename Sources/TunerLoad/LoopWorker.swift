@@ -69,6 +69,17 @@ final class LoopWorker {
         runners.allSatisfy { runner in !runner.isOpen || !runner.slots.contains { $0.state == .connecting } }
     }
 
+    /// Requests out (sent, not answered) plus open-model requests due and waiting for a connection, right now.
+    var inFlight: Int {
+        let elapsed = seconds(at: NIODeadline.now().uptimeNanoseconds)
+        var count = 0
+        for runner in runners {
+            for slot in runner.slots where slot.handler?.isBusy == true { count += 1 }
+            if runner.isOpen { count += runner.waitingCount(elapsed: elapsed) }
+        }
+        return count
+    }
+
     /// Starts every workload with `epoch` as time zero. A loop that starts late against a common clock (a shard whose
     /// `--start-at` had passed) begins at `resumeAt` seconds: the open schedule's events before it are skipped.
     func start(epoch: UInt64, resumeAt: Double = 0) {

@@ -67,8 +67,11 @@ struct ResultBuilder {
             connectTimeoutSeconds: scenario.connectTimeout.seconds, requestTimeoutSeconds: scenario.requestTimeout.seconds,
             maxInFlight: Self.inFlightCap(of: plan.workloads.filter { $0.model == .open }),
             eventLoops: plan.threads,
-            requests: scenario.workloads.flatMap(\.requests).map {
-                .init(name: $0.name, method: $0.method.uppercased(), path: $0.path, weight: $0.weight)
+            requests: scenario.workloads.flatMap { workload in
+                workload.requests.map {
+                    .init(name: $0.name, method: $0.method.uppercased(), path: $0.path, weight: $0.weight,
+                          flow: workload.flow != nil ? workload.name : nil)
+                }
             },
             thresholds: thresholds)
         configuration.tls = plan.tls?.record

@@ -162,9 +162,13 @@ public struct RunWorkflow: Sendable {
         for stats in result.requests { byName[stats.name, default: 0] += stats.count }
         let temp = observation.tempFiles
         var paths: [String: String] = [:]
-        for spec in result.configuration.requests { paths[spec.name] = spec.path }
+        var flows: [String: String] = [:]
+        for spec in result.configuration.requests {
+            paths[spec.name] = spec.path
+            flows[spec.name] = spec.flow
+        }
         return RunAnalysis.Load(
-            httpRequests: result.overall.count, requestsByName: byName, pathsByName: paths,
+            httpRequests: result.overall.count, requestsByName: byName, pathsByName: paths, flowsByName: flows,
             seconds: observation.seconds > 0 ? observation.seconds : result.configuration.durationSeconds,
             tempFiles: temp.files, tempBytes: temp.bytes)
     }

@@ -271,6 +271,38 @@ import TunerTestSupport
         #expect(server.requestCount > 0)
     }
 
+    /// Three connections, each request held 400 ms by the server: by construction three requests are out at every
+    /// moment of the run but the instants between a response and the next send, so `tuner_in_flight` reads 3.
+    @Test func inFlightIsTheRequestsOutAtTheSecond() async throws {
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
+        let port = try TestPorts.closed()
+        let pages = LockedBox<[String]>([])
+        let scraping = LockedBox(true)
+        Thread.detachNewThread {
+            let metrics = URL(string: "http://127.0.0.1:\(port)/metrics")!
+            while scraping.get() {
+                let fetched = DispatchSemaphore(value: 0)
+                URLSession.shared.dataTask(with: metrics) { data, _, _ in
+                    let page = String(decoding: data ?? Data(), as: UTF8.self)
+                    if page.contains("tuner_in_flight ") { pages.withLockedValue { $0.append(page) } }
+                    fetched.signal()
+                }.resume()
+                fetched.wait()
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
+        defer { scraping.set(false) }
+        let outcome = try await LoadBinaryRunner.run([
+            "load", server.url + "/delay/400", "-c", "3", "--duration", "4s", "--quiet", "--metrics-listen", "127.0.0.1:\(port)",
+        ])
+        scraping.set(false)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let values = pages.get().compactMap { page in PrometheusText.parse(page).first { $0.name == "tuner_in_flight" }?.value }
+        #expect(!values.isEmpty, "tuner_in_flight was served during the run")
+        #expect(values.allSatisfy { $0 <= 3 } && values.max() == 3, "in flight: \(values)")
+    }
+
     @Test func metricsAreServedForPrometheusWhileTheRunGoesOn() async throws {
         let server = try await TestHTTPServer()
         defer { server.stopInBackground() }

@@ -10,7 +10,8 @@ import TunerTestSupport
     static func search(_ target: String, database: String, out: String, extra: [String]) -> [String] {
         ["run", target, "--db", database, "--capacity", "--slo", "p95 < 1s", "--start", "3", "--step-duration", "3s",
          "--step-warm-up", "1s", "--confirm", "3s", "--precision", "15%", "--no-check", "--no-advise", "--quiet",
-         "--out", out] + extra
+         // A request waiting 5 s has failed a 1 s SLO: a failing step's drain need not wait longer.
+         "--timeout", "5s", "--out", out] + extra
     }
 
     /// Two pool slots, 250 ms of database time each (8 requests/s): past that every slot is in use and requests queue.
@@ -23,7 +24,8 @@ import TunerTestSupport
             defer { try? FileManager.default.removeItem(atPath: out) }
             let run = try await LoadBinaryRunner.runOffThePool(
                 Self.search(server.url + "/work", database: database, out: out, extra: ["--metrics", server.url + "/metrics"]),
-                timeout: .seconds(300))
+                // Generous: with the whole suite at once on a starved CI machine one search took more than 300 s.
+                timeout: .seconds(600))
             #expect(run.status == 0, "\(run.stderr.suffix(2000))")
             #expect(run.stdout.contains("the limit was the service's connection pool"), "\(run.stdout.suffix(2500))")
             let result = try ResultFile.read(out + "/result.json")
@@ -54,7 +56,7 @@ import TunerTestSupport
             let out = LoadBinaryRunner.temporaryPath("run-capacity-lock")
             defer { try? FileManager.default.removeItem(atPath: out) }
             let run = try await LoadBinaryRunner.runOffThePool(
-                Self.search(server.url + "/work", database: database, out: out, extra: []), timeout: .seconds(300))
+                Self.search(server.url + "/work", database: database, out: out, extra: []), timeout: .seconds(600))
             #expect(run.status == 0, "\(run.stderr.suffix(2000))")
             let result = try ResultFile.read(out + "/result.json")
             let first = try #require(result.capacity?.saturation?.first, "\(run.stdout.suffix(2500))")

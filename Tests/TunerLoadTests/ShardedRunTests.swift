@@ -11,12 +11,13 @@ import TunerTestSupport
         try LoadEngineTests.plan(url, model: .open, level: rate, seconds: seconds, connections: connections, threads: 1)
     }
 
-    /// Three shards started 0.4 s apart but given one start time: 300 req/s for 3 s in all.
+    /// Three shards started 0.4 s apart but given one start time: 300 req/s for 3 s in all. The start is 10 s ahead:
+    /// a shard's setup (its loops, its pool's connections) must be done by then even on a starved CI machine.
     @Test func shardsStartedApartOnOneClockAddUpToThePlan() async throws {
         let server = try await TestHTTPServer()
         defer { server.stopInBackground() }
         let plan = try Self.openPlan(server.url, rate: 300, seconds: 3)
-        let startAt = Date().addingTimeInterval(2)
+        let startAt = Date().addingTimeInterval(10)
         let results = try await withThrowingTaskGroup(of: LoadResult.self) { group in
             for index in 0..<3 {
                 let shard = try plan.sharded(Shard(index: index, count: 3), startAt: startAt)
@@ -58,10 +59,13 @@ import TunerTestSupport
         defer { server.stopInBackground() }
         let plan = try Self.openPlan(server.url, rate: 100, seconds: 3).sharded(Shard(index: 0, count: 1), startAt: Date().addingTimeInterval(-1))
         let result = try await LoadEngine.run(plan)
+        // How late it joined depends on how long its setup took; what it sent must be the rest of the schedule.
         let skew = try #require(result.shard?.startSkewMilliseconds)
-        #expect(skew >= 1000 && skew < 2500, "\(skew)")
-        #expect(result.notes.contains { $0.contains("after the common start time") && $0.contains("were not sent") }, "\(result.notes)")
-        #expect(result.overall.count >= 150 && result.overall.count <= 205, "about 2 s of 3 sent: \(result.overall.count)")
+        #expect(skew >= 1000, "\(skew)")
+        #expect(result.notes.contains { $0.contains("after the common start time") }, "\(result.notes)")
+        let expected = max(0, 3 - skew / 1000) * 100
+        #expect(abs(Double(result.overall.count) - expected) <= expected * 0.1 + 10,
+                "joined \(skew) ms late: \(result.overall.count) sent, the rest of the schedule is \(expected)")
         #expect(result.series.first { $0.second == 0 }.map { $0.requests < 20 } ?? true, "second 0 had passed")
     }
 

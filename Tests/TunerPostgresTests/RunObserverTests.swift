@@ -82,6 +82,32 @@ import TunerCore
         #expect(RunAnalysis.findings(run, load: near).contains { $0.id == "n-plus-one" })
     }
 
+    /// In a flow every step runs once per iteration: a lookup two steps make once each (600 calls in 300 iterations)
+    /// has the counts of an N+1 under a list of two rows per iteration. That is said as a possibility, not as an N+1;
+    /// a fan-out the flow's steps cannot explain (4.6 rows per parent) is still an N+1.
+    @Test func equalCountsOfAFlowsStepsAreNotTakenForAnNPlusOne() {
+        let customer = QueryStats(queryID: "1", query: "SELECT id, name FROM customers WHERE id = $1", calls: 600,
+                                  totalMilliseconds: 30, meanMilliseconds: 0.05, rows: 600)
+        let lines = QueryStats(queryID: "2", query: "SELECT product_id FROM order_items WHERE order_id = ANY($1)", calls: 300,
+                               totalMilliseconds: 30, meanMilliseconds: 0.1, rows: 600)
+        let steps: [String: UInt64] = ["buy": 300, "bought-product": 299, "my-orders": 300]
+        let flows = ["buy": "buyers", "bought-product": "buyers", "my-orders": "buyers"]
+        let inFlow = RunAnalysis.Load(httpRequests: 899, requestsByName: steps, flowsByName: flows, seconds: 10)
+        let findings = RunAnalysis.findings(DatabaseRun(queries: [customer, lines]), load: inFlow)
+        #expect(!findings.contains { $0.id == "n-plus-one" }, "\(findings.map(\.title))")
+        #expect(findings.contains { $0.id == "n-plus-one-possible" && $0.title.contains("2× per iteration of flow 'buyers'") })
+        // The same counts from a weighted mix are the classic signature.
+        let mix = RunAnalysis.Load(httpRequests: 899, requestsByName: steps, seconds: 10)
+        #expect(RunAnalysis.findings(DatabaseRun(queries: [customer, lines]), load: mix).contains { $0.id == "n-plus-one" })
+        // A real N+1 inside the flow: 1,370 order lines read one by one under 300 order lists.
+        let orders = QueryStats(queryID: "3", query: "SELECT id FROM orders WHERE customer_id = $1", calls: 300,
+                                totalMilliseconds: 30, meanMilliseconds: 0.1, rows: 1_370)
+        let items = QueryStats(queryID: "4", query: "SELECT * FROM order_items WHERE order_id = $1", calls: 1_370,
+                               totalMilliseconds: 80, meanMilliseconds: 0.06, rows: 2_740)
+        let real = RunAnalysis.findings(DatabaseRun(queries: [orders, items]), load: inFlow)
+        #expect(real.contains { $0.id == "n-plus-one" && $0.title.contains("order_items") }, "\(real.map(\.title))")
+    }
+
     @Test func endpointWithSimilarCountsIsToldApartByItsPath() {
         let orders = QueryStats(queryID: "1", query: "SELECT id FROM orders WHERE customer_id = $1", calls: 23,
                                 totalMilliseconds: 5, meanMilliseconds: 0.2, rows: 110)

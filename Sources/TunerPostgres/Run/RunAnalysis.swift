@@ -40,15 +40,18 @@ public enum RunAnalysis {
         /// Each request name's path, to tell apart endpoints with similar counts (`/customers/{id}/orders`
         /// reads `orders`).
         public var pathsByName: [String: String]
+        /// The flow each request name is a step of (flows' steps run once per iteration: equal counts by construction).
+        public var flowsByName: [String: String]
         public var seconds: Double
         public var tempFiles: Int64
         public var tempBytes: Int64
 
         public init(httpRequests: UInt64, requestsByName: [String: UInt64] = [:], pathsByName: [String: String] = [:],
-                    seconds: Double, tempFiles: Int64 = 0, tempBytes: Int64 = 0) {
+                    flowsByName: [String: String] = [:], seconds: Double, tempFiles: Int64 = 0, tempBytes: Int64 = 0) {
             self.httpRequests = httpRequests
             self.requestsByName = requestsByName
             self.pathsByName = pathsByName
+            self.flowsByName = flowsByName
             self.seconds = seconds
             self.tempFiles = tempFiles
             self.tempBytes = tempBytes
@@ -135,6 +138,22 @@ public enum RunAnalysis {
                 return gap <= Self.countTolerance(Double(q.calls)) && gap <= parentGap
             }
             guard !oncePerRequest else { return nil }
+            // In a flow every step runs once per iteration, so a statement that m steps run once each has m times the
+            // iterations' calls, exactly what a parent returning m rows per call would explain: the counts cannot tell
+            // them apart. Said as a possibility, not as an N+1.
+            if let parent, let flow = Self.flowExplaining(calls: q.calls, parentCalls: parent.calls, load: load) {
+                return Finding(
+                    id: "n-plus-one-possible", severity: .info, object: "queryid \(q.queryID)",
+                    title: "Possible N+1 (counts cannot tell): \(oneLine(q.query, 80)) ran \(flow.multiple)× per iteration of flow '\(flow.name)'",
+                    evidence: [
+                        .init("calls", Double(q.calls)), .init("flow iterations", Double(flow.iterations)),
+                        .init("steps in the flow", Double(flow.steps)),
+                        .init("parent statement", oneLine(parent.query, 120)), .init("parent rows", Double(parent.rows)),
+                    ],
+                    why: "Every step of a flow runs once per iteration, so \(flow.multiple) steps each reading it once and one list of \(flow.multiple) rows read row by row give the same counts.",
+                    fix: "-- check which steps run it (the service's logs or traces); if one step runs it per row of:\n-- \(oneLine(parent.query, 100))\n-- load those rows in one statement instead",
+                    source: "run")
+            }
             // Name the endpoint whose request count matches the parent's calls, when one does.
             // Requests in flight when the snapshots are taken blur the counts a little, so the match is loose
             // (15% + 2); among the endpoints that close, one whose path names the parent's table wins, and
@@ -178,6 +197,24 @@ public enum RunAnalysis {
                 fix: "-- load the rows for all parents in one statement (pass an array of ids):\n\(batched)\n-- or JOIN the child table in the parent query",
                 source: "run")
         }
+    }
+
+    /// A flow whose iterations explain `calls` as a small whole multiple (at most its number of steps) while the
+    /// parent runs once per iteration: the N+1 signature that flows produce by construction.
+    static func flowExplaining(calls: Int64, parentCalls: Int64, load: Load)
+        -> (name: String, multiple: Int, iterations: UInt64, steps: Int)?
+    {
+        var steps: [String: [UInt64]] = [:]
+        for (name, flow) in load.flowsByName { if let count = load.requestsByName[name] { steps[flow, default: []].append(count) } }
+        for (flow, counts) in steps.sorted(by: { $0.key < $1.key }) {
+            // Steps of one flow differ only by the iterations in flight at the snapshots (and skipped steps): 5% + 2.
+            let close = { (a: Double, b: Double) in abs(a - b) <= 0.05 * max(a, b) + 2 }
+            guard let iterations = counts.max(), iterations > 0, close(Double(parentCalls), Double(iterations)) else { continue }
+            let multiple = (Double(calls) / Double(iterations)).rounded()
+            guard multiple >= 1, Int(multiple) <= counts.count, close(Double(calls), multiple * Double(iterations)) else { continue }
+            return (flow, Int(multiple), iterations, counts.count)
+        }
+        return nil
     }
 
     static func sequentialScans(_ run: DatabaseRun, _ load: Load, _ t: Thresholds) -> [Finding] {
