@@ -16,6 +16,8 @@ public final class LoadOutput: @unchecked Sendable {
     /// `--metrics-listen`: the endpoint the run's figures are served on, and the last second's progress for it.
     private var metrics: MetricsServer?
     private var lastProgress: LoadProgress?
+    /// More of the exposition, served after the load's figures (`tuner run`: the database's last second).
+    private var extraExposition = ""
 
     /// Seconds between progress lines when stderr is not a terminal.
     static let plainInterval = 5.0
@@ -100,8 +102,13 @@ public final class LoadOutput: @unchecked Sendable {
 
     /// Serves `result` on the metrics endpoint, if there is one (the final result too, before the server stops).
     public func publish(_ result: LoadResult) {
-        let (metrics, progress) = lock.withLock { (self.metrics, lastProgress) }
-        metrics?.update(LiveMetrics.render(result, progress: progress))
+        let (metrics, progress, extra) = lock.withLock { (self.metrics, lastProgress, extraExposition) }
+        metrics?.update(LiveMetrics.render(result, progress: progress) + extra)
+    }
+
+    /// Families to serve after the load's own from the next update on (the database's figures of the last second).
+    public func serveAlso(_ exposition: String) {
+        lock.withLock { extraExposition = exposition }
     }
 
     public func write(_ result: LoadResult) throws {

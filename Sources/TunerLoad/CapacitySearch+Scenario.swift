@@ -2,12 +2,16 @@ import TunerCore
 
 extension CapacitySearch {
     /// The search of a scenario's capacity with Tuner's own engine: each step is the scenario at one rate
-    /// (`Scenario.atRate`), the probe its closed-model run; `measured` sees every step's whole result.
+    /// (`Scenario.atRate`), the probe its closed-model run; `measured` sees every step's whole result, `progress`
+    /// and `checkpoint` each step's seconds as `LoadEngine.run` gives them (`--metrics-listen`).
     public init(options: Options, slo: [Threshold], scenario: Scenario,
-                measured: @escaping @Sendable (LoadResult) -> Void = { _ in }) {
+                measured: @escaping @Sendable (LoadResult) -> Void = { _ in },
+                progress: @escaping @Sendable (LoadProgress) -> Void = { _ in },
+                checkpoint: (@Sendable (LoadResult) -> Void)? = nil) {
         self.init(options: options, slo: slo) { rate, duration, warmUp in
             let result = try await LoadEngine.run(
-                try LoadPlan(scenario.capacityStep(rate: rate, duration: duration, warmUp: warmUp, slo: slo)))
+                try LoadPlan(scenario.capacityStep(rate: rate, duration: duration, warmUp: warmUp, slo: slo)),
+                progress: progress, checkpoint: checkpoint)
             measured(result)
             return result
         }

@@ -37,6 +37,8 @@ public struct RunWorkflow: Sendable {
     public var runLoad: (@Sendable () async throws -> LoadResult)?
     /// When the load starts, if later than now (a distributed run's common start): the observation begins then.
     public var startsAt: Date?
+    /// Each second's database activity sample as it is taken (`--metrics-listen` serves it).
+    public var databaseSample: (@Sendable (ActivitySample) -> Void)?
 
     public init(plan: LoadPlan, database: ConnectionSettings, metricsURL: URL? = nil) {
         self.plan = plan
@@ -81,7 +83,7 @@ public struct RunWorkflow: Sendable {
         var (result, observation) = try await Self.observe(
             plan, warmUp: plan.scenario.warmUp, session: session, sampler: sampler,
             service: meter, maxConnections: maxConnections.map(Int.init), progress: progress,
-            checkpoint: checkpoint, load: runLoad)
+            checkpoint: checkpoint, load: runLoad, onSample: databaseSample)
         var findings = RunAnalysis.findings(result.database!, load: Self.load(of: result, observation: observation),
                                             thresholds: analysisThresholds)
         if Task.isCancelled {
@@ -102,7 +104,8 @@ public struct RunWorkflow: Sendable {
                         service: ServiceUsageMeter? = nil, maxConnections: Int?,
                         progress: @escaping @Sendable (LoadProgress) -> Void = { _ in },
                         checkpoint: (@Sendable (LoadResult) -> Void)? = nil,
-                        load: (@Sendable () async throws -> LoadResult)? = nil)
+                        load: (@Sendable () async throws -> LoadResult)? = nil,
+                        onSample: (@Sendable (ActivitySample) -> Void)? = nil)
         async throws -> (LoadResult, RunObserver.Observation)
     {
         // The service's meter reads once now: a wrong pid or cgroup fails before the load.
@@ -110,7 +113,7 @@ public struct RunWorkflow: Sendable {
         let poolTask = sampler.map { sampler in Task { await sampler.samplePool() } }
         let observed: (LoadResult, RunObserver.Observation)
         do {
-            observed = try await RunObserver.observe(session, warmUp: warmUp) {
+            observed = try await RunObserver.observe(session, warmUp: warmUp, onSample: onSample) {
                 if let load { return try await load() }
                 return try await LoadEngine.run(plan, progress: progress, checkpoint: checkpoint)
             }

@@ -51,6 +51,12 @@ struct CapacityCommand: AsyncParsableCommand {
     @Flag(help: "No line per step.")
     var quiet = false
 
+    @Option(help: ArgumentHelp(
+        "Serve each step's figures for Prometheus at http://HOST:PORT/metrics while the search runs (as 'tuner load';"
+            + " counters start again at each step, tuner_target_rate is the step's offered rate).",
+        valueName: "host:port"))
+    var metricsListen: String?
+
     func validate() throws {
         if let minCapacity, !(minCapacity > 0) { throw ValidationError("--min-capacity must be greater than 0") }
         if let targetRate, !(targetRate > 0) { throw ValidationError("--target-rate must be greater than 0") }
@@ -62,10 +68,19 @@ struct CapacityCommand: AsyncParsableCommand {
         let output = LoadOutput(jsonPath: json, quiet: true)
         let say: @Sendable (String) -> Void = { line in if !quiet { Console.note(line) } }
         say("tuner capacity \(base.target) · SLO: \(thresholds.map(\.description).joined(separator: ", "))")
-        var capacitySearch = CapacitySearch(options: options, slo: thresholds, scenario: base)
+        var metrics: MetricsServer?
+        if let metricsListen {
+            metrics = try await MetricsServer(listen: metricsListen)
+            output.serve(on: metrics!)
+        }
+        var publish: (@Sendable (LoadResult) -> Void)?
+        if metrics != nil { publish = { @Sendable result in output.publish(result) } }
+        var capacitySearch = CapacitySearch(
+            options: options, slo: thresholds, scenario: base, progress: output.progress, checkpoint: publish)
         capacitySearch.stepFinished = { step in say(CapacityText.stepLine(step)) }
         let searching = capacitySearch
         let (outcome, interrupted) = try await SignalCancellation.run { await searching.run() }
+        await metrics?.stop()
         var capacity = outcome.capacity
         if let targetRate, let rate = capacity.maxSustainableRate {
             capacity.sizing = CapacitySizing.instances(for: targetRate, capacity: rate, headroom: try CapacityOptions.percent(headroom, option: "--headroom"))

@@ -71,7 +71,7 @@ struct RunCommand: AsyncParsableCommand {
     var quiet = false
 
     @Option(help: ArgumentHelp(
-        "Serve the load's figures for Prometheus at http://HOST:PORT/metrics while it runs (as 'tuner load'), updated every second.",
+        "Serve the load's figures for Prometheus at http://HOST:PORT/metrics while it runs (as 'tuner load'), and the database's (connections by state, lock waits, the longest statement, transactions), updated every second.",
         valueName: "host:port"))
     var metricsListen: String?
 
@@ -119,10 +119,11 @@ struct RunCommand: AsyncParsableCommand {
         workflow.progress = output.progress
         var metricsServer: MetricsServer?
         if let metricsListen {
-            // The load's figures only: the database's live figures are not served yet.
+            // The load's figures, then the database's of the last second.
             metricsServer = try await MetricsServer(listen: metricsListen)
             output.serve(on: metricsServer!)
             workflow.checkpoint = output.checkpoint
+            workflow.databaseSample = { output.serveAlso(DatabaseLiveMetrics.render($0)) }
         }
         let result: LoadResult
         let interrupted: Bool

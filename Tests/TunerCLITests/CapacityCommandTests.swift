@@ -14,11 +14,17 @@ import TunerTestSupport
         // (The SLO is lenient, the pool large and the steps 3 s of at least 120 requests: a machine busy with the
         // suites beside this one can delay a request or two at a step's end past its window, which in steps of 15
         // and of 30 requests fell below the 97% achieved share in CI runs.)
+        // Every step's figures are served while the search runs: its offered rate is the target rate.
+        let metricsPort = try TestPorts.closed()
+        let scraper = MetricsScraper(port: metricsPort, keepingPagesWith: "tuner_target_rate ")
+        defer { scraper.stop() }
         let run = try await LoadBinaryRunner.runOffThePool(
             ["capacity", server.url + "/", "-c", "64", "--slo", "p99 < 3s", "--slo", "error_rate < 1%", "--start", "40", "--max", "80",
              "--step-duration", "3s", "--step-warm-up", "0s", "--confirm", "2s", "--json", json, "--target-rate", "1000",
-             "--min-capacity", "30"],
+             "--min-capacity", "30", "--metrics-listen", "127.0.0.1:\(metricsPort)"],
             timeout: .seconds(120))
+        let served = Set(scraper.stop().compactMap { page in PrometheusText.parse(page).first { $0.name == "tuner_target_rate" }?.value })
+        #expect(served.isSuperset(of: [40, 80]) && served.isSubset(of: [40, 60, 80]), "target rates served: \(served.sorted())")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("maximum sustainable rate: at least 80 req/s at the SLO (p99 < 3s, error_rate < 1%)"),
                 "\(run.stdout)")

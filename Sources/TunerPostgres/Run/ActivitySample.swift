@@ -16,6 +16,9 @@ public struct ActivitySample: Sendable, Codable, Hashable {
     public var longestActiveQuery: String?
 
     public var total: Int { active + idle + idleInTransaction }
+    /// The database's transactions so far (committed and rolled back, `pg_stat_database`; PostgreSQL flushes these
+    /// counters about once a second), for a live transactions/s; `nil` when they could not be read.
+    public var transactions: Int64?
 
     static let sql = """
         SELECT coalesce(state, 'unknown') AS state, wait_event_type, wait_event,
@@ -47,6 +50,8 @@ public struct ActivitySample: Sendable, Codable, Hashable {
             default: break
             }
         }
+        sample.transactions = try? await session.scalar(
+            "SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()")?.int
         return sample
     }
 }

@@ -22,7 +22,8 @@ public enum RunObserver {
         public var seconds: Double { after.takenAt.timeIntervalSince(before.takenAt) }
     }
 
-    /// Runs `body` (the load) while observing the database through `session`.
+    /// Runs `body` (the load) while observing the database through `session`; `onSample` gets each second's activity
+    /// sample as it is taken (`--metrics-listen`).
     ///
     /// After the load, the "after" snapshot waits until no statement of this database is active (at most
     /// `drainLimit`), so that the queries of requests still in the service are counted whole.
@@ -37,7 +38,8 @@ public enum RunObserver {
     /// without database figures, saying so.
     public static func observe<T: Sendable>(
         _ session: DatabaseSession, warmUp: Duration = .zero, interval: Duration = .seconds(1),
-        drainLimit: Duration = .seconds(5), during body: @escaping @Sendable () async throws -> T
+        drainLimit: Duration = .seconds(5), onSample: (@Sendable (ActivitySample) -> Void)? = nil,
+        during body: @escaping @Sendable () async throws -> T
     ) async throws -> (T, Observation) {
         // A few notes at most, each said once: failed samples are counted into one line (a server down for a
         // minute fails sixty of them), so that they can never crowd out what the run's figures depend on.
@@ -66,7 +68,9 @@ public enum RunObserver {
                     do { before = try await StatsSnapshot.take(session) } catch { note("the baseline snapshot failed: \(error)") }
                 }
                 do {
-                    samples.append(try await ActivitySample.take(session, second: elapsed.seconds))
+                    let sample = try await ActivitySample.take(session, second: elapsed.seconds)
+                    samples.append(sample)
+                    onSample?(sample)
                 } catch {
                     if failedSamples == 0 { firstSampleFailure = "at \(Int(elapsed.seconds))s: \(error)" }
                     failedSamples += 1
