@@ -29,7 +29,7 @@ struct DemoSweeps {
     func pool(sizes: [Int], mode: ShopMode, options: CapacitySearch.Options) async throws -> SweepResult {
         let port = try FreePort.find()
         let baseURL = "http://127.0.0.1:\(port)"
-        let scenario = try Scenario(yaml: ShopScenario.text(scale: scale, baseURL: baseURL), fileName: "shop.yaml")
+        let scenario = try ShopScenario.withoutFlows(scale: scale, baseURL: baseURL)
         var workflow = SweepWorkflow(
             scenario: scenario, slo: scenario.thresholds, command: command(port: port, mode: mode, extra: "--prewarmed-pool"),
             readyURL: URL(string: baseURL + "/health")!,
@@ -43,8 +43,8 @@ struct DemoSweeps {
     func flushInterval(rate: Double, duration: Duration, warmUp: Duration) async throws -> SweepResult {
         let port = try FreePort.find()
         let baseURL = "http://127.0.0.1:\(port)"
-        var scenario = try Scenario(yaml: ShopScenario.text(scale: scale, baseURL: baseURL), fileName: "shop.yaml")
-        scenario.workloads = scenario.workloads.filter { $0.flow == nil }.map { workload in
+        var scenario = try ShopScenario.withoutFlows(scale: scale, baseURL: baseURL)
+        scenario.workloads = scenario.workloads.map { workload in
             var workload = workload
             workload.requests = workload.requests.filter { $0.method == "POST" }
             return workload

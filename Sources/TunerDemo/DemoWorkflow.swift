@@ -229,12 +229,12 @@ public struct DemoWorkflow: Sendable {
         if search.start == nil { search.start = start }
         let scenario: Scenario
         do {
-            scenario = try Scenario(yaml: ShopScenario.text(scale: options.scale, baseURL: shop.baseURL), fileName: "shop.yaml")
+            scenario = try ShopScenario.withoutFlows(scale: options.scale, baseURL: shop.baseURL)
         } catch {
             say("  capacity: \(error)")
             return nil
         }
-        say("  capacity at the scenario's thresholds")
+        say("  capacity of the shoppers' mix at its thresholds (the buyers' flow is left out of the short steps)")
         var capacitySearch = CapacitySearch(options: search, slo: scenario.thresholds, scenario: scenario)
         capacitySearch.stepFinished = { [say] step in say("    " + CapacityText.stepLine(step)) }
         let outcome = await capacitySearch.run()

@@ -1,5 +1,6 @@
 import DemoShopData
 import Foundation
+import TunerLoad
 
 /// The demo shop's traffic: `scenarios/shop.yaml` (a test keeps the two identical), fitted to a seed scale.
 public enum ShopScenario {
@@ -39,6 +40,23 @@ scenarios:
       # The expensive aggregate the tuned shop caches.
       - { name: top-products, path: /reports/top-products, weight: 1 }
       - { name: health, path: /health, weight: 1 }
+  # A buyer's visit as a flow: buy one product, open the page of what was bought and the order history, carrying
+  # the ids the shop's answer gave (capture), checking each answer (expect). 3 visits/s, 9 requests/s.
+  - name: buyers
+    model: open
+    stages:
+      - { duration: 10s, rate: 1 }
+      - { duration: 50s, rate: 3 }
+    flow:
+      - name: buy
+        method: POST
+        path: /orders
+        body: '{"customer": ${random:1..40000}, "items": [[${random:1..100000}, 1]]}'
+        headers: { Content-Type: application/json }
+        capture: [{ json: $.customer, as: customer }, { json: "$.items[0].product", as: product }]
+        expect: { status: 201 }
+      - { name: bought-product, path: "/products/${product}", expect: { status: 200 } }
+      - { name: my-orders, path: "/customers/${customer}/orders", expect: { status: 200, contains: '"orders"' } }
 thresholds:                                      # the guides' targets, as checks
   product: ["p95 < 100ms", "p99 < 300ms"]
   list-products: ["p95 < 100ms"]
@@ -50,6 +68,16 @@ thresholds:                                      # the guides' targets, as check
 
     /// The scenario for a shop seeded at `scale` and listening at `baseURL`: ids drawn from the
     /// ranges that exist at that scale, so that every request finds its row.
+    /// The scenario the demo's capacity searches and sweeps use: the shoppers' mix without the buyers' flow, whose
+    /// iterations (three requests one after another) straddle a short step's boundaries and blur its achieved rate.
+    static func withoutFlows(scale: SeedScale, baseURL: String) throws -> Scenario {
+        var scenario = try Scenario(yaml: text(scale: scale, baseURL: baseURL), fileName: "shop.yaml")
+        scenario.workloads = scenario.workloads.filter { $0.flow == nil }
+        let names = Set(scenario.workloads.flatMap(\.requests).map(\.name))
+        scenario.thresholds = scenario.thresholds.filter { $0.scope == "all" || names.contains($0.scope) }
+        return scenario
+    }
+
     public static func text(scale: SeedScale, baseURL: String) -> String {
         yaml
             .replacingOccurrences(of: "target: http://127.0.0.1:8080", with: "target: \(baseURL)")

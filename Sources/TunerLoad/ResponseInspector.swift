@@ -1,4 +1,6 @@
+import CompressNIO
 import Foundation
+import NIOCore
 
 /// A flow step's whole response, read only as far as captures, expectations and cookies ask (the framer has
 /// already checked the framing, so this reads without validating again). Nothing is parsed up front: a header is
@@ -37,6 +39,18 @@ struct ResponseInspector {
         if let encoding = header(lowercased: Self.transferEncoding), encoding.lowercased().contains("chunked") {
             body = ArraySlice(Self.dechunk(Array(raw)))
         }
+        // A scenario that sends Accept-Encoding gets compressed bodies: captures and expectations read them inflated.
+        if let coding = header(lowercased: Self.contentEncoding)?.lowercased(), coding.contains("gzip") || coding.contains("deflate"),
+           let inflated = Self.inflate(body, gzip: coding.contains("gzip")) {
+            body = ArraySlice(inflated)
+        }
+    }
+
+    /// The body inflated, or `nil` when it is not what its Content-Encoding says (it is then read as it came).
+    private static func inflate(_ body: ArraySlice<UInt8>, gzip: Bool) -> [UInt8]? {
+        var buffer = ByteBuffer(bytes: body)
+        guard var inflated = try? buffer.decompress(with: gzip ? .gzip() : .deflate()) else { return nil }
+        return inflated.readBytes(length: inflated.readableBytes)
     }
 
     /// Header lines as (name, value) byte ranges, in order.
@@ -83,6 +97,7 @@ struct ResponseInspector {
     }
 
     private static let transferEncoding = Array("transfer-encoding".utf8)
+    private static let contentEncoding = Array("content-encoding".utf8)
     private static let setCookie = Array("set-cookie".utf8)
 
     /// `name=value` of every `Set-Cookie` (attributes dropped).

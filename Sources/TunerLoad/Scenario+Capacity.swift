@@ -6,15 +6,19 @@ extension Scenario {
     ///
     /// Open workloads share the rate as their peak rates do; closed ones count as one share each.
     public func atRate(_ rate: Double, duration: Duration, warmUp: Duration, slo: [Threshold]) -> Scenario {
-        let weights = workloads.map { $0.model == .open ? max($0.peak, 1e-9) : 1 }
+        // Rates are requests/s: a flow's iteration sends one request per step, so its weight is its requests/s and
+        // its arrival rate its share divided by its steps.
+        let steps = workloads.map { Double(max($0.flow?.steps.count ?? 1, 1)) }
+        let weights = zip(workloads, steps).map { $0.model == .open ? max($0.peak, 1e-9) * $1 : $1 }
         let total = weights.reduce(0, +)
         var scenario = self
         scenario.thresholds = slo
         scenario.warmUp = warmUp
         scenario.profile = nil
-        scenario.workloads = zip(workloads, weights).map { workload, weight in
+        scenario.workloads = zip(workloads, zip(weights, steps)).map { workload, weighted in
             var workload = workload
-            let share = rate * weight / total
+            let (weight, steps) = weighted
+            let share = rate * weight / total / steps
             workload.model = .open
             workload.start = share
             workload.stages = [Stage(duration: duration, target: share)]

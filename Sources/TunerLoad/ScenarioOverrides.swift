@@ -52,11 +52,18 @@ public struct ScenarioOverrides: Sendable {
     }
 
     /// Applies the overrides; with `reshape`, `--rate/--connections/--duration/--profile` replace each
-    /// workload's stages by a constant level (or the profile's shape) at the given or the workload's peak.
+    /// workload's stages by a constant level (or the profile's shape) at the given or the workload's peak; several
+    /// workloads share `--rate` in proportion to their peaks.
     public func apply(to scenario: Scenario, reshape: Bool) -> Scenario {
         var scenario = scenario
         if reshape {
-            scenario.workloads = scenario.workloads.map(reshaped)
+            // With several workloads, --rate is shared in proportion to their peaks (the scenario's mix is kept);
+            // --connections is each workload's.
+            let peaks = scenario.workloads.map(\.peak)
+            let total = peaks.reduce(0, +)
+            scenario.workloads = zip(scenario.workloads, peaks).map { workload, peak in
+                reshaped(workload, rate: rate.map { total > 0 && peaks.count > 1 ? $0 * peak / total : $0 })
+            }
             if let profile { scenario.profile = profile.name }
         } else if let profile {
             scenario.profile = profile.name
@@ -85,7 +92,7 @@ public struct ScenarioOverrides: Sendable {
         return scenario
     }
 
-    private func reshaped(_ workload: Workload) -> Workload {
+    private func reshaped(_ workload: Workload, rate: Double?) -> Workload {
         var workload = workload
         if rate != nil {
             workload.model = .open

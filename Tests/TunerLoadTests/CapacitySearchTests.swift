@@ -231,3 +231,27 @@ import TunerCore
         }.run()
     }
 }
+
+/// A capacity step's rate is requests/s: a flow's iterations send one request per step.
+@Suite struct CapacityStepRateTests {
+    @Test func aFlowsShareIsItsRequestsNotItsIterations() throws {
+        let scenario = try Scenario(yaml: """
+            target: http://127.0.0.1:1
+            scenarios:
+              - name: mix
+                model: open
+                stages: [{ duration: 10s, rate: 100 }]
+                requests: [{ name: a, path: /a }]
+              - name: buyers
+                model: open
+                stages: [{ duration: 10s, rate: 10 }]
+                flow:
+                  - { name: one, path: /1 }
+                  - { name: two, path: /2 }
+                  - { name: three, path: /3 }
+            """, fileName: "mixed.yaml")
+        // 100 req/s of the mix and 10 iterations/s × 3 steps: 130 req/s in all, in the same proportions at 260.
+        let step = scenario.atRate(260, duration: .seconds(2), warmUp: .zero, slo: [])
+        #expect(step.workloads.map(\.peak) == [200, 20])
+    }
+}

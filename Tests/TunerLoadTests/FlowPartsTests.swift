@@ -1,3 +1,4 @@
+import CompressNIO
 import Foundation
 import NIOCore
 import Testing
@@ -6,6 +7,21 @@ import Testing
 /// The pieces a flow is made of, each on its own: JSON paths, CSV data files, reading a kept response, UUIDs,
 /// the cookie jar.
 struct FlowPartsTests {
+    /// A scenario that sends Accept-Encoding gets gzip bodies (chunked, too): captures and `contains` read them
+    /// inflated; a body that is not what its Content-Encoding says is read as it came.
+    @Test func compressedBodiesAreReadInflated() throws {
+        var plain = ByteBuffer(string: #"{"orders": [{"id": 77}]}"#)
+        var gzip = try plain.compress(with: .gzip())
+        let compressed = gzip.readBytes(length: gzip.readableBytes)!
+        let hex = String(compressed.count, radix: 16)
+        let response = ResponseInspector(Array("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n\(hex)\r\n".utf8)
+            + compressed + Array("\r\n0\r\n\r\n".utf8))
+        #expect(response.bodyContains(Array(#""orders""#.utf8)))
+        #expect(response.value(of: .json(try JSONPath(parsing: "$.orders[0].id"))) == "77")
+        let mislabelled = ResponseInspector(Array("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 2\r\n\r\nok".utf8))
+        #expect(String(decoding: mislabelled.body, as: UTF8.self) == "ok")
+    }
+
     @Test func jsonPathsParseAndReadTheirValues() throws {
         let body = #"{"a": {"b": [{"id": 42}, {"id": 7.5}], "ok": true, "name": "x y", "none": null, "obj": {"k": 1}, "esc": "say \"hi\"\n \u00e9 \ud83d\ude00"}}"#
         let response = ResponseInspector(Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))

@@ -188,3 +188,23 @@ import TunerCore
         #expect(throws: LoadError.self) { _ = try Profile(named: "fast") }
     }
 }
+
+@Suite struct RateOverrideTests {
+    /// `--rate` on several workloads keeps the scenario's mix: shared in proportion to their peaks.
+    @Test func severalWorkloadsShareTheRateInProportion() throws {
+        let scenario = try Scenario(yaml: """
+            target: http://127.0.0.1:1
+            scenarios:
+              - { name: mix, model: open, stages: [{ duration: 10s, rate: 100 }], requests: [{ name: a, path: /a }] }
+              - name: buyers
+                model: open
+                stages: [{ duration: 10s, rate: 25 }]
+                flow: [{ name: one, path: /1 }, { name: two, path: /2 }]
+            """, fileName: "two.yaml")
+        var overrides = ScenarioOverrides()
+        overrides.rate = 40
+        #expect(overrides.apply(to: scenario, reshape: true).workloads.map(\.peak) == [32, 8])
+        let single = try Scenario(yaml: "target: http://127.0.0.1:1\nscenarios:\n  - { name: a, model: open, stages: [{ duration: 1s, rate: 5 }], requests: [{ name: a, path: / }] }\n", fileName: "one.yaml")
+        #expect(overrides.apply(to: single, reshape: true).workloads.map(\.peak) == [40])
+    }
+}

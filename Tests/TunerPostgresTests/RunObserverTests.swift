@@ -108,6 +108,19 @@ import TunerCore
         #expect(real.contains { $0.id == "n-plus-one" && $0.title.contains("order_items") }, "\(real.map(\.title))")
     }
 
+    /// A batched write returns rows too (`INSERT … SELECT … FROM unnest(…)`): it is never the list an N+1 follows.
+    @Test func aBatchedWriteIsNotAParentList() {
+        let audit = QueryStats(queryID: "1", query: "INSERT INTO audit_log (at, action) SELECT a, b FROM unnest($1::timestamptz[], $2::text[]) AS l(a, b)",
+                               calls: 4, totalMilliseconds: 2, meanMilliseconds: 0.5, rows: 161)
+        let product = QueryStats(queryID: "2", query: "SELECT id, name FROM products WHERE id = $1", calls: 165,
+                                 totalMilliseconds: 3, meanMilliseconds: 0.02, rows: 165)
+        let load = RunAnalysis.Load(httpRequests: 600, requestsByName: ["deep-page": 5, "product": 45, "list": 550], seconds: 10)
+        let findings = RunAnalysis.findings(DatabaseRun(queries: [audit, product]), load: load)
+        #expect(!findings.contains { $0.id == "n-plus-one" && $0.evidence.contains { $0.value.contains("INSERT") } },
+                "\(findings.map(\.title))")
+        #expect(RunAnalysis.isRead("WITH x AS (SELECT 1) SELECT * FROM x") && !RunAnalysis.isRead("WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x"))
+    }
+
     @Test func endpointWithSimilarCountsIsToldApartByItsPath() {
         let orders = QueryStats(queryID: "1", query: "SELECT id FROM orders WHERE customer_id = $1", calls: 23,
                                 totalMilliseconds: 5, meanMilliseconds: 0.2, rows: 110)

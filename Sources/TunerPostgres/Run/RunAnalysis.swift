@@ -112,7 +112,8 @@ public enum RunAnalysis {
             // match the parent's rows while the parent returns several rows per call.
             let parent = run.queries
                 .filter { p in
-                    p.queryID != q.queryID && p.calls > 0 && Double(p.rows) / Double(p.calls) >= 1.5
+                    // A parent is a list the service read (a batched INSERT … SELECT unnest(…) also returns rows).
+                    p.queryID != q.queryID && p.calls > 0 && Self.isRead(p.query) && Double(p.rows) / Double(p.calls) >= 1.5
                         && Double(q.calls) >= Double(p.calls) * t.nPlusOneCallsPerRequest
                         && abs(Double(p.rows) - Double(q.calls)) <= Self.countTolerance(Double(q.calls))
                 }
@@ -339,6 +340,14 @@ public enum RunAnalysis {
     /// How far two counts of the same thing may differ and still match: statements and requests in flight
     /// when the snapshots are taken blur every count a little (15%, and 2 for small counts).
     static func countTolerance(_ count: Double) -> Double { 0.15 * count + 2 }
+
+    /// True for a statement that only reads: a SELECT, or a WITH whose statements are all SELECTs.
+    static func isRead(_ query: String) -> Bool {
+        let lower = query.lowercased().trimmingCharacters(in: .whitespacesAndNewlines)
+        if lower.hasPrefix("select") { return true }
+        guard lower.hasPrefix("with") else { return false }
+        return !["insert ", "update ", "delete ", "merge "].contains { lower.contains($0) }
+    }
 
     /// True when `parent` reads the table the child's key column names: `… WHERE i.order_id = $1` and
     /// `SELECT … FROM orders …` (the ORM convention `<table in singular>_id`).
