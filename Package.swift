@@ -155,6 +155,7 @@ let package = Package(
             name: "TunerTestSupport",
             dependencies: [
                 "EmbeddedPostgres",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -94,6 +94,12 @@ public struct RunWorkflow: Sendable {
             if advisesIndexes { findings += await adviceFindings(session, result: result, notes: &result.notes) }
             if checksDatabase { findings += await doctorFindings(session, notes: &result.notes) }
         }
+        if !Task.isCancelled {
+            // How the service answers (compression, caching, keep-alive), probed now that the load is over.
+            let (practices, practiceNotes) = await ResponsePractices.findings(for: plan, result: result)
+            findings += practices
+            result.notes += practiceNotes
+        }
         result.findings = Self.withoutRepeats(findings)
         return result
     }

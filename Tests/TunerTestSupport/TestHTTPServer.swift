@@ -1,3 +1,4 @@
+import CompressNIO
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -6,7 +7,8 @@ import NIOSSL
 
 /// The one local HTTP server of the tests (the engine's and the `tuner` binary's): a real HTTP/1.1 server
 /// (NIOHTTP1) on 127.0.0.1, port 0. Paths choose the answer:
-/// `/status/503`, `/delay/100` (ms), `/close` (Connection: close), `/chunked`, `/big/1000000`,
+/// `/status/503`, `/delay/100` (ms), `/close` (Connection: close), `/chunked`, `/big/1000000`, `/good/2000` (gzip when
+/// accepted, ETag, Cache-Control),
 /// `/stall/4000/1000` (the server stalls for the last 1000 ms of every 4000 ms since it started: a request
 /// arriving in a stall is answered when it ends, any other at once), `/slowafter/6000/2000` (answered at once
 /// until 6 s after the first request of that kind, then each 2 s late), `/work/40` (holds one of the server's
@@ -228,6 +230,22 @@ private final class BehaviourHandler: ChannelInboundHandler {
             for piece in ["one ", "two ", "three\n"] {
                 context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: piece)))), promise: nil)
             }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        case ("good", let size?):
+            // What a well-behaved service sends: gzip when asked, a validator and a cache policy, keep-alive.
+            let body = ByteBuffer(repeating: 0x61, count: size)
+            var headers = HTTPHeaders()
+            var payload = body
+            if head.headers["Accept-Encoding"].contains(where: { $0.contains("gzip") }), var plain = Optional(body),
+               let compressed = try? plain.compress(with: .gzip()) {
+                payload = compressed
+                headers.add(name: "Content-Encoding", value: "gzip")
+            }
+            headers.add(name: "Content-Length", value: String(payload.readableBytes))
+            headers.add(name: "ETag", value: "\"good-\(size)\"")
+            headers.add(name: "Cache-Control", value: "public, max-age=60")
+            context.write(wrapOutboundOut(.head(.init(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(payload))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         case ("big", let size?):
             var headers = HTTPHeaders()

@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+import TunerCore
+import TunerTestSupport
+@testable import TunerLoad
+
+/// Response practices planted in a local server are found, and a server that does it right is left alone.
+@Suite struct ResponsePracticesTests {
+    @Test func plantedPracticesAreFoundAndAGoodServerIsLeftAlone() async throws {
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
+        let workload = Workload(
+            name: "mix", model: .open, start: 40, stages: [Stage(duration: .seconds(1), target: 40)], connections: 4,
+            requests: [RequestTemplate(name: "big", path: "/big/${random:2000..2000}"), RequestTemplate(name: "close", path: "/close"),
+                       RequestTemplate(name: "good", path: "/good/2000"), RequestTemplate(name: "captured", path: "/items/${item}")])
+        let plan = try LoadPlan(Scenario(target: server.url, workloads: [workload], threads: 1), environment: ["item": "1"])
+        let result = try await LoadEngine.run(plan)
+        let (findings, notes) = await ResponsePractices.findings(for: plan, result: result, environment: [:])
+        func ids(_ name: String) -> Set<String> { Set(findings.filter { $0.object == name }.map(\.id)) }
+        #expect(ids("big") == ["uncompressed-response", "no-cache-headers", "large-response"], "\(findings.map(\.title))")
+        #expect(ids("close").contains("connection-close") && !ids("close").contains("uncompressed-response"))
+        // Its 2,000 bytes were large on the wire during the load (the load did not ask for gzip); nothing else to say.
+        #expect(ids("good") == ["large-response"], "gzip, ETag, Cache-Control, keep-alive: \(findings.filter { $0.object == "good" }.map(\.title))")
+        #expect(notes.contains { $0.contains("not probed") && $0.contains("captured") }, "\(notes)")
+    }
+}
