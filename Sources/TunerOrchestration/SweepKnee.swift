@@ -17,7 +17,10 @@ public enum SweepKnee {
 
     static let tolerance = 0.05
 
-    static func choose(_ points: [SweepPoint], parameters: [String], by criterion: Criterion) -> Choice? {
+    /// `capacityPrecision`: how finely each point's capacity was searched; two capacities closer than that are
+    /// not told apart, so the capacity knee takes the larger of it and 5%.
+    static func choose(_ points: [SweepPoint], parameters: [String], by criterion: Criterion,
+                       capacityPrecision: Double = 0) -> Choice? {
         let measured = points.filter { $0.failure == nil }
         func label(_ point: SweepPoint) -> String {
             parameters.map { "\($0)=\(point.values[$0] ?? "")" }.joined(separator: " ")
@@ -38,9 +41,12 @@ public enum SweepKnee {
         if criterion == .capacity {
             let rated = measured.filter { $0.capacity != nil }
             guard let best = rated.max(by: { $0.capacity! < $1.capacity! }), let top = best.capacity, top > 0 else { return nil }
-            let enough = rated.filter { $0.capacity! >= top * (1 - tolerance) }
+            let within = max(tolerance, capacityPrecision)
+            let enough = rated.filter { $0.capacity! >= top * (1 - within) }
             guard let knee = smallest(enough, parameters: parameters), let capacity = knee.capacity else { return nil }
-            let rest = label(knee) == label(best) ? "the best measured" : "within 5% of the best, \(CapacityText.rate(top)) req/s at \(label(best)); more buys nothing"
+            let rest = label(knee) == label(best) ? "the best measured"
+                : "within \(Int((within * 100).rounded()))% of the best, \(CapacityText.rate(top)) req/s at \(label(best))"
+                    + (within > tolerance ? " (the search's precision)" : "") + "; more buys nothing"
             return Choice(values: knee.values, sentence: "\(label(knee)): \(CapacityText.rate(capacity)) req/s at the SLO, \(rest)")
         }
         let clean = measured.filter { $0.p95 != nil && ($0.errors ?? 0) == 0 }

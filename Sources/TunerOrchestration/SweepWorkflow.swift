@@ -104,7 +104,10 @@ public struct SweepWorkflow: Sendable {
             measured.append(point)
             if let failure = measured.last?.failure { say("  failed: \(failure)") }
         }
-        let knee = SweepKnee.choose(measured, parameters: parameters.map(\.name), by: kneeCriterion ?? (isCapacity ? .capacity : .p95))
+        var precision = 0.0
+        if case .capacity(let options) = measure { precision = options.precision }
+        let knee = SweepKnee.choose(measured, parameters: parameters.map(\.name), by: kneeCriterion ?? (isCapacity ? .capacity : .p95),
+                                    capacityPrecision: precision)
         return SweepResult(
             parameters: parameters.map(\.name), measure: measure.label,
             slo: slo.map(\.description), points: measured,

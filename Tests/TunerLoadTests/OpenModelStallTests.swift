@@ -82,9 +82,10 @@ import TunerCore
         let schedule = try #require(result.schedule)
         let timeouts = result.overall.errors["timeout"] ?? 0
         #expect(schedule.dropped == 0)
-        // About 100 were due in the stall's first second; a busy machine (slow reconnects after each timeout) can
-        // add some of the second's, never more than the 200 due in the whole stall.
-        #expect(timeouts > 70 && timeouts <= 210, "\(timeouts) timeouts; about 100 were due in the stall's first second")
+        // About 100 were due in the stall's first second; a busy machine (slow reconnects after each timeout, a
+        // backlog worked off slowly after the stall) can add some of the second's and of the one after it: never
+        // more than the 300 due from the stall's start to a second after its end.
+        #expect(timeouts > 70 && timeouts <= 300, "\(timeouts) timeouts; about 100 were due in the stall's first second")
         // The timeouts are in the percentiles at the time Tuner gave up on them: 1 s after their intended start
         // (the timeout counts from there in the open model), plus its 25 ms check.
         #expect(try result.overall.latencyHistogram().totalCount == result.overall.count)
