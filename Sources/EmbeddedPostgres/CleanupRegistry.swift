@@ -15,6 +15,7 @@ public final class CleanupRegistry: Sendable {
         var hooks: [Int: @Sendable () -> Void] = [:]
         var nextHook = 0
         var signalSources: [any DispatchSourceSignal] = []
+        var interrupted = false
     }
 
     private let state = Mutex(State())
@@ -55,6 +56,10 @@ public final class CleanupRegistry: Sendable {
     /// Installs SIGINT/SIGTERM handlers that clean up and then exit 130, "interrupted", for either signal (as every
     /// tuner command that is interrupted exits).
     /// Call once from an executable; libraries and tests rely on `withCluster` and the watchdog.
+    /// True once a signal handler installed by `installSignalHandlers` has begun to clean up: the process is about
+    /// to exit 130, and a failure the cleanup itself caused (a service stopped under a request) is not the error.
+    public var isInterrupted: Bool { state.withLock { $0.interrupted } }
+
     public func installSignalHandlers(message: String? = nil) {
         state.withLock { s in
             guard s.signalSources.isEmpty else { return }
@@ -62,6 +67,7 @@ public final class CleanupRegistry: Sendable {
                 signal(sig, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
                 source.setEventHandler { [self] in
+                    state.withLock { $0.interrupted = true }
                     if let message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
                     cleanUpNow()
                     exit(130)

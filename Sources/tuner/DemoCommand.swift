@@ -114,6 +114,12 @@ struct DemoCommand: AsyncParsableCommand {
             outcome = try await workflow.run()
         } catch {
             output.finishProgress()
+            // Ctrl-C: the handler is stopping the shop and the cluster and will exit 130; what failed meanwhile
+            // (a request to the shop it stopped) is its doing, not the demo's error.
+            if CleanupRegistry.shared.isInterrupted {
+                try? await Task.sleep(for: .seconds(60))
+                throw ToolError.interrupted
+            }
             let steps = measured.withLock { $0 }
             if !steps.isEmpty {
                 Console.write("the demo stopped after \(steps.count) measured step\(steps.count == 1 ? "" : "s"); writing what was measured\n")

