@@ -17,7 +17,7 @@ public struct ActivitySample: Sendable, Codable, Hashable {
 
     public var total: Int { active + idle + idleInTransaction }
     /// The database's transactions so far (committed and rolled back, `pg_stat_database`; PostgreSQL flushes these
-    /// counters about once a second), for a live transactions/s; `nil` when they could not be read.
+    /// counters about once a second), for a live transactions/s; `nil` when not asked for or not readable.
     public var transactions: Int64?
 
     static let sql = """
@@ -27,8 +27,9 @@ public struct ActivitySample: Sendable, Codable, Hashable {
         WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
         """
 
-    /// Takes one sample.
-    static func take(_ session: DatabaseSession, second: Double) async throws(DatabaseError) -> ActivitySample {
+    /// Takes one sample; with `transactions`, also the database's transaction count (one more query: only the
+    /// live metrics read it).
+    static func take(_ session: DatabaseSession, second: Double, transactions: Bool = false) async throws(DatabaseError) -> ActivitySample {
         var sample = ActivitySample(second: second, active: 0, idle: 0, idleInTransaction: 0, waitingOnLock: 0,
                                     waitEvents: [:], longestActiveMilliseconds: 0, longestActiveQuery: nil)
         for row in try await session.rows(sql) {
@@ -50,6 +51,7 @@ public struct ActivitySample: Sendable, Codable, Hashable {
             default: break
             }
         }
+        guard transactions else { return sample }
         sample.transactions = try? await session.scalar(
             "SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()")?.int
         return sample

@@ -68,7 +68,7 @@ public enum RunObserver {
                     do { before = try await StatsSnapshot.take(session) } catch { note("the baseline snapshot failed: \(error)") }
                 }
                 do {
-                    let sample = try await ActivitySample.take(session, second: elapsed.seconds)
+                    let sample = try await ActivitySample.take(session, second: elapsed.seconds, transactions: onSample != nil)
                     samples.append(sample)
                     onSample?(sample)
                 } catch {
