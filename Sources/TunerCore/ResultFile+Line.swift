@@ -7,11 +7,8 @@ extension ResultFile {
 
     /// The result as one log line: the prefix, then its compact JSON in base64 (no newline or brace can break it).
     public static func encodeLine(_ result: LoadResult) throws(Error) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
         do {
-            return linePrefix + (try encoder.encode(result)).base64EncodedString()
+            return linePrefix + (try makeEncoder(pretty: false).encode(result)).base64EncodedString()
         } catch {
             throw Error(description: "cannot encode the result: \(error)")
         }
@@ -25,10 +22,8 @@ extension ResultFile {
         guard let data = Data(base64Encoded: encoded) else {
             throw Error(description: "\(source): its result line is cut short or damaged (\(encoded.count) characters)")
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
         do {
-            return try decoder.decode(LoadResult.self, from: data)
+            return try makeDecoder().decode(LoadResult.self, from: data)
         } catch {
             throw Error(description: "\(source): its result line is not a Tuner result (\(error))")
         }

@@ -18,11 +18,8 @@ public enum ResultFile {
 
     /// The JSON `write` stores, for writing elsewhere (stdout).
     public static func encode(_ result: LoadResult) throws(Error) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
         do {
-            return try encoder.encode(result)
+            return try makeEncoder(pretty: true).encode(result)
         } catch {
             throw Error(description: "cannot encode the result: \(error)")
         }
@@ -37,8 +34,7 @@ public enum ResultFile {
             throw Error(description: "cannot read \(path): no such file or not readable")
         }
         struct Version: Decodable { var schemaVersion: Int? }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        let decoder = makeDecoder()
         guard let version = try? decoder.decode(Version.self, from: data) else {
             throw Error(description: "\(path) is not JSON")
         }
@@ -55,5 +51,19 @@ public enum ResultFile {
         } catch {
             throw Error(description: "\(path) is not a valid tuner result: \(error)")
         }
+    }
+
+    /// The one JSON form of results: ISO 8601 dates, sorted keys; pretty for files, compact for a log line.
+    static func makeEncoder(pretty: Bool) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
     }
 }
