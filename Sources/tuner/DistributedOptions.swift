@@ -44,7 +44,7 @@ struct DistributedOptions: ParsableArguments {
         }
     }
 
-    var isURL: Bool { target.lowercased().hasPrefix("http://") || target.lowercased().hasPrefix("https://") }
+    var isURL: Bool { RequestOptions.isURL(target) }
 
     /// The whole plan as every shard will build it: the load options checked here, before anything is launched.
     func makePlan() throws -> LoadPlan {

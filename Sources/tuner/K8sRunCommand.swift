@@ -73,9 +73,9 @@ struct K8sRunCommand: AsyncParsableCommand {
         case .kubectl:
             shardLauncher = KubectlShardLauncher(manifest: try options.manifest(of: plan), kubectl: kubectl) { Console.note($0) }
         }
-        let target = launcher == .local || options.isURL ? options.target : URL(fileURLWithPath: options.target).lastPathComponent
+        // The local shards load the scenario where it is; on Kubernetes the manifest carries it.
         var run = DistributedRun(
-            plan: plan, job: ShardJob(count: options.shards, target: target, loadArguments: options.loadArguments),
+            plan: plan, job: ShardJob(count: options.shards, target: options.target, loadArguments: options.loadArguments),
             launcher: shardLauncher)
         run.database = database
         run.readyTimeout = readyTimeout

@@ -50,7 +50,12 @@ struct RequestOptions: ParsableArguments {
     var transport: EngineTransport?
 
     /// True when the target is a URL rather than a scenario file.
-    var isURL: Bool { target.lowercased().hasPrefix("http://") || target.lowercased().hasPrefix("https://") }
+    var isURL: Bool { Self.isURL(target) }
+
+    /// True when a target is a URL (http:// or https://), not a scenario file.
+    static func isURL(_ target: String) -> Bool {
+        target.lowercased().hasPrefix("http://") || target.lowercased().hasPrefix("https://")
+    }
 
     /// These options into `overrides`.
     func fill(_ overrides: inout ScenarioOverrides) throws {
