@@ -8,9 +8,8 @@ extension LoadPlan {
     /// least one.
     public func sharded(_ shard: Shard?, startAt: Date?) throws(LoadError) -> LoadPlan {
         for workload in scenario.workloads {
-            guard let shard else { break }
             let connections = workload.model == .closed ? Int(workload.peak.rounded(.down)) : workload.connections
-            guard shard.count <= connections else {
+            if let shard, shard.count > connections {
                 throw LoadError("workload '\(workload.name)' has \(connections) connection\(connections == 1 ? "" : "s"),"
                     + " fewer than the \(shard.count) shards: every shard needs at least one")
             }
