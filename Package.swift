@@ -97,7 +97,10 @@ let package = Package(
         ),
         .target(
             name: "TunerOrchestration",
-            dependencies: ["TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", .product(name: "Yams", package: "Yams"),
+                .product(name: "CompressNIO", package: "compress-nio"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The demo: it may import the product; the product never imports it.
@@ -189,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "TunerPostgresTests",
             dependencies: [
-                "TunerPostgres", "EmbeddedPostgres", "TunerCore", "TunerTestSupport",
+                "TunerPostgres", "EmbeddedPostgres", "TunerCore", "TunerReport", "TunerTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             exclude: ["Fixtures"],

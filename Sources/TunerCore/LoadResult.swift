@@ -41,6 +41,8 @@ public struct LoadResult: Codable, Sendable {
     /// A shard of a distributed run (`--shard I/N`): which one, of which plan, and its start against the common clock.
     /// `nil` for a whole run and for a merged one.
     public var shard: ShardRecord?
+    /// Where the service spent its CPU during the steady part of the load (`tuner run --pprof URL`).
+    public var profile: CPUProfile?
 
     public init(
         tool: String, startedAt: Date, finishedAt: Date, configuration: RunConfiguration,

@@ -6,10 +6,11 @@ import TunerLoad
 import TunerOrchestration
 import TunerPostgres
 
-/// The demo's two sweeps of the shop's settings, run with `tuner sweep`'s workflow: the pool size (each
-/// value's capacity at the scenario's SLO; the knee is the pool the demo keeps) and the audit buffer's flush
-/// interval on the write path (latency, database writes and how long audit rows wait before they are durable,
-/// at a fixed rate), which fills seed 002's trade-off table.
+/// The demo's measurements that restart the shop for each setting: two sweeps run with `tuner sweep`'s workflow,
+/// the pool size (each value's capacity at the scenario's SLO; the knee is the pool the demo keeps) and the audit
+/// buffer's flush interval on the write path (latency, database writes and how long audit rows wait before they
+/// are durable, at a fixed rate), which fills seed 002's trade-off table; and the cold start with and without
+/// pool pre-warming, with `tuner coldstart`'s workflow.
 struct DemoSweeps {
     var shopExecutable: String
     var databaseURL: String
@@ -73,6 +74,23 @@ struct DemoSweeps {
                 return AuditWait.figures(before: before, after: after)
             }
         }
+        return await workflow.run()
+    }
+
+    /// The shop's cold start with and without its pool pre-warmed (`pool` connections): time to ready and its
+    /// first requests to the customer-orders page, 5 starts each (seed 002's "faster first-request latency").
+    /// Ready is when `/metrics` answers: `/health` queries the database, so polling it would open the unwarmed
+    /// pool's first connection before the first request and hide what pre-warming saves.
+    func coldStart(pool: Int, mode: ShopMode) async throws -> ColdStartResult {
+        let port = try FreePort.find()
+        let baseURL = "http://127.0.0.1:\(port)"
+        var workflow = ColdStartWorkflow(command: command(port: port, mode: mode, extra: "--pool-size \(pool)"),
+                                         readyURL: URL(string: baseURL + "/metrics")!,
+                                         targetURL: URL(string: baseURL + "/customers/1/orders")!)
+        workflow.parameters = [.init(name: "SHOP_PREWARMED_POOL", values: ["off", "on"])]
+        workflow.starts = 5
+        workflow.requests = 5
+        workflow.say = { [say] in say("  \($0)") }
         return await workflow.run()
     }
 

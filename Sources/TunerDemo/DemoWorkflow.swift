@@ -67,6 +67,10 @@ public struct DemoWorkflow: Sendable {
         public var notes: [String]
         /// The sweeps of the shop's settings: its pool size, then its audit flush interval.
         public var sweeps: [SweepResult]
+        /// The tuned shop's cold start with and without its pool pre-warmed.
+        public var coldStart: ColdStartResult?
+        /// Batch INSERT speed into the audit log by batch size (the shop's buffered writes).
+        public var batch: BatchResult?
     }
 
     public var options: Options
@@ -140,7 +144,7 @@ public struct DemoWorkflow: Sendable {
         var afterIndexes = try await measure("step 1: after the indexes", shop: shop!, database: database)
         afterIndexes.capacity = await capacity(of: shop!, startingAt: steps.last?.capacityRate)
         steps.append(OptimizationStep(label: "recommended indexes", change: created.joined(separator: "\n"),
-                                      result: afterIndexes))
+                                      result: afterIndexes, topic: .indexes))
         stepFinished(steps)
 
         // 2. The pool size: the knee of a sweep of the shop's pool, beside the wiki formula's value.
@@ -174,7 +178,7 @@ public struct DemoWorkflow: Sendable {
         steps.append(OptimizationStep(
             label: "pool size",
             change: "demo-shop pool: 2 connections opened on demand → \(poolSize) pre-warmed (\(poolEvidence))",
-            result: afterPool))
+            result: afterPool, topic: .connectionPool))
         stepFinished(steps)
 
         // 3. pgtune's settings for this machine, applied and restarted.
@@ -185,7 +189,8 @@ public struct DemoWorkflow: Sendable {
         shop = try await startShop(shopExecutable, url: url, environment: environment)
         var afterSettings = try await measure("step 3: after the settings", shop: shop!, database: database)
         afterSettings.capacity = await capacity(of: shop!, startingAt: steps.last?.capacityRate)
-        steps.append(OptimizationStep(label: "postgresql settings", change: settingsChange, result: afterSettings))
+        steps.append(OptimizationStep(label: "postgresql settings", change: settingsChange, result: afterSettings,
+                                      topic: .postgresSettings))
         stepFinished(steps)
 
         // 4. The code-level advice: the shop's tuned mode (N+1 fixed, cache, keyset pagination, batching).
@@ -200,23 +205,42 @@ public struct DemoWorkflow: Sendable {
             label: "tuned shop code",
             change: "SHOP_MODE=tuned: order lines in one query (no N+1), in-process cache for product reads and the "
                 + "report, keyset pagination, buffered audit writes, gzip",
-            result: afterCode))
+            result: afterCode, topic: .code))
         stepFinished(steps)
 
         // 5. The audit buffer's flush interval on the write path (seed 002's trade-off table).
         if options.sweeps {
-            let window = min(options.stepDuration, .seconds(6))
-            let rate = Self.flushSweepRate
-            say("flush interval: the tuned shop's write path at \(CapacityText.rate(rate)) orders/s for "
-                + "\(window.shortDescription) per interval (\(DemoSweeps.flushIntervals.joined(separator: ", ")))")
             await shop?.stop()
             shop = nil
-            sweeps.append(try await sweeper.flushInterval(rate: rate, duration: window, warmUp: min(options.warmUp, .seconds(2))))
-            if options.keep { shop = try await startShop(shopExecutable, url: url, environment: environment) }
+            sweeps.append(try await flushSweep(sweeper))
         }
 
+        // 6. Cold start with and without the pool pre-warmed, and the batch size of the audit log's writes.
+        await shop?.stop()
+        shop = nil
+        say("cold start: the tuned shop with its pool of \(poolSize) pre-warmed and not, 5 starts each")
+        let coldStart = try await sweeper.coldStart(pool: poolSize, mode: .tuned)
+        if let comparison = coldStart.comparison { say("  " + comparison) }
+        say("batch writes: INSERT into a rolled-back copy of audit_log by batch size")
+        let batch = try await DatabaseSession.withSession(database, options: .init(allowsWrites: true)) { [say] session in
+            var benchmark = BatchBenchmark(table: "audit_log")
+            benchmark.progress = { say("  \($0)") }
+            return try await benchmark.run(session)
+        }
+        if options.keep { shop = try await startShop(shopExecutable, url: url, environment: environment) }
+
         return Outcome(steps: steps, diagnosis: diagnosis, databaseURL: options.keep ? url : nil,
-                       shopURL: options.keep ? shop?.baseURL : nil, notes: notes, sweeps: sweeps)
+                       shopURL: options.keep ? shop?.baseURL : nil, notes: notes, sweeps: sweeps,
+                       coldStart: coldStart, batch: batch)
+    }
+
+    /// The audit buffer's flush interval on the write path (seed 002's trade-off table).
+    private func flushSweep(_ sweeper: DemoSweeps) async throws -> SweepResult {
+        let window = min(options.stepDuration, .seconds(6))
+        let rate = Self.flushSweepRate
+        say("flush interval: the tuned shop's write path at \(CapacityText.rate(rate)) orders/s for "
+            + "\(window.shortDescription) per interval (\(DemoSweeps.flushIntervals.joined(separator: ", ")))")
+        return try await sweeper.flushInterval(rate: rate, duration: window, warmUp: min(options.warmUp, .seconds(2)))
     }
 
     /// Orders per second of the flush-interval sweep: a steady write load the tuned shop holds easily.
@@ -265,6 +289,7 @@ public struct DemoWorkflow: Sendable {
                                     fileName: "shop.yaml")
         var workflow = RunWorkflow(plan: try LoadPlan(overrides.apply(to: scenario, reshape: true)), database: database,
                                    metricsURL: URL(string: shop.baseURL + "/metrics"))
+        workflow.service = .pid(shop.pid)
         workflow.say = { [say] in say("  \($0)") }
         workflow.showsEachCheck = showsEachCheck
         workflow.progress = progress

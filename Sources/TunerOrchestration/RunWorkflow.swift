@@ -29,6 +29,8 @@ public struct RunWorkflow: Sendable {
     /// Where the service's own CPU and memory are read (`--service-pid`, `--service-cgroup`); without one, the
     /// `--metrics` endpoint's standard process figures when it has them.
     public var service: ServiceSource?
+    /// The service's CPU profile endpoint (`--pprof`): a profile is taken during the steady part of the load.
+    public var profile: ProfileCollector?
     /// The energy estimate's assumptions (`--watts-per-core`, `--grid-intensity`).
     public var wattsPerBusyCore = ServiceUsage.EnergyEstimate.defaultWattsPerBusyCore
     public var gramsCO2PerKilowattHour = ServiceUsage.EnergyEstimate.defaultGramsCO2PerKilowattHour
@@ -80,10 +82,27 @@ public struct RunWorkflow: Sendable {
         let meter = await serviceMeter(sampler: sampler)
         // The observation's clock is the load's: it begins (just before) the common start.
         if let wait = startsAt.map({ $0.timeIntervalSinceNow - 0.02 }), wait > 0 { try await Task.sleep(for: .seconds(wait)) }
-        var (result, observation) = try await Self.observe(
-            plan, warmUp: plan.scenario.warmUp, session: session, sampler: sampler,
-            service: meter, maxConnections: maxConnections.map(Int.init), progress: progress,
-            checkpoint: checkpoint, load: runLoad, onSample: databaseSample)
+        let window = ProfileCollector.window(for: plan)
+        if let profile { say("a CPU profile of \(window.seconds)s from \(profile.endpoint.absoluteString) at \(NumberFormat.seconds(window.start)) into the load") }
+        let profileTask = profile.map { collector in Task { await collector.collect(start: window.start, seconds: window.seconds) } }
+        let observed: (LoadResult, RunObserver.Observation)
+        do {
+            observed = try await Self.observe(
+                plan, warmUp: plan.scenario.warmUp, session: session, sampler: sampler,
+                service: meter, maxConnections: maxConnections.map(Int.init), progress: progress,
+                checkpoint: checkpoint, load: runLoad, onSample: databaseSample)
+        } catch {
+            profileTask?.cancel()
+            throw error
+        }
+        var (result, observation) = observed
+        if let profileTask {
+            if Task.isCancelled { profileTask.cancel() }
+            switch await profileTask.value {
+            case .success(let profile): result.profile = profile
+            case .failure(let error): result.notes.append(error.description)
+            }
+        }
         var findings = RunAnalysis.findings(result.database!, load: Self.load(of: result, observation: observation),
                                             thresholds: analysisThresholds)
         if Task.isCancelled {
@@ -100,6 +119,7 @@ public struct RunWorkflow: Sendable {
             findings += practices
             result.notes += practiceNotes
         }
+        if let profile = result.profile { findings += ProfileCollector.findings(profile) }
         result.findings = Self.withoutRepeats(findings)
         return result
     }

@@ -9,11 +9,15 @@ public struct OptimizationStep: Sendable {
     /// step, the log names the fixes of the findings that disappeared.
     public var change: String?
     public var result: LoadResult
+    /// Which part of the tuning guide the change belongs to, when the caller knows (the report's filled-in guide
+    /// takes each section's before and after from the step of its topic).
+    public var topic: TuningTopic?
 
-    public init(label: String, change: String? = nil, result: LoadResult) {
+    public init(label: String, change: String? = nil, result: LoadResult, topic: TuningTopic? = nil) {
         self.label = label
         self.change = change
         self.result = result
+        self.topic = topic
     }
 
     /// The maximum sustainable rate of the step's capacity search, when it ran and something passed.

@@ -18,6 +18,11 @@ public struct PerformanceReport: Sendable {
     public var log: OptimizationLog?
     /// Sweeps of the service's settings measured along the way (the demo: pool size, flush interval).
     public var sweeps: [SweepResult] = []
+    /// Time to ready and first-request latency per setting (`tuner coldstart`; the demo: with and without
+    /// pool pre-warming).
+    public var coldStart: ColdStartResult?
+    /// Batch write speed by batch size (`tuner db batch`).
+    public var batch: BatchResult?
 
     /// A report of `result`, compared with `baseline` when given; `change` says what was changed between them.
     public init(result: LoadResult, baseline: LoadResult? = nil, change: String? = nil, rule: NoiseRule = .standard) {

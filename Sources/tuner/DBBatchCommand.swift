@@ -3,6 +3,7 @@ import Foundation
 import TunerConsole
 import TunerCore
 import TunerPostgres
+import TunerReport
 
 /// `tuner db batch`: batch INSERT/UPSERT time, rows/s and WAL per row by batch size, and the size to use.
 struct DBBatchCommand: AsyncParsableCommand {

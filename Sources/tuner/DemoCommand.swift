@@ -25,9 +25,11 @@ struct DemoCommand: AsyncParsableCommand {
             PostgreSQL restarted); then the shop's tuned mode (the code-level advice).
             5. Sweeps the audit buffer's flush interval (0.5s, 1s, 2s, 5s) on the write path: latency, database \
             writes and how long audit rows wait before they are durable (seed 002's trade-off table).
-            6. Writes the report with the optimization log and both sweeps (--out) and prints a before/after \
-            table with the capacity of every step.
-            7. Stops the shop and the cluster (also on Ctrl-C), unless --keep.
+            6. Measures the tuned shop's cold start with and without its pool pre-warmed (tuner coldstart) and \
+            the audit log's batch INSERT speed by batch size (tuner db batch, into a rolled-back copy).
+            7. Writes the report with the optimization log, both sweeps and seed 002's tuning guide filled in \
+            (--out), and prints a before/after table with the capacity of every step.
+            8. Stops the shop and the cluster (also on Ctrl-C), unless --keep.
 
             At the default scale (about a million order lines) the demo takes about 7½ minutes on 2 cores. \
             It needs the demo-shop executable built next to tuner (swift build does both) or TUNER_DEMO_SHOP.
@@ -130,9 +132,13 @@ struct DemoCommand: AsyncParsableCommand {
         output.finishProgress()
         var report = PerformanceReport(steps: outcome.steps)
         report.sweeps = outcome.sweeps
+        report.coldStart = outcome.coldStart
+        report.batch = outcome.batch
         print("")
         print(DemoTable.render(outcome.steps, log: report.log))
         for sweep in outcome.sweeps { print(SweepText.summary(sweep)) }
+        if let coldStart = outcome.coldStart { print("\n" + ColdStartText.render(coldStart), terminator: "") }
+        if let batch = outcome.batch { print("\n" + BatchText.render(batch), terminator: "") }
         print("")
         let files = try ReportOutput.write(report, to: out)
         for note in outcome.notes { Console.note("note: \(note)") }

@@ -29,7 +29,13 @@ struct RunCommand: AsyncParsableCommand {
             temp files, and the statement whose database time grew most between the last passing and the first \
             failing step. The result and the findings are those of the confirmation window.
 
-            The service's own side: with --service-pid (a local process and its descendants) or             --service-cgroup (a container's cgroup), or a --metrics endpoint with the standard             process_cpu_seconds_total and process_resident_memory_bytes, the result has the service's CPU time             per request, its cores and resident memory each second, and an energy and CO2 estimate per request             (from CPU time alone; --watts-per-core, --grid-intensity).
+            The service's own side: with --service-pid (a local process and its descendants) or --service-cgroup (a \
+            container's cgroup), or a --metrics endpoint with the standard process_cpu_seconds_total and \
+            process_resident_memory_bytes, the result has the service's CPU time per request, its cores and resident \
+            memory each second, and an energy and CO2 estimate per request (from CPU time alone; --watts-per-core, \
+            --grid-intensity). With --pprof URL (Go's net/http/pprof), a CPU profile of the service is taken during \
+            the steady part of the load (from 10% into the measured part, for 80% of it, at most 30 s): the report \
+            names the functions with the largest shares of its CPU.
 
             Examples:
               tuner run scenarios/shop.yaml --db postgres://shop@127.0.0.1:5432/shop --metrics http://127.0.0.1:8080/metrics
@@ -82,6 +88,10 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "The service's own CPU and memory") var service: ServiceOptions
 
+    @Option(help: ArgumentHelp("The service's pprof endpoint (Go's net/http/pprof: http://host:6060 or …/debug/pprof/profile): a CPU profile during the steady part of the load.",
+                               valueName: "URL"))
+    var pprof: String?
+
     func validate() throws {
         if capacity && (load.shard != nil || load.startAt != nil) {
             throw ValidationError("--capacity searches on one generator; --shard and --start-at are for 'tuner run' and 'tuner load' runs")
@@ -112,6 +122,14 @@ struct RunCommand: AsyncParsableCommand {
         workflow.checksDatabase = !noCheck
         workflow.advisesIndexes = !noAdvise
         service.apply(to: &workflow)
+        if capacity && pprof != nil {
+            throw ToolError.usage("--pprof profiles a fixed load: it cannot be combined with --capacity")
+        }
+        do {
+            workflow.profile = try pprof.map { try ProfileCollector(url: $0) }
+        } catch {
+            throw ToolError.usage(String(describing: error))
+        }
         workflow.say = { Console.note($0) }
         if capacity { return try await runCapacity(workflow, before: before) }
         let output = LoadOutput(jsonPath: nil, quiet: quiet, command: "tuner run")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TunerCore
+import TunerReport
 import TunerTestSupport
 
 @testable import TunerPostgres

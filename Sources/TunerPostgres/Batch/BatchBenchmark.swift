@@ -1,4 +1,5 @@
 import Foundation
+import TunerCore
 
 /// `tuner db batch`: how long a batch INSERT (or UPSERT) into a table takes at each batch size, its rows per second
 /// and WAL bytes per row, and the batch size to use.
@@ -89,45 +90,5 @@ public struct BatchBenchmark: Sendable {
     /// The server's WAL insert position in bytes (other sessions' writes count too; on a busy server, expect noise).
     static func walPosition(_ session: DatabaseSession) async throws(DatabaseError) -> Double {
         try await session.scalar("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::float8 AS b")?.double ?? 0
-    }
-}
-
-/// What `tuner db batch` measured.
-public struct BatchResult: Codable, Sendable {
-    public var table: String
-    public var upsert: Bool
-    public var sizes: [Size]
-
-    public struct Size: Codable, Sendable {
-        public var size: Int
-        public var batches: Int
-        public var rows: Int
-        public var millisecondsPerBatchMedian: Double
-        public var millisecondsPerBatchMean: Double
-        public var rowsPerSecond: Double
-        public var walBytesPerRow: Double
-
-        init(size: Int, milliseconds: [Double], walBytes: Double) {
-            self.size = size
-            batches = milliseconds.count
-            rows = size * milliseconds.count
-            let sorted = milliseconds.sorted()
-            millisecondsPerBatchMedian = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-            let total = milliseconds.reduce(0, +)
-            millisecondsPerBatchMean = milliseconds.isEmpty ? 0 : total / Double(milliseconds.count)
-            rowsPerSecond = total > 0 ? Double(rows) / (total / 1000) : 0
-            walBytesPerRow = rows > 0 ? walBytes / Double(rows) : 0
-        }
-
-        var line: String {
-            "batches of \(size): \(batches) × \(String(format: "%.2f", millisecondsPerBatchMedian)) ms (median), "
-                + "\(Int(rowsPerSecond.rounded())) rows/s, \(Int(walBytesPerRow.rounded())) WAL bytes per row"
-        }
-    }
-
-    /// The smallest size whose rows/s is within 10% of the best: past it, bigger batches buy little.
-    public var knee: Size? {
-        guard let best = sizes.map(\.rowsPerSecond).max(), best > 0 else { return nil }
-        return sizes.sorted { $0.size < $1.size }.first { $0.rowsPerSecond >= best * 0.9 }
     }
 }

@@ -20,6 +20,11 @@ struct HTMLReport {
             let rows = ServiceText.rows(usage).map { [$0.label.htmlEscaped, $0.value.htmlEscaped] }
             sections.insert(("service", "The service during the run", HTML.table(headers: ["figure", "value"], rows: rows)), at: 3)
         }
+        if let profile = result.profile {
+            let body = "<p>\(ProfileText.summary(profile).htmlEscaped)</p>"
+                + HTML.table(headers: ProfileText.headers, numeric: [1, 2], rows: ProfileText.rows(profile).map { $0.map(\.htmlEscaped) })
+            sections.insert(("profile", "CPU profile of the service", body), at: result.service == nil ? 3 : 4)
+        }
         if let capacity = result.capacity {
             sections.insert(("capacity", "Capacity", HTMLCapacitySection(
                 capacity: capacity, thresholds: result.thresholds.map(\.threshold)).render()), at: 1)

@@ -7,12 +7,14 @@ struct MarkdownReport {
     var result: LoadResult { report.result }
 
     func render() -> String {
-        var sections = [header(), summary(), capacity(), parameters(), endpoints(), service(), database(), findings(), recommendations()]
+        var sections = [header(), summary(), capacity(), parameters(), endpoints(), service(), profile(), database(), findings(),
+                        recommendations()]
         if let comparison = report.comparison, let baseline = report.baseline {
             sections.append(MarkdownComparison(comparison: comparison, baseline: baseline, result: result).render())
         }
         if let log = report.log { sections.append(MarkdownOptimizationLog(log: log).render()) }
         sections += report.sweeps.map(Self.sweep)
+        sections.append(MarkdownTuningGuide(guide: TuningGuide(report: report)).render())
         sections.append(notes())
         return sections.filter { !$0.isEmpty }.joined(separator: "\n") + "\n"
     }
@@ -119,6 +121,13 @@ struct MarkdownReport {
         var table = MarkdownTable(headers: ["figure", "value"])
         table.rows = ServiceText.rows(usage).map { [$0.label, $0.value.markdownEscaped] }
         return "## The service during the run\n\n" + table.render()
+    }
+
+    private func profile() -> String {
+        guard let profile = result.profile else { return "" }
+        var table = MarkdownTable(headers: ProfileText.headers, rightAligned: [1, 2])
+        table.rows = ProfileText.rows(profile).map { [$0[0].markdownCode, $0[1], $0[2], $0[3].markdownEscaped] }
+        return "## CPU profile of the service\n\n" + ProfileText.summary(profile).markdownEscaped + ".\n\n" + table.render()
     }
 
     private func database() -> String {

@@ -1,0 +1,84 @@
+import Foundation
+import TunerCore
+import TunerLoad
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Takes a CPU profile of the service during the steady part of a load, from Go's net/http/pprof
+/// (`GET /debug/pprof/profile?seconds=N` answers after sampling N seconds), and finds its hot spots.
+public struct ProfileCollector: Sendable {
+    /// The profile endpoint (`…/debug/pprof/profile`).
+    public let endpoint: URL
+
+    /// `http://host:6060`, `…/debug/pprof` or `…/debug/pprof/profile` all name the endpoint; anything but an
+    /// http(s) URL is refused.
+    public init(url text: String) throws(WorkflowError) {
+        guard var components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", components.host?.isEmpty == false
+        else { throw WorkflowError("--pprof: '\(text)' is not an http(s) URL (say http://127.0.0.1:6060)") }
+        var path = components.path
+        while path.hasSuffix("/") { path.removeLast() }
+        if !path.hasSuffix("/debug/pprof/profile") {
+            path += path.hasSuffix("/debug/pprof") ? "/profile" : "/debug/pprof/profile"
+        }
+        components.path = path
+        components.queryItems = nil
+        endpoint = components.url!
+    }
+
+    /// When to sample within a plan: from 10% into the measured part (after the warm-up) for 80% of it, in
+    /// whole seconds (pprof's unit), at least 1 and at most `longest`.
+    public static func window(for plan: LoadPlan, longest: Int = 30) -> (start: Double, seconds: Int) {
+        let warmUp = plan.scenario.warmUp.seconds
+        let measured = max(0, plan.totalDuration.seconds - warmUp)
+        let seconds = min(longest, max(1, Int((measured * 0.8).rounded(.down))))
+        return (warmUp + measured * 0.1, seconds)
+    }
+
+    /// Waits until `start` seconds after now, samples for `seconds`, decodes. Failures are one line each.
+    public func collect(start: Double, seconds: Int) async -> Result<CPUProfile, WorkflowError> {
+        do {
+            try await Task.sleep(for: .seconds(start))
+        } catch {
+            return .failure(WorkflowError("pprof: interrupted before the profile was taken"))
+        }
+        var components = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)!
+        components.queryItems = [URLQueryItem(name: "seconds", value: String(seconds))]
+        var request = URLRequest(url: components.url!)
+        request.timeoutInterval = Double(seconds) + 20
+        let data: Data
+        do {
+            let (body, response) = try await URLSession.shared.data(for: request)
+            if let http = response as? HTTPURLResponse, http.statusCode != 200 {
+                let text = String(decoding: body.prefix(200), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+                return .failure(WorkflowError("pprof: \(endpoint.absoluteString) answered \(http.statusCode) \(text)"))
+            }
+            data = body
+        } catch {
+            return .failure(WorkflowError("pprof: cannot fetch \(endpoint.absoluteString): \(error.localizedDescription)"))
+        }
+        do {
+            return .success(try PprofDecoder.decode([UInt8](data), source: endpoint.absoluteString, startSecond: start))
+        } catch {
+            return .failure(WorkflowError("pprof: \(endpoint.absoluteString): \(error.description)"))
+        }
+    }
+
+    /// The hot spot the profile shows: the function with the largest own share of the CPU.
+    public static func findings(_ profile: CPUProfile) -> [Finding] {
+        guard let top = profile.top, top.flat >= 0.1 else { return [] }
+        var evidence = [Finding.Evidence("own share of the CPU", NumberFormat.percent(top.flat), number: top.flat),
+                        Finding.Evidence("with what it calls", NumberFormat.percent(top.cumulative), number: top.cumulative)]
+        if let location = top.location { evidence.append(.init("hottest line", location)) }
+        if let cpu = profile.cpuSeconds { evidence.append(.init("CPU sampled", "\(NumberFormat.significant(cpu)) s in \(NumberFormat.seconds(profile.seconds))")) }
+        return [Finding(
+            id: "cpu-hot-spot", severity: .info, object: top.name,
+            title: "\(top.name) takes \(NumberFormat.percent(top.flat)) of the service's CPU",
+            evidence: evidence,
+            why: "The function the service spends the most CPU in itself, during the steady part of the load: the first "
+                + "place where less work per request shows in CPU per request and in capacity.",
+            fix: top.location.map { "Start at \($0): do less there per request (cache, batch, or skip the work)." },
+            source: "profile")]
+    }
+}

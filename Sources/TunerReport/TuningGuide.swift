@@ -1,0 +1,327 @@
+import Foundation
+import TunerCore
+
+/// Seed 002's tuning guide with its blanks filled from what a report measured: each value carries where it came
+/// from, or why this report could not know it. The Markdown report renders it in the template's order.
+struct TuningGuide {
+    /// One blank of the template: a measured value and its source, or `nil` and why it was not measured.
+    struct Value {
+        var text: String?
+        /// Where the value came from, or (when `text` is nil) why it is not known.
+        var source: String
+
+        static func measured(_ text: String, _ source: String) -> Value { Value(text: text, source: source) }
+        static func notMeasured(_ why: String) -> Value { Value(text: nil, source: why) }
+        var isMeasured: Bool { text != nil }
+    }
+
+    /// A measured change of the log: the step before it, the step after it, its entry.
+    struct Change {
+        var number: Int
+        var before: OptimizationStep
+        var after: OptimizationStep
+        var entry: OptimizationLogEntry
+    }
+
+    /// One row of the flush-interval trade-off table.
+    struct IntervalRow {
+        var interval: String
+        var latency: String
+        var writes: String
+        var throughput: String
+        var recommendation: String
+    }
+
+    let report: PerformanceReport
+    var result: LoadResult { report.result }
+
+    init(report: PerformanceReport) { self.report = report }
+
+    /// The step of the log that made a change of `topic`, with the step before it.
+    func change(_ topic: TuningTopic) -> Change? {
+        guard let log = report.log, let index = log.steps.indices.dropFirst().first(where: { log.steps[$0].topic == topic }),
+              let entry = log.entries.first(where: { $0.number == index })
+        else { return nil }
+        return Change(number: index, before: log.steps[index - 1], after: log.steps[index], entry: entry)
+    }
+
+    var lastUpdated: Value {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return .measured(formatter.string(from: result.finishedAt), "the end of this report's last run")
+    }
+
+    // MARK: 1. Database connection pool
+
+    var poolSweep: SweepResult? {
+        report.sweeps.first { $0.measure == "capacity" && $0.parameters.contains { $0.uppercased().contains("POOL") } }
+    }
+
+    var recommendedPool: Value {
+        guard let sweep = poolSweep else {
+            return .notMeasured("no sweep of the pool size in this report: `tuner sweep … --param POOL_SIZE=…` measures it")
+        }
+        guard let parameter = sweep.parameters.first(where: { $0.uppercased().contains("POOL") }),
+              let knee = sweep.knee?[parameter]
+        else { return .notMeasured("the sweep of the pool size found no knee: no size held its SLO") }
+        return .measured(knee, "the knee of the sweep of \(parameter): \(sweep.recommendation ?? knee)")
+    }
+
+    var idlePool: Value {
+        guard let open = recommendedPool.text else { return .notMeasured("follows the recommended pool size, not measured") }
+        return .measured(open, "as many as open: the pool stays warm (pre-warming, below), so no request pays a connection's setup")
+    }
+
+    var poolRationale: String? {
+        guard let sweep = poolSweep else { return nil }
+        let parameter = sweep.parameters.first { $0.uppercased().contains("POOL") } ?? sweep.parameters.first ?? ""
+        let points = sweep.points.compactMap { point -> String? in
+            guard let value = point.values[parameter] else { return nil }
+            guard let capacity = point.capacity else { return "\(value): \(point.failure ?? "not measured")" }
+            return "\(value): \((point.isLowerBound ? "≥ " : "") + CapacityText.rate(capacity)) req/s"
+        }
+        return "The sweep measured the maximum sustainable rate at the SLO (\(sweep.slo.joined(separator: ", "))) for each pool size — "
+            + points.joined(separator: ", ") + ". " + (sweep.recommendation.map { "Recommended: \($0)." } ?? "")
+    }
+
+    func capacityIncrease(_ topic: TuningTopic) -> Value {
+        guard let change = change(topic) else { return .notMeasured("no \(Self.name(topic)) change in this report's optimization log") }
+        guard let before = change.before.result.capacity, let after = change.after.result.capacity,
+              let b = before.maxSustainableRate, let a = after.maxSustainableRate, b > 0
+        else { return .notMeasured("Optimization #\(change.number) has no capacity search on both sides (`tuner run --capacity`)") }
+        let bound = after.isLowerBound ? " (the search stopped at its maximum: at least this)" : ""
+        return .measured(NumberFormat.change((a - b) / b * 100),
+                         "Optimization #\(change.number): maximum sustainable rate \(CapacityText.rate(b)) → "
+                             + "\((after.isLowerBound ? "≥ " : "") + CapacityText.rate(a)) req/s at the SLO\(bound)")
+    }
+
+    func latencyImprovement(_ topic: TuningTopic) -> Value {
+        guard let change = change(topic) else { return .notMeasured("no \(Self.name(topic)) change in this report's optimization log") }
+        guard let p99 = change.entry.comparison.overall.figure("p99"), p99.before > 0 else {
+            return .notMeasured("Optimization #\(change.number) has no p99 on both sides")
+        }
+        let improvement = (p99.before - p99.after) / p99.before * 100
+        return .measured(NumberFormat.change(improvement).replacingOccurrences(of: "+", with: ""),
+                         "Optimization #\(change.number): p99 \(p99.beforeText) → \(p99.afterText) at the same offered load, "
+                             + "\(p99.verdict.rawValue)\(improvement < 0 ? "; negative: slower" : "")")
+    }
+
+    // MARK: 2. Buffer flush interval
+
+    var flushSweep: SweepResult? {
+        report.sweeps.first { $0.parameters.contains { $0.uppercased().contains("FLUSH") } }
+    }
+
+    var flushParameter: String? { flushSweep?.parameters.first { $0.uppercased().contains("FLUSH") } }
+
+    var flushInterval: Value {
+        guard let sweep = flushSweep, let parameter = flushParameter else {
+            return .notMeasured("no sweep of a flush interval in this report: `tuner sweep … --param BUFFER_FLUSH_INTERVAL=0.5s,1s,2s,5s`")
+        }
+        guard let knee = sweep.knee?[parameter] else { return .notMeasured("the flush-interval sweep found no knee") }
+        let seconds = (try? Duration(parsing: knee)).map { NumberFormat.significant($0.seconds) } ?? knee
+        return .measured(seconds, "the knee of the sweep of \(parameter): \(sweep.recommendation ?? knee)")
+    }
+
+    /// The buffer's size limit: the batch size past which bigger batches buy little, above what one flush holds.
+    var bufferSizeLimit: Value {
+        guard let batch = report.batch, let knee = batch.knee else {
+            return .notMeasured("no batch-size measurement in this report: `tuner db batch TABLE --apply` measures the knee")
+        }
+        var source = "the batch-size knee of `tuner db batch \(batch.table)` (below): larger batches add less than 10% rows/s"
+        if let sweep = flushSweep, let parameter = flushParameter, let kneeValue = sweep.knee?[parameter],
+           let point = sweep.points.first(where: { $0.values[parameter] == kneeValue }),
+           let rows = point.service?["audit rows/flush"] {
+            source += "; one \(kneeValue) flush held \(NumberFormat.significant(rows)) rows in the sweep"
+            if rows > Double(knee.size) {
+                source += ", more than the limit: the limit, not the timer, would flush"
+            }
+        }
+        return .measured(String(knee.size), source)
+    }
+
+    var intervalRows: [IntervalRow] {
+        guard let sweep = flushSweep, let parameter = flushParameter else { return [] }
+        let knee = sweep.points.first { point in sweep.knee.map { $0[parameter] == point.values[parameter] } ?? false }
+        let serviceNames = Array(Set(sweep.points.flatMap { ($0.service ?? [:]).keys })).sorted()
+        return sweep.points.map { point in
+            let wait = point.service?["audit wait ms"].map { "rows wait \(NumberFormat.millis($0)); " } ?? ""
+            let latency = wait + (point.p95.map { "p95 \(NumberFormat.millis($0))" } ?? "-")
+            let writes = point.database.map { "\(NumberFormat.significant($0.transactionsPerSecond)) tx/s" } ?? "-"
+            let throughput = point.achievedRate.map { CapacityText.rate($0) + " req/s" } ?? "-"
+            let note = SweepTable.note(point, knee: knee, isCapacity: false, serviceNames: serviceNames)
+            return IntervalRow(interval: point.values[parameter] ?? "", latency: latency, writes: writes,
+                               throughput: throughput, recommendation: note.isEmpty ? "-" : note)
+        }
+    }
+
+    // MARK: 3. PostgreSQL configuration
+
+    var settingsChange: String? { change(.postgresSettings)?.after.change }
+
+    /// Mean database time per statement call before and after the settings change.
+    var queryPerformance: Value {
+        guard let change = change(.postgresSettings) else {
+            return .notMeasured("no postgresql.conf change in this report's optimization log (`tuner db config --apply`, then re-run)")
+        }
+        guard let b = Self.meanStatementMilliseconds(change.before.result), let a = Self.meanStatementMilliseconds(change.after.result), b > 0
+        else { return .notMeasured("Optimization #\(change.number) has no pg_stat_statements figures on both sides") }
+        return .measured(NumberFormat.change((b - a) / b * 100).replacingOccurrences(of: "+", with: ""),
+                         "Optimization #\(change.number): mean database time per statement \(NumberFormat.millis(b)) → "
+                             + "\(NumberFormat.millis(a)) (pg_stat_statements; negative: slower)")
+    }
+
+    /// Requests waiting for a pooled connection, before and after the settings change.
+    var connectionHandling: Value {
+        guard let change = change(.postgresSettings) else {
+            return .notMeasured("no postgresql.conf change in this report's optimization log")
+        }
+        guard let bd = change.before.result.database, let ad = change.after.result.database else {
+            return .notMeasured("Optimization #\(change.number) was not observed on the database")
+        }
+        let (bp, ap) = (bd.measuredPool(of: change.before.result), ad.measuredPool(of: change.after.result))
+        if !bp.isEmpty, !ap.isEmpty {
+            let b = Double(bp.map(\.waiting).reduce(0, +)) / Double(bp.count)
+            let a = Double(ap.map(\.waiting).reduce(0, +)) / Double(ap.count)
+            let figures = "requests waiting for a pooled connection, mean of the seconds sampled: "
+                + "\(NumberFormat.significant(b)) → \(NumberFormat.significant(a)) (the service's pool metrics)"
+            if b == 0 { return .measured("0% (nothing waited before)", "Optimization #\(change.number): " + figures) }
+            return .measured(NumberFormat.change((b - a) / b * 100).replacingOccurrences(of: "+", with: ""),
+                             "Optimization #\(change.number): " + figures)
+        }
+        let (bc, ac) = (bd.measuredConnections(of: change.before.result), ad.measuredConnections(of: change.after.result))
+        guard !bc.isEmpty, !ac.isEmpty else { return .notMeasured("no connection samples on both sides of Optimization #\(change.number)") }
+        let b = Double(bc.map(\.waiting).reduce(0, +)) / Double(bc.count)
+        let a = Double(ac.map(\.waiting).reduce(0, +)) / Double(ac.count)
+        let figures = "connections waiting on a lock, mean of the seconds sampled: \(NumberFormat.significant(b)) → \(NumberFormat.significant(a))"
+        if b == 0 { return .measured("0% (nothing waited before)", "Optimization #\(change.number): " + figures + " (pg_stat_activity)") }
+        return .measured(NumberFormat.change((b - a) / b * 100).replacingOccurrences(of: "+", with: ""),
+                         "Optimization #\(change.number): " + figures + " (pg_stat_activity)")
+    }
+
+    var cacheHitRatio: Value {
+        guard let ratio = result.database?.cacheHitRatio else {
+            return .notMeasured(result.database == nil ? "the database was not observed (`tuner run --db URL`)" : "no block reads in the run")
+        }
+        let verdict = ratio > 0.95 ? "meets the > 95% target" : "below the > 95% target"
+        return .measured(NumberFormat.percent(ratio), "shared-buffer hits of the last run, pg_stat_database; \(verdict)")
+    }
+
+    // MARK: 4. Indexes
+
+    var createdIndexes: String? { change(.indexes)?.after.change }
+
+    /// The three most scanned indexes of the last run.
+    var indexUsage: [IndexUsage] {
+        Array((result.database?.indexes ?? []).sorted { ($0.scans, $0.index) > ($1.scans, $1.index) }.prefix(3))
+    }
+
+    var indexRecommendations: [String] {
+        guard result.database != nil else { return [] }
+        let findings = result.findingsBySeverity.filter { $0.id.contains("index") }
+        if findings.isEmpty {
+            return ["Keep the indexes above: the last run found no missing, unused or duplicate index."]
+        }
+        return findings.map { "\($0.title) (`\($0.object)`)" }
+    }
+
+    // MARK: Code level
+
+    /// What the profile says of JSON: the largest cumulative share of an `encoding/json` function.
+    var jsonIssue: Value {
+        guard let profile = result.profile else {
+            return .notMeasured("no CPU profile of the service in this report: `tuner run --pprof URL` takes one")
+        }
+        let share = profile.cumulativeShare(ofPackage: "encoding/json")
+        let text = share > 0 ? "encoding/json takes \(NumberFormat.percent(share)) of the service's CPU"
+            : "no encoding/json function among the profile's largest shares"
+        return .measured(text, "the CPU profile: the largest share of an encoding/json function with its callees")
+    }
+
+    /// The profile's hot spot: the function with the largest own share, and its hottest line.
+    var bottleneck: (function: Value, location: Value) {
+        guard let profile = result.profile, let top = profile.top else {
+            let why = result.profile == nil ? "no CPU profile of the service in this report: `tuner run --pprof URL` takes one"
+                : "the profile has no function"
+            return (.notMeasured(why), .notMeasured(why))
+        }
+        let source = "the CPU profile, \(NumberFormat.seconds(profile.seconds)) of the steady load"
+        return (.measured("\(top.name): \(NumberFormat.percent(top.flat)) CPU time", source),
+                top.location.map { .measured($0, "the line most of its samples were on") } ?? .notMeasured("the profile has no line numbers"))
+    }
+
+    func cpuReduction(_ topic: TuningTopic) -> Value {
+        guard let change = change(topic) else { return .notMeasured("no code change in this report's optimization log") }
+        guard let cpu = change.entry.comparison.service.first(where: { $0.name == "service CPU per request" }), cpu.before > 0 else {
+            return .notMeasured("the service's CPU was not measured on both sides of Optimization #\(change.number) "
+                + "(`--service-pid`, `--service-cgroup` or its `--metrics`)")
+        }
+        return .measured(NumberFormat.change((cpu.before - cpu.after) / cpu.before * 100).replacingOccurrences(of: "+", with: ""),
+                         "Optimization #\(change.number): the service's CPU per request \(cpu.beforeText) → \(cpu.afterText), "
+                             + "\(cpu.verdict.rawValue); the whole code change, which no CPU profile splits by function")
+    }
+
+    var firstRequestGain: Value {
+        guard let coldStart = report.coldStart else {
+            return .notMeasured("no cold-start measurement in this report: `tuner coldstart URL --service CMD --param PREWARM=0,1`")
+        }
+        let measured = coldStart.variants.filter { $0.firstRequestMilliseconds != nil }
+        guard measured.count >= 2,
+              let fast = measured.min(by: { $0.firstRequestMilliseconds! < $1.firstRequestMilliseconds! }),
+              let slow = measured.max(by: { $0.firstRequestMilliseconds! < $1.firstRequestMilliseconds! })
+        else { return .notMeasured("the cold-start measurement has fewer than two settings measured") }
+        let gain = slow.firstRequestMilliseconds! - fast.firstRequestMilliseconds!
+        return .measured(NumberFormat.significant(gain),
+                         "`tuner coldstart`, median of \(fast.starts.count) starts each: the first request took "
+                             + "\(NumberFormat.millis(fast.firstRequestMilliseconds!)) with \(fast.name) against "
+                             + "\(NumberFormat.millis(slow.firstRequestMilliseconds!)) with \(slow.name)")
+    }
+
+    var coldStartIssue: String? {
+        guard let coldStart = report.coldStart else { return nil }
+        return coldStart.comparison
+    }
+
+    var batchKnee: BatchResult.Size? { report.batch?.knee }
+
+    var batchTime: (milliseconds: Value, rows: Value) {
+        guard let batch = report.batch, let knee = batch.knee else {
+            let why = report.batch == nil ? "no batch-size measurement in this report: `tuner db batch TABLE --upsert --apply`"
+                : "the batch measurement has no size with rows/s"
+            return (.notMeasured(why), .notMeasured(why))
+        }
+        let source = "`tuner db batch \(batch.table)\(batch.upsert ? " --upsert" : "")`, the median of \(knee.batches) batches at the knee"
+        return (.measured(String(format: "%.2f", knee.millisecondsPerBatchMedian), source), .measured(String(knee.size), source))
+    }
+
+    var batchThroughput: Value {
+        guard let batch = report.batch, let knee = batch.knee else { return .notMeasured("no batch-size measurement in this report") }
+        let best = batch.sizes.max { $0.rowsPerSecond < $1.rowsPerSecond }
+        return .measured(NumberFormat.count(UInt64(knee.rowsPerSecond.rounded())),
+                         "at \(knee.size) rows per batch; the best size (\(best?.size ?? knee.size)) made "
+                             + "\(NumberFormat.count(UInt64((best?.rowsPerSecond ?? 0).rounded()))) rows/s")
+    }
+
+    var maxBatchSize: Value {
+        guard let batch = report.batch, let knee = batch.knee else { return .notMeasured("no batch-size measurement in this report") }
+        return .measured(String(knee.size), "the smallest size within 10% of the best rows/s of `tuner db batch \(batch.table)`")
+    }
+
+    static func name(_ topic: TuningTopic) -> String {
+        switch topic {
+        case .indexes: "index"
+        case .connectionPool: "pool-size"
+        case .postgresSettings: "postgresql.conf"
+        case .code: "code"
+        }
+    }
+
+    /// Database time per statement call over every statement of the run.
+    static func meanStatementMilliseconds(_ result: LoadResult) -> Double? {
+        guard let queries = result.database?.queries, !queries.isEmpty else { return nil }
+        let calls = queries.reduce(Int64(0)) { $0 + $1.calls }
+        return calls > 0 ? queries.reduce(0) { $0 + $1.totalMilliseconds } / Double(calls) : nil
+    }
+}

@@ -1,0 +1,3 @@
+module pprofservice
+
+go 1.19

@@ -1,0 +1,153 @@
+import EmbeddedPostgres
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+import TunerCore
+import TunerLoad
+import TunerPostgres
+import TunerReport
+import TunerTestSupport
+@testable import TunerOrchestration
+
+/// pprof profiles: Tuner's reading of a profile a real Go program wrote (`Fixtures/pprof/`, with how it was made),
+/// checked against Go's own `go tool pprof -top` of the same file; and `tuner run --pprof` taking one from a
+/// service during the steady part of its load.
+@Suite(.serialized, .suiteCluster) struct ProfileTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/pprof")
+
+    static func fixture(_ name: String) throws -> Data { try Data(contentsOf: fixtures.appendingPathComponent(name)) }
+
+    /// `go tool pprof -top` lines: flat%, cum% by function name (without Go's ` (inline)` mark).
+    static func goTop(_ name: String) throws -> [(name: String, flat: Double, cumulative: Double)] {
+        let text = String(decoding: try fixture(name), as: UTF8.self)
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6, fields[1].hasSuffix("%"), fields[4].hasSuffix("%"),
+                  let flat = Double(fields[1].dropLast()), let cumulative = Double(fields[4].dropLast())
+            else { return nil }
+            let name = fields[5...].joined(separator: " ").replacingOccurrences(of: " (inline)", with: "")
+            return (name, flat, cumulative)
+        }
+    }
+
+    @Test func aGoProfileReadsAsGoReadsIt() throws {
+        let profile = try PprofDecoder.decode([UInt8](try Self.fixture("cpu.pprof")), source: "fixture")
+        let flat = try Self.goTop("top-flat.txt")
+        let cumulative = try Self.goTop("top-cum.txt")
+        #expect(flat.count >= 10 && cumulative.count >= 10)
+        // Go: "Duration: 5.13s, Total samples = 8.76s".
+        #expect(profile.measure == "cpu nanoseconds")
+        #expect(abs((profile.cpuSeconds ?? 0) - 8.76) < 0.006, "\(profile.cpuSeconds ?? 0)")
+        #expect(abs(profile.seconds - 5.13) < 0.006, "\(profile.seconds)")
+        // The hot spot is Go's first line, and every function Tuner kept has Go's shares (2 decimals in Go's print).
+        #expect(profile.top?.name == flat[0].name, "\(profile.top?.name ?? "none") against \(flat[0].name)")
+        for go in flat.prefix(8) {
+            let kept = profile.functions.first { $0.name == go.name }
+            #expect(kept != nil, "\(go.name) is among Go's largest flat shares")
+        }
+        for go in flat + cumulative {
+            guard let mine = profile.functions.first(where: { $0.name == go.name }) else { continue }
+            #expect(abs(mine.flat * 100 - go.flat) < 0.006, "\(go.name): flat \(mine.flat * 100)% against Go's \(go.flat)%")
+            #expect(abs(mine.cumulative * 100 - go.cumulative) < 0.006,
+                    "\(go.name): cum \(mine.cumulative * 100)% against Go's \(go.cumulative)%")
+        }
+        // What the guide reads: main.checksum (74%) and encoding/json (json.Marshal, 10.5%), by the program's construction.
+        let checksum = try #require(profile.functions.first { $0.name == "main.checksum" })
+        #expect(checksum.location?.hasPrefix("/tmp/pprofgo/main.go:") == true || checksum.location?.contains("main.go:") == true,
+                "\(checksum.location ?? "no location")")
+        #expect(abs(profile.cumulativeShare(ofPackage: "encoding/json") * 100 - 10.5) < 0.01)
+    }
+
+    @Test func whatIsNoProfileIsOneLine() throws {
+        for bytes: [UInt8] in [Array("<html>not found</html>".utf8), [0x1F, 0x8B, 1, 2, 3], []] {
+            #expect(throws: PprofDecoder.Failure.self) { try PprofDecoder.decode(bytes, source: "x") }
+        }
+        do {
+            _ = try PprofDecoder.decode([0x1F, 0x8B, 1, 2, 3], source: "x")
+        } catch {
+            #expect(error.description == "not a pprof profile: bad gzip data")
+        }
+        #expect(throws: WorkflowError.self) { try ProfileCollector(url: "ftp://host/x") }
+        #expect(try ProfileCollector(url: "http://127.0.0.1:6060").endpoint.absoluteString == "http://127.0.0.1:6060/debug/pprof/profile")
+        #expect(try ProfileCollector(url: "http://h:1/debug/pprof/").endpoint.absoluteString == "http://h:1/debug/pprof/profile")
+        #expect(try ProfileCollector(url: "http://h:1/debug/pprof/profile?seconds=9").endpoint.absoluteString
+            == "http://h:1/debug/pprof/profile")
+    }
+
+    /// The fixture server (`Fixtures/pprof/pprof_server.py`) serves the Go profile after sleeping the seconds asked.
+    final class Server {
+        let process = Process()
+        let output = Pipe()
+        let port: Int
+
+        init() async throws {
+            port = try TestPorts.closed()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", ProfileTests.fixtures.appendingPathComponent("pprof_server.py").path, String(port),
+                                 ProfileTests.fixtures.appendingPathComponent("cpu.pprof").path]
+            process.standardOutput = output
+            try process.run()
+            for _ in 0..<100 {
+                if (try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/")!)) != nil { return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw WorkflowError("the pprof test server did not start")
+        }
+
+        /// What it printed: one line per profile served.
+        func stop() -> String {
+            // SIGKILL: a process started by a test inherits the test runner's ignored SIGTERM.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+    }
+
+    static func run(port: Int, pprof: String, cluster: EmbeddedCluster) async throws -> (LoadResult, Date) {
+        let workload = Workload(name: "w", model: .open, start: 20, stages: [Stage(duration: .seconds(5), target: 20)],
+                                requests: [RequestTemplate(name: "root", path: "/")])
+        let plan = try LoadPlan(Scenario(target: "http://127.0.0.1:\(port)", workloads: [workload], warmUp: .seconds(1)))
+        var workflow = RunWorkflow(plan: plan, database: try ConnectionSettings(url: cluster.url))
+        workflow.checksDatabase = false
+        workflow.advisesIndexes = false
+        workflow.profile = try ProfileCollector(url: pprof)
+        let started = Date()
+        return (try await workflow.run(), started)
+    }
+
+    @Test func tunerRunTakesTheProfileDuringTheSteadyPart() async throws {
+        let server = try await Server()
+        let (result, started) = try await Self.run(port: server.port, pprof: "http://127.0.0.1:\(server.port)", cluster: try SuiteCluster.cluster)
+        let log = server.stop()
+        let profile = try #require(result.profile, "notes: \(result.notes)")
+        #expect(profile.top?.name == "crypto/sha256.block")
+        #expect(result.findings.contains { $0.id == "cpu-hot-spot" && $0.object == "crypto/sha256.block" })
+        // Asked once, for 80% of the 5 s measured (4 s), 10% into it after the 1 s warm-up (1.5 s from the start).
+        let line = try #require(log.split(separator: "\n").first { $0.hasPrefix("profile ") }, "\(log)")
+        #expect(line.contains("seconds=4"), "\(line)")
+        let asked = try #require(line.split(separator: " ").first { $0.hasPrefix("asked=") }.flatMap { Double($0.dropFirst(6)) })
+        let offset = asked - started.timeIntervalSince1970
+        #expect(offset >= 1.4 && offset < 4, "asked \(offset) s after the run began")
+        #expect(profile.startSecond == 1.5)
+        // The report shows it, and the guide's bottleneck is Go's own hot spot (59.36% flat in `go tool pprof -top`).
+        let markdown = PerformanceReport(result: result).markdown()
+        #expect(markdown.contains("## CPU profile of the service"))
+        #expect(markdown.contains("crypto/sha256.block: 59.4% CPU time\nLocation: "), "\(markdown.suffix(3000))")
+    }
+
+    @Test func aProfileThatCannotBeTakenIsANoteAndTheRunStands() async throws {
+        let server = try await Server()
+        defer { _ = server.stop() }
+        let cluster = try SuiteCluster.cluster
+        let (garbage, _) = try await Self.run(port: server.port, pprof: "http://127.0.0.1:\(server.port)/debug/pprof/garbage", cluster: cluster)
+        #expect(garbage.profile == nil)
+        #expect(garbage.overall.count > 50)
+        #expect(garbage.notes.contains { $0.hasPrefix("pprof: ") && $0.contains("not a pprof profile") }, "\(garbage.notes)")
+        let closed = try TestPorts.closed()
+        let (unreachable, _) = try await Self.run(port: server.port, pprof: "http://127.0.0.1:\(closed)", cluster: cluster)
+        #expect(unreachable.profile == nil)
+        #expect(unreachable.notes.contains { $0.hasPrefix("pprof: cannot fetch") }, "\(unreachable.notes)")
+    }
+}
