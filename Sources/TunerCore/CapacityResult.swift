@@ -76,6 +76,10 @@ public struct CapacityStep: Codable, Sendable, Equatable {
     public var measuredSeconds: Double
     /// The generator's mean CPU over the step, percent of all cores.
     public var generatorCPUPercent: Double
+    /// The service's CPU milliseconds per request and its mean cores during the step, when it was metered
+    /// (`--service-pid`, `--service-cgroup`, or its metrics' process figures in `tuner run --capacity`).
+    public var serviceCPUMillisecondsPerRequest: Double?
+    public var serviceCores: Double?
 
     public init(
         phase: Phase, offeredRate: Double, achievedRate: Double, p50: Double, p95: Double, p99: Double,

@@ -180,12 +180,14 @@ public struct CapacitySearch: Sendable {
         if result.notes.contains(where: { $0.hasPrefix("interrupted") }) { throw CancellationError() }
         state.lastResult = result
         let verdict = StepVerdict(result: result, offeredRate: rate, slo: slo, options: options)
-        let step = CapacityStep(
+        var step = CapacityStep(
             phase: phase, offeredRate: rate ?? verdict.achievedRate, achievedRate: verdict.achievedRate,
             p50: result.overall.latency.p50, p95: result.overall.latency.p95, p99: result.overall.latency.p99,
             mean: result.overall.latency.mean, requests: result.overall.count, errors: result.overall.errorCount,
             passed: phase == .probe || verdict.reason == nil, reason: verdict.reason,
             measuredSeconds: result.configuration.durationSeconds, generatorCPUPercent: result.generator.cpuPercentMean)
+        step.serviceCPUMillisecondsPerRequest = result.service?.cpuMillisecondsPerRequest
+        step.serviceCores = result.service?.coresMean
         state.steps.append(step)
         // The probe only estimates where to start; a step at a given rate that runs out of CPU ends the search.
         if phase != .probe && result.generator.wasBottleneck {

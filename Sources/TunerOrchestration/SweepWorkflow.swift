@@ -139,6 +139,8 @@ public struct SweepWorkflow: Sendable {
         defer { try? FileManager.default.removeItem(atPath: service.logPath) }
         let workBefore = await readWork()
         let serviceFigures = await observeService?()
+        // The service's own CPU and memory, from the process tree the sweep started (nil where /proc cannot tell).
+        let usageMeter = try? await ServiceUsageMeter(source: .pid(service.pid)).begin()
         let loadStarted = ContinuousClock.now
         let sent = Atomic<UInt64>(0)
         var point: SweepPoint
@@ -158,6 +160,14 @@ public struct SweepWorkflow: Sendable {
         let loadSeconds = (ContinuousClock.now - loadStarted).seconds
         point.readySeconds = ready
         if let serviceFigures { point.service = await serviceFigures() }
+        if let usageMeter, point.failure == nil, let usage = await usageMeter.end(requests: sent.load(ordering: .relaxed)).usage {
+            var figures = point.service ?? [:]
+            figures[Self.cpuPerRequest] = usage.cpuMillisecondsPerRequest
+            figures[Self.memoryPeak] = usage.residentBytesPeak.map { Double($0) / 1_000_000 }
+            point.service = figures
+        } else {
+            usageMeter?.cancel()
+        }
         let workAtEnd = database == nil ? nil : await readWork()
         await service.stop()
         // After the service's connections closed: their backends have published every count.
@@ -173,6 +183,11 @@ public struct SweepWorkflow: Sendable {
         }
         return point
     }
+
+    /// The service's CPU milliseconds per request over the point's whole load (every request it sent, the search's
+    /// steps and the common rate's run included), and its resident memory's peak in MB.
+    public static let cpuPerRequest = "service CPU ms/req"
+    public static let memoryPeak = "service memory MB"
 
     /// The latencies at `rate`, the sweep's common load.
     private func latency(at rate: Double, duration: Duration, warmUp: Duration,

@@ -11,7 +11,33 @@ public enum CapacityText {
         let verdict = step.phase == .probe ? "estimate" : step.passed ? "pass" : "FAIL: \(step.reason ?? "failed")"
         return "  \(step.phase.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))\(offered) → \(rate(step.achievedRate)) achieved"
             + " · p50 \(NumberFormat.millis(step.p50)) p95 \(NumberFormat.millis(step.p95)) p99 \(NumberFormat.millis(step.p99))"
-            + " · \(NumberFormat.count(step.errors)) errors · \(verdict)"
+            + " · \(NumberFormat.count(step.errors)) errors" + service(step) + " · \(verdict)"
+    }
+
+    /// The steps table's headers before the verdict (report.md and report.html): the service's two only when a
+    /// step was metered.
+    static func stepHeaders(_ capacity: CapacityResult) -> [String] {
+        ["phase", "offered req/s", "achieved req/s", "p50", "p95", "p99", "errors"]
+            + (isMetered(capacity) ? ["service CPU/req", "service cores"] : [])
+    }
+
+    static func isMetered(_ capacity: CapacityResult) -> Bool {
+        capacity.steps.contains { $0.serviceCPUMillisecondsPerRequest != nil }
+    }
+
+    /// A step's cells under `stepHeaders`, as plain text.
+    static func stepCells(_ step: CapacityStep, metered: Bool) -> [String] {
+        [step.phase.rawValue, step.phase == .probe ? "closed model" : NumberFormat.number(step.offeredRate),
+         NumberFormat.number(step.achievedRate), NumberFormat.millis(step.p50), NumberFormat.millis(step.p95),
+         NumberFormat.millis(step.p99), NumberFormat.count(step.errors)]
+            + (metered ? [step.serviceCPUMillisecondsPerRequest.map(NumberFormat.millis) ?? "-",
+                          step.serviceCores.map(NumberFormat.significant) ?? "-"] : [])
+    }
+
+    /// ` · service 2.1 ms CPU/req, 0.84 cores`, or nothing when the service was not metered.
+    static func service(_ step: CapacityStep) -> String {
+        guard let perRequest = step.serviceCPUMillisecondsPerRequest else { return "" }
+        return " · service \(NumberFormat.millis(perRequest)) CPU/req" + (step.serviceCores.map { ", \(NumberFormat.significant($0)) cores" } ?? "")
     }
 
     /// The answer first, then why the next rate failed, the knee, the scalability fit, sizing and every step.

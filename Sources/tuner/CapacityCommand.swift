@@ -45,6 +45,8 @@ struct CapacityCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Capacity kept free on each instance when sizing for --target-rate.", valueName: "PERCENT"))
     var headroom = "30%"
 
+    @OptionGroup(title: "The service's own CPU and memory, per step") var service: ServiceOptions
+
     @Option(help: "Write the confirmation window's result with the 'capacity' section here ('-' for stdout).")
     var json: String?
 
@@ -75,8 +77,21 @@ struct CapacityCommand: AsyncParsableCommand {
         }
         var publish: (@Sendable (LoadResult) -> Void)?
         if metrics != nil { publish = { @Sendable result in output.publish(result) } }
+        // The service's meter reads once now: a wrong pid or cgroup fails before the search.
+        var observe: (@Sendable () async throws -> @Sendable (inout LoadResult) async -> Void)?
+        if let meter = service.meter {
+            do {
+                try await meter.begin().cancel()
+            } catch {
+                throw ToolError.runtime(error.description)
+            }
+            observe = {
+                let session = try await meter.begin()
+                return { result in await session.finish(&result) }
+            }
+        }
         var capacitySearch = CapacitySearch(
-            options: options, slo: thresholds, scenario: base, progress: output.progress, checkpoint: publish)
+            options: options, slo: thresholds, scenario: base, progress: output.progress, checkpoint: publish, observe: observe)
         capacitySearch.stepFinished = { step in say(CapacityText.stepLine(step)) }
         let searching = capacitySearch
         let (outcome, interrupted) = try await SignalCancellation.run { await searching.run() }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 import TunerCore
 import TunerTestSupport
@@ -56,6 +59,45 @@ import TunerTestSupport
         let run = try LoadBinaryRunner.run(arguments)
         #expect(run.status == 64, "\(run.stderr)")
         #expect(run.stderr.contains(expected), "\(run.stderr)")
+    }
+
+    /// `--service-pid`: each step's CPU per request of a service that burns a known 8 ms per request
+    /// (`TunerOrchestrationTests/Fixtures/cpu_server.py`).
+    @Test func eachStepHasTheServicesCPUPerRequest() async throws {
+        let port = try TestPorts.closed()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TunerOrchestrationTests/Fixtures/cpu_server.py").path
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "exec python3 \(script) \(port) 8"]
+        try shell.run()
+        defer {
+            // SIGKILL: a test's children inherit the runner's ignored SIGTERM.
+            kill(shell.processIdentifier, SIGKILL)
+            shell.waitUntilExit()
+        }
+        for _ in 0..<100 {
+            if (try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)) != nil { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let json = LoadBinaryRunner.temporaryPath("capacity-cpu.json")
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let run = try await LoadBinaryRunner.runOffThePool(
+            ["capacity", "http://127.0.0.1:\(port)/work", "--slo", "p99 < 2s", "--start", "10", "--max", "20", "--step-duration", "2s",
+             "--step-warm-up", "0s", "--confirm", "2s", "--service-pid", String(shell.processIdentifier), "--json", json, "--quiet"],
+            timeout: .seconds(120))
+        #expect(run.status == 0, "\(run.stderr)")
+        let capacity = try #require(try ResultFile.read(json).capacity)
+        let measured = capacity.steps.filter { $0.phase != .probe }
+        #expect(!measured.isEmpty)
+        for step in measured {
+            let perRequest = try #require(step.serviceCPUMillisecondsPerRequest, "\(step)")
+            #expect(perRequest >= 8 * 0.95 && perRequest <= 8 * 1.1 + 1, "\(step.offeredRate) req/s: \(perRequest) ms per request")
+            #expect((step.serviceCores ?? 0) > 0)
+        }
+        let bad = try await LoadBinaryRunner.runOffThePool(
+            ["capacity", "http://127.0.0.1:\(port)/work", "--slo", "p99 < 2s", "--service-pid", "999999999", "--quiet"])
+        #expect(bad.status != 0 && bad.stderr.split(separator: "\n").count <= 2, "\(bad.stderr)")
     }
 
     @Test func aTargetThatIsDownIsOneLineAndExit1() async throws {

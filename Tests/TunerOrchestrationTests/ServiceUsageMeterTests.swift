@@ -123,6 +123,29 @@ import TunerTestSupport
         Self.expectTruth(usage, result)
     }
 
+    /// `tuner sweep` meters the process tree it started for each point: a service told to burn 10 ms, then 30 ms
+    /// per request, is measured at its own figure at each point.
+    @Test func aSweepMeasuresEachPointsCPUPerRequest() async throws {
+        let port = try TestPorts.closed()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/cpu_server.py").path
+        let workload = Workload(name: "cpu", model: .closed, start: 1, stages: [Stage(duration: .seconds(4), target: 1)],
+                                thinkTime: .milliseconds(70), requests: [RequestTemplate(name: "work", path: "/work")])
+        let scenario = Scenario(target: "http://127.0.0.1:\(port)", workloads: [workload], threads: 1)
+        var sweep = SweepWorkflow(scenario: scenario, slo: [], command: "exec python3 \(script) \(port) {BURN}",
+                                  readyURL: URL(string: "http://127.0.0.1:\(port)/health")!,
+                                  parameters: [.init(name: "BURN", values: ["10", "30"])],
+                                  measure: .rate(10, duration: .seconds(4), warmUp: .zero))
+        sweep.say = { _ in }
+        let result = await sweep.run()
+        #expect(result.points.count == 2)
+        for point in result.points {
+            let burn = try #require(Double(point.values["BURN"] ?? ""))
+            let measured = try #require(point.service?[SweepWorkflow.cpuPerRequest], "\(point)")
+            #expect(measured >= burn * 0.95 && measured <= burn * 1.1 + 1, "BURN=\(burn): \(measured) ms per request")
+            #expect((point.service?[SweepWorkflow.memoryPeak] ?? 0) > 1, "a Python process has megabytes resident")
+        }
+    }
+
     @Test func aSourceThatCannotBeReadFailsBeforeTheLoad() async throws {
         let noProcess = await #expect(throws: WorkflowError.self) { try await ServiceUsageMeter(source: .pid(999_999_999)).begin() }
         #expect(noProcess?.description.contains("no process 999999999") == true)

@@ -16,16 +16,13 @@ struct HTMLCapacitySection {
             },
         ].compactMap { $0 }
         if !charts.isEmpty { out += "<div class=\"grid2\" style=\"margin-top:18px\">\(charts.joined())</div>" }
+        let headers = CapacityText.stepHeaders(capacity)
         let rows = capacity.steps.map { step -> [String] in
-            [step.phase.rawValue, step.phase == .probe ? "closed model" : NumberFormat.number(step.offeredRate),
-             NumberFormat.number(step.achievedRate), NumberFormat.millis(step.p50), NumberFormat.millis(step.p95),
-             NumberFormat.millis(step.p99), NumberFormat.count(step.errors),
-             step.phase == .probe ? "estimate" : step.passed ? HTML.pill("pass", cls: "pass")
-                 : HTML.pill("fail", cls: "fail") + " " + (step.reason ?? "").htmlEscaped]
+            CapacityText.stepCells(step, metered: CapacityText.isMetered(capacity)).map(\.htmlEscaped)
+                + [step.phase == .probe ? "estimate" : step.passed ? HTML.pill("pass", cls: "pass")
+                    : HTML.pill("fail", cls: "fail") + " " + (step.reason ?? "").htmlEscaped]
         }
-        out += "<h3>Steps</h3>" + HTML.table(
-            headers: ["phase", "offered req/s", "achieved req/s", "p50", "p95", "p99", "errors", "verdict"],
-            numeric: [1, 2, 3, 4, 5, 6], rows: rows)
+        out += "<h3>Steps</h3>" + HTML.table(headers: headers + ["verdict"], numeric: Set(1..<headers.count), rows: rows)
         return out
     }
 }

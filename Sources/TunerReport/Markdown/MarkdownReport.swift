@@ -55,13 +55,11 @@ struct MarkdownReport {
     private func capacity() -> String {
         guard let capacity = result.capacity else { return "" }
         let out = "## Capacity\n\n" + CapacityText.headline(capacity).map { "- \($0.markdownEscaped)" }.joined(separator: "\n") + "\n\n"
-        var table = MarkdownTable(headers: ["phase", "offered req/s", "achieved req/s", "p50", "p95", "p99", "errors", "verdict"],
-                                  rightAligned: [1, 2, 3, 4, 5, 6])
+        let headers = CapacityText.stepHeaders(capacity)
+        var table = MarkdownTable(headers: headers + ["verdict"], rightAligned: Set(1..<headers.count))
         table.rows = capacity.steps.map { step in
-            [step.phase.rawValue, step.phase == .probe ? "closed model" : NumberFormat.number(step.offeredRate),
-             NumberFormat.number(step.achievedRate), NumberFormat.millis(step.p50), NumberFormat.millis(step.p95),
-             NumberFormat.millis(step.p99), NumberFormat.count(step.errors),
-             step.phase == .probe ? "estimate" : step.passed ? "pass" : "fail: \((step.reason ?? "").markdownEscaped)"]
+            CapacityText.stepCells(step, metered: CapacityText.isMetered(capacity))
+                + [step.phase == .probe ? "estimate" : step.passed ? "pass" : "fail: \((step.reason ?? "").markdownEscaped)"]
         }
         return out + table.render()
     }
