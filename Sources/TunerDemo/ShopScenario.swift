@@ -22,7 +22,8 @@ scenarios:
     requests:
       # Browsing: the first page of the catalogue, a tenant's listing (the guides' "slow product
       # listing": no index on products(tenant_id, created_at) until Tuner suggests it), a deeper page.
-      - { name: list-products, path: "/products?page=1&limit=20", weight: 6 }
+      # limit_param: after the run, the page is also asked for at limit=200 and 2000 (does the server cap it?).
+      - { name: list-products, path: "/products?page=1&limit=20", weight: 6, limit_param: limit }
       - { name: tenant-products, path: "/products?tenant=${random:1..50}&limit=20", weight: 3 }
       - { name: deep-page, path: "/products?page=${random:2..200}&limit=20", weight: 1 }
       # Product pages: product row plus reviews (reviews.product_id is not indexed).

@@ -49,6 +49,10 @@ public enum ResponsePractices {
                 }.value
                 guard let first = answers.0, let second = answers.1 else { continue }
                 findings += judge(name: template.name, path: template.path, first: first, second: second)
+                if let parameter = template.limitParameter {
+                    findings += await limitFindings(template, parameter: parameter, plan: plan, address: address,
+                                                    timeout: timeout, environment: environment)
+                }
             }
         }
         if !skipped.isEmpty { notes.append("response practices: not probed (a value the path needs is not known outside the load): \(skipped.joined(separator: ", "))") }
@@ -90,6 +94,57 @@ public enum ResponsePractices {
                 source: "response"))
         }
         return out
+    }
+
+    /// The page sizes a list is probed at: the scenario's (10 when it is not a number), ten and a hundred times it.
+    static func limitProbes(_ path: String, parameter: String) -> [Int] {
+        let query = path.split(separator: "?", maxSplits: 1).dropFirst().first ?? ""
+        let given = query.split(separator: "&").first { $0.hasPrefix(parameter + "=") }
+            .flatMap { Int($0.dropFirst(parameter.count + 1)) } ?? 10
+        let base = max(1, given)
+        return [base, base * 10, base * 100]
+    }
+
+    /// `path` with the query parameter `parameter` set to `value`.
+    static func path(_ path: String, setting parameter: String, to value: Int) -> String {
+        let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return path }
+        let query = parts[1].split(separator: "&", omittingEmptySubsequences: false).map { field in
+            field.hasPrefix(parameter + "=") ? "\(parameter)=\(value)" : String(field)
+        }
+        return parts[0] + "?" + query.joined(separator: "&")
+    }
+
+    /// A list whose body keeps growing with its page size: the server does not cap `parameter`.
+    static func limitFindings(_ template: RequestTemplate, parameter: String, plan: LoadPlan, address: SocketAddress,
+                              timeout: Duration, environment: [String: String]) async -> [Finding] {
+        var sizes: [(limit: Int, bytes: Int)] = []
+        for limit in limitProbes(template.path, parameter: parameter) {
+            var probe = template
+            probe.path = path(template.path, setting: parameter, to: limit)
+            guard let request = probeRequest(probe, plan: plan, environment: environment) else { return [] }
+            let answer = await Task.detached { try? fetch(request, from: address, timeout: timeout) }.value
+            // A refusal of the large page (400, 422) is a cap too.
+            guard let answer, (200..<300).contains(answer.status) else { break }
+            sizes.append((limit, answer.body.count))
+        }
+        return judgeLimit(name: template.name, parameter: parameter, sizes: sizes)
+    }
+
+    /// Uncapped when the largest page is at least 5× the smallest and still grew by half from the page before it.
+    static func judgeLimit(name: String, parameter: String, sizes: [(limit: Int, bytes: Int)]) -> [Finding] {
+        guard sizes.count == 3, let smallest = sizes.first, let largest = sizes.last, smallest.bytes > 0,
+              largest.bytes >= smallest.bytes * 5, Double(largest.bytes) >= Double(sizes[1].bytes) * 1.5
+        else { return [] }
+        let bytes = { (n: Int) in ByteSize(bytes: Int64(n)).humanDescription }
+        return [Finding(
+            id: "uncapped-limit", severity: .warning, object: name,
+            title: "\(name) returns \(bytes(largest.bytes)) for \(parameter)=\(largest.limit): the server does not cap the page size",
+            evidence: sizes.map { .init("body at \(parameter)=\($0.limit)", bytes($0.bytes)) },
+            why: "A client (or an attacker) that asks for a huge page makes the service read, serialise and send all of it: "
+                + "one request can hold a connection, memory and the database for as long as the whole table takes.",
+            fix: "# cap the page size where the parameter is read, e.g.\n\(parameter) = min(\(parameter), 100)   # and paginate by keyset (WHERE id > last_id)",
+            source: "response")]
     }
 
     /// The request names with the largest bodies per request in the load (the three largest over 1 KB).

@@ -194,7 +194,8 @@ extension YAMLReader {
     }
 
     func request(_ node: Node) throws(LoadError) -> RequestTemplate {
-        try request(try mapping(node, in: "a request", allowed: ["name", "method", "path", "headers", "body", "weight"]), node: node)
+        try request(try mapping(node, in: "a request", allowed: ["name", "method", "path", "headers", "body", "weight", "limit_param"]),
+                    node: node)
     }
 
     func request(_ keys: [String: Node], node: Node) throws(LoadError) -> RequestTemplate {
@@ -211,7 +212,14 @@ extension YAMLReader {
                 guard n.scalar != nil else { throw error(n, "body must be a string; quote JSON: body: '{\"a\":1}'") }
                 return try string(n)
             },
-            weight: weight)
+            weight: weight,
+            limitParameter: try keys["limit_param"].map { (n) throws(LoadError) in
+                let name = try string(n)
+                guard let query = path.split(separator: "?", maxSplits: 1).dropFirst().first,
+                      query.split(separator: "&").contains(where: { $0.hasPrefix(name + "=") })
+                else { throw error(n, "limit_param '\(name)' is not a query parameter of the path \(path) (say \(path)?\(name)=20)") }
+                return name
+            })
     }
 
     func headers(_ node: Node) throws(LoadError) -> [HeaderField] {

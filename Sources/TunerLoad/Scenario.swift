@@ -155,10 +155,13 @@ public struct RequestTemplate: Sendable, Hashable {
     public var body: String?
     /// Relative frequency in the mix.
     public var weight: Int
+    /// The query parameter that sets a list's page size (`limit_param: limit`): after `tuner run`'s load the
+    /// request is probed at growing values of it, to see whether the server caps it.
+    public var limitParameter: String?
 
     public init(
         name: String, method: String = "GET", path: String, headers: [HeaderField] = [], body: String? = nil,
-        weight: Int = 1
+        weight: Int = 1, limitParameter: String? = nil
     ) {
         self.name = name
         self.method = method
@@ -166,6 +169,7 @@ public struct RequestTemplate: Sendable, Hashable {
         self.headers = headers
         self.body = body
         self.weight = weight
+        self.limitParameter = limitParameter
     }
 }
 

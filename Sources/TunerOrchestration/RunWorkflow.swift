@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TunerCore
 import TunerLoad
 import TunerPostgres
@@ -84,19 +85,28 @@ public struct RunWorkflow: Sendable {
         if let wait = startsAt.map({ $0.timeIntervalSinceNow - 0.02 }), wait > 0 { try await Task.sleep(for: .seconds(wait)) }
         let window = ProfileCollector.window(for: plan)
         if let profile { say("a CPU profile of \(window.seconds)s from \(profile.endpoint.absoluteString) at \(NumberFormat.seconds(window.start)) into the load") }
-        let profileTask = profile.map { collector in Task { await collector.collect(start: window.start, seconds: window.seconds) } }
+        // The profile's clock starts with the load itself (the observer's first snapshot comes before it).
+        let profiling = Mutex<Task<Result<CPUProfile, WorkflowError>, Never>?>(nil)
+        let (profile, runLoad, checkpoint) = (self.profile, self.runLoad, self.checkpoint)
+        let load: @Sendable () async throws -> LoadResult = {
+            if let profile {
+                profiling.withLock { $0 = Task { await profile.collect(start: window.start, seconds: window.seconds) } }
+            }
+            if let runLoad { return try await runLoad() }
+            return try await LoadEngine.run(plan, progress: progress, checkpoint: checkpoint)
+        }
         let observed: (LoadResult, RunObserver.Observation)
         do {
             observed = try await Self.observe(
                 plan, warmUp: plan.scenario.warmUp, session: session, sampler: sampler,
                 service: meter, maxConnections: maxConnections.map(Int.init), progress: progress,
-                checkpoint: checkpoint, load: runLoad, onSample: databaseSample)
+                checkpoint: checkpoint, load: load, onSample: databaseSample)
         } catch {
-            profileTask?.cancel()
+            profiling.withLock { $0 }?.cancel()
             throw error
         }
         var (result, observation) = observed
-        if let profileTask {
+        if let profileTask = profiling.withLock({ $0 }) {
             if Task.isCancelled { profileTask.cancel() }
             switch await profileTask.value {
             case .success(let profile): result.profile = profile

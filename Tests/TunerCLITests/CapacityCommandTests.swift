@@ -61,15 +61,16 @@ import TunerTestSupport
         #expect(run.stderr.contains(expected), "\(run.stderr)")
     }
 
-    /// `--service-pid`: each step's CPU per request of a service that burns a known 8 ms per request
-    /// (`TunerOrchestrationTests/Fixtures/cpu_server.py`).
+    /// `--service-pid`: each step's CPU per request of a service that burns a known 20 ms per request
+    /// (`TunerOrchestrationTests/Fixtures/cpu_server.py`). Few connections: each one the engine opens costs the
+    /// Python service a thread, which on a machine busy with other suites added 4–5 ms per request to 8 ms steps.
     @Test func eachStepHasTheServicesCPUPerRequest() async throws {
         let port = try TestPorts.closed()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("TunerOrchestrationTests/Fixtures/cpu_server.py").path
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", "exec python3 \(script) \(port) 8"]
+        shell.arguments = ["-c", "exec python3 \(script) \(port) 20"]
         try shell.run()
         defer {
             // SIGKILL: a test's children inherit the runner's ignored SIGTERM.
@@ -83,7 +84,7 @@ import TunerTestSupport
         let json = LoadBinaryRunner.temporaryPath("capacity-cpu.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         let run = try await LoadBinaryRunner.runOffThePool(
-            ["capacity", "http://127.0.0.1:\(port)/work", "--slo", "p99 < 2s", "--start", "10", "--max", "20", "--step-duration", "2s",
+            ["capacity", "http://127.0.0.1:\(port)/work", "-c", "2", "--slo", "p99 < 2s", "--start", "5", "--max", "10", "--step-duration", "2s",
              "--step-warm-up", "0s", "--confirm", "2s", "--service-pid", String(shell.processIdentifier), "--json", json, "--quiet"],
             timeout: .seconds(120))
         #expect(run.status == 0, "\(run.stderr)")
@@ -92,7 +93,7 @@ import TunerTestSupport
         #expect(!measured.isEmpty)
         for step in measured {
             let perRequest = try #require(step.serviceCPUMillisecondsPerRequest, "\(step)")
-            #expect(perRequest >= 8 * 0.95 && perRequest <= 8 * 1.1 + 1, "\(step.offeredRate) req/s: \(perRequest) ms per request")
+            #expect(perRequest >= 20 * 0.95 && perRequest <= 20 * 1.1 + 1, "\(step.offeredRate) req/s: \(perRequest) ms per request")
             #expect((step.serviceCores ?? 0) > 0)
         }
         let bad = try await LoadBinaryRunner.runOffThePool(

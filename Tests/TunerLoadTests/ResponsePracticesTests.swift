@@ -23,4 +23,41 @@ import TunerTestSupport
         #expect(ids("good") == ["large-response"], "gzip, ETag, Cache-Control, keep-alive: \(findings.filter { $0.object == "good" }.map(\.title))")
         #expect(notes.contains { $0.contains("not probed") && $0.contains("captured") }, "\(notes)")
     }
+
+    /// `limit_param`: a list that returns as many items as asked is found; one capped at 50, and one whose scenario
+    /// does not ask, are not.
+    @Test func aListWhosePageSizeIsNotCappedIsFound() async throws {
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
+        let scenario = try Scenario(yaml: """
+            target: \(server.url)
+            scenarios:
+              - name: mix
+                model: open
+                stages: [{ duration: 1s, rate: 20 }]
+                requests:
+                  - { name: uncapped, path: "/list/0?limit=20", limit_param: limit }
+                  - { name: capped, path: "/list/50?page=1&limit=20", limit_param: limit }
+                  - { name: not-asked, path: "/list/0?limit=20" }
+            """)
+        let plan = try LoadPlan(scenario, environment: [:])
+        let result = try await LoadEngine.run(plan)
+        let (findings, _) = await ResponsePractices.findings(for: plan, result: result, environment: [:])
+        let uncapped = findings.filter { $0.id == "uncapped-limit" }
+        #expect(uncapped.map(\.object) == ["uncapped"], "\(findings.map(\.title))")
+        // 20, 200 and 2,000 items of about 25 bytes: the last page is about 50 KB.
+        #expect(uncapped.first?.title.contains("for limit=2000") == true, "\(uncapped.map(\.title))")
+        #expect(uncapped.first?.evidence.count == 3)
+
+        let bad = #"""
+            target: http://127.0.0.1:1
+            scenarios:
+              - name: mix
+                stages: [{ duration: 1s, rate: 1 }]
+                requests:
+                  - { path: "/list?page=1", limit_param: limit }
+            """#
+        #expect(throws: LoadError.self) { try Scenario(yaml: bad) }
+        do { _ = try Scenario(yaml: bad) } catch { #expect("\(error)".contains("limit_param 'limit' is not a query parameter")) }
+    }
 }

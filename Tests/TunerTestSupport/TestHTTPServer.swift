@@ -182,6 +182,15 @@ private final class BehaviourHandler: ChannelInboundHandler {
     }
 
     private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        // /list/CAP?limit=N: a JSON list of min(N, CAP) items (CAP 0: as many as asked).
+        if head.uri.hasPrefix("/list/"), let components = URLComponents(string: head.uri),
+           let cap = Int(components.path.dropFirst("/list/".count)) {
+            let asked = components.queryItems?.first { $0.name == "limit" }?.value.flatMap(Int.init) ?? 20
+            let count = cap == 0 ? asked : min(asked, cap)
+            let items = (0..<count).map { "{\"id\":\($0),\"name\":\"item \($0)\"}" }
+            respond(context, status: .ok, body: "[" + items.joined(separator: ",") + "]")
+            return
+        }
         let parts = head.uri.split(separator: "/").map(String.init)
         let loop = context.eventLoop.assumeIsolated()
         switch (parts.first, parts.count > 1 ? Int(parts[1]) : nil) {
