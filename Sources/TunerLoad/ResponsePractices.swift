@@ -44,9 +44,9 @@ public enum ResponsePractices {
                     skipped.append(template.name)
                     continue
                 }
-                let answers = await Task.detached { () -> (Answer?, Answer?) in
+                let answers = await offThePool { () -> (Answer?, Answer?) in
                     (try? fetch(request, from: address, timeout: timeout), try? fetch(request, from: address, timeout: timeout))
-                }.value
+                }
                 guard let first = answers.0, let second = answers.1 else { continue }
                 findings += judge(name: template.name, path: template.path, first: first, second: second)
                 if let parameter = template.limitParameter {
@@ -123,7 +123,7 @@ public enum ResponsePractices {
             var probe = template
             probe.path = path(template.path, setting: parameter, to: limit)
             guard let request = probeRequest(probe, plan: plan, environment: environment) else { return [] }
-            let answer = await Task.detached { try? fetch(request, from: address, timeout: timeout) }.value
+            let answer = await offThePool { try? fetch(request, from: address, timeout: timeout) }
             // A refusal of the large page (400, 422) is a cap too.
             guard let answer, (200..<300).contains(answer.status) else { break }
             sizes.append((limit, answer.body.count))
@@ -145,6 +145,14 @@ public enum ResponsePractices {
                 + "one request can hold a connection, memory and the database for as long as the whole table takes.",
             fix: "# cap the page size where the parameter is read, e.g.\n\(parameter) = min(\(parameter), 100)   # and paginate by keyset (WHERE id > last_id)",
             source: "response")]
+    }
+
+    /// Runs blocking socket work on a dispatch thread: the cooperative pool's few threads stay free for the
+    /// process's other tasks (a slow service would otherwise hold one for up to the timeout per fetch).
+    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
     }
 
     /// The request names with the largest bodies per request in the load (the three largest over 1 KB).

@@ -79,7 +79,9 @@ import TunerTestSupport
     /// The fixture server (`Fixtures/pprof/pprof_server.py`) serves the Go profile after sleeping the seconds asked.
     final class Server {
         let process = Process()
-        let output = Pipe()
+        /// Its standard output, in a file: a pipe's write end can be inherited by a process another suite starts
+        /// meanwhile, and reading the pipe to its end would then wait for that one.
+        let outputPath = LoadBinaryRunner.temporaryPath("pprof-server.out")
         let port: Int
 
         init() async throws {
@@ -87,7 +89,8 @@ import TunerTestSupport
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", ProfileTests.fixtures.appendingPathComponent("pprof_server.py").path, String(port),
                                  ProfileTests.fixtures.appendingPathComponent("cpu.pprof").path]
-            process.standardOutput = output
+            FileManager.default.createFile(atPath: outputPath, contents: nil)
+            process.standardOutput = FileHandle(forWritingAtPath: outputPath)
             try process.run()
             for _ in 0..<100 {
                 if (try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/")!)) != nil { return }
@@ -101,7 +104,8 @@ import TunerTestSupport
             // SIGKILL: a process started by a test inherits the test runner's ignored SIGTERM.
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            defer { try? FileManager.default.removeItem(atPath: outputPath) }
+            return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         }
     }
 
