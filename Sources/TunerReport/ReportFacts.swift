@@ -25,6 +25,9 @@ extension LoadResult {
         return failed == 0 ? "all \(thresholds.count) thresholds held" : "\(failed) of \(thresholds.count) thresholds crossed"
     }
 
+    /// The request name of a run that sent only one kind of request (its per-request figures are that endpoint's).
+    var soleEndpoint: String? { requests.count == 1 ? requests[0].name : nil }
+
     /// Errors of every kind, most frequent first.
     var errorBreakdown: [(kind: String, count: UInt64)] {
         overall.errors.filter { $0.value > 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { ($0.key, $0.value) }

@@ -2,10 +2,12 @@ import TunerCore
 
 /// The service's own figures as label–value rows, for report.md and report.html alike.
 enum ServiceText {
-    static func rows(_ usage: ServiceUsage) -> [(label: String, value: String)] {
+    /// `endpoint`: the one request name of a run that sent only one kind, whose CPU per request is then that
+    /// endpoint's own.
+    static func rows(_ usage: ServiceUsage, endpoint: String? = nil) -> [(label: String, value: String)] {
         var rows: [(String, String)] = [("source", usage.source)]
         if let perRequest = usage.cpuMillisecondsPerRequest {
-            rows.append(("CPU per request", NumberFormat.millis(perRequest)))
+            rows.append((endpoint.map { "CPU per request of \($0) (the only endpoint)" } ?? "CPU per request", NumberFormat.millis(perRequest)))
         }
         rows.append(("CPU during the load (warm-up included)", "\(NumberFormat.number(usage.cpuSeconds)) s over \(NumberFormat.count(usage.requests)) requests"))
         rows.append(("cores used", "\(NumberFormat.number(usage.coresMean)) mean" + (usage.coresMax.map { ", \(NumberFormat.number($0)) in the busiest second" } ?? "")))

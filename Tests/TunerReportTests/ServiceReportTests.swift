@@ -34,6 +34,17 @@ struct ServiceReportTests {
         #expect(html.contains("pid 42 &lt;script&gt;") && !html.contains("pid 42 <script>"))
     }
 
+    /// A run of one kind of request: its CPU per request is that endpoint's, and says so (escaped).
+    @Test func aRunOfOneEndpointNamesItsCPUPerRequest() throws {
+        var result = SampleResult.make(.after, seconds: 20, rate: 100, seed: 5, hostile: true)
+        result.requests = result.requests.filter { $0.name.contains("script") }
+        result.service = Self.usage(for: result, perRequest: 4, seed: 1)
+        let markdown = PerformanceReport(result: result).markdown()
+        #expect(markdown.contains("| CPU per request of &lt;script&gt;alert('name')&lt;/script&gt; (the only endpoint) | 4"), "\(markdown)")
+        let html = PerformanceReport(result: result).html()
+        #expect(html.contains("CPU per request of &lt;script&gt;") && !html.contains("of <script>"))
+    }
+
     @Test func halvedCPUPerRequestIsBetterBeyondNoiseAndTheSameIsWithin() throws {
         var before = SampleResult.make(.after, seconds: 30, rate: 100, seed: 7)
         var after = SampleResult.make(.after, seconds: 30, rate: 100, seed: 8)

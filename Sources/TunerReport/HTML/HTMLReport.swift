@@ -17,7 +17,7 @@ struct HTMLReport {
             ("findings", "Findings", HTMLFindingsSection(findings: result.findingsBySeverity, observedDatabase: result.database != nil).render()),
         ]
         if let usage = result.service {
-            let rows = ServiceText.rows(usage).map { [$0.label.htmlEscaped, $0.value.htmlEscaped] }
+            let rows = ServiceText.rows(usage, endpoint: result.soleEndpoint).map { [$0.label.htmlEscaped, $0.value.htmlEscaped] }
             sections.insert(("service", "The service during the run", HTML.table(headers: ["figure", "value"], rows: rows)), at: 3)
         }
         if let profile = result.profile {

@@ -117,7 +117,7 @@ struct MarkdownReport {
     private func service() -> String {
         guard let usage = result.service else { return "" }
         var table = MarkdownTable(headers: ["figure", "value"])
-        table.rows = ServiceText.rows(usage).map { [$0.label, $0.value.markdownEscaped] }
+        table.rows = ServiceText.rows(usage, endpoint: result.soleEndpoint).map { [$0.label.markdownEscaped, $0.value.markdownEscaped] }
         return "## The service during the run\n\n" + table.render()
     }
 
