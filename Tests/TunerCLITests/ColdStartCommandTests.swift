@@ -26,8 +26,10 @@ import TunerTestSupport
         let warm = try #require(result.variants.first { $0.name == "PREWARM=1" })
         #expect(cold.starts.count == 3 && warm.starts.count == 3)
         let (coldFirst, warmFirst) = (try #require(cold.firstRequestMilliseconds), try #require(warm.firstRequestMilliseconds))
-        // The first request without pre-warming pays the 250 ms; with it, nothing; later requests never do.
-        #expect(coldFirst - warmFirst >= 250 * 0.85 && coldFirst - warmFirst <= 250 * 1.3, "\(coldFirst) vs \(warmFirst)")
+        // The first request without pre-warming pays the 250 ms; with it, nothing; later requests never do. The upper
+        // bound leaves 150 ms for one request's scheduling on a starved machine (seen in CI: 345 ms against 4 ms) and
+        // still catches a first request charged with the 300 ms start as well.
+        #expect(coldFirst - warmFirst >= 250 * 0.85 && coldFirst - warmFirst <= 250 + 150, "\(coldFirst) vs \(warmFirst)")
         // Later requests do not pay it again (no absolute bound: a starved CI machine makes every request slow).
         let coldLater = try #require(cold.laterRequestsMilliseconds)
         #expect(coldFirst - coldLater >= 250 * 0.6, "first \(coldFirst) ms, then \(coldLater) ms")
