@@ -51,14 +51,21 @@ public struct ColdStartResult: Codable, Sendable {
         self.variants = variants
     }
 
-    /// The guide's sentence when there are two measured variants: how much faster the first request is with the
-    /// one whose first request is fastest, and what it costs in time to ready.
-    public var comparison: String? {
-        let measured = variants.filter { $0.firstRequestMilliseconds != nil && $0.readyMilliseconds != nil }
+    /// The measured variants whose first request is fastest and slowest, when there are two different ones.
+    public var firstRequestExtremes: (fast: Variant, slow: Variant)? {
+        let measured = variants.filter { $0.firstRequestMilliseconds != nil }
         guard measured.count >= 2,
               let fast = measured.min(by: { $0.firstRequestMilliseconds! < $1.firstRequestMilliseconds! }),
               let slow = measured.max(by: { $0.firstRequestMilliseconds! < $1.firstRequestMilliseconds! }),
               fast.name != slow.name
+        else { return nil }
+        return (fast, slow)
+    }
+
+    /// The guide's sentence when there are two measured variants: how much faster the first request is with the
+    /// one whose first request is fastest, and what it costs in time to ready.
+    public var comparison: String? {
+        guard let (fast, slow) = firstRequestExtremes, fast.readyMilliseconds != nil, slow.readyMilliseconds != nil
         else { return nil }
         let gain = slow.firstRequestMilliseconds! - fast.firstRequestMilliseconds!
         let readyCost = fast.readyMilliseconds! - slow.readyMilliseconds!

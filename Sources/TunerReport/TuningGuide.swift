@@ -103,7 +103,7 @@ struct TuningGuide {
             return .notMeasured("Optimization #\(change.number) has no p99 on both sides")
         }
         let improvement = (p99.before - p99.after) / p99.before * 100
-        return .measured(NumberFormat.change(improvement).replacingOccurrences(of: "+", with: ""),
+        return .measured(Self.improvement(before: p99.before, after: p99.after),
                          "Optimization #\(change.number): p99 \(p99.beforeText) → \(p99.afterText) at the same offered load, "
                              + "\(p99.verdict.rawValue)\(improvement < 0 ? "; negative: slower" : "")")
     }
@@ -168,7 +168,7 @@ struct TuningGuide {
         }
         guard let b = Self.meanStatementMilliseconds(change.before.result), let a = Self.meanStatementMilliseconds(change.after.result), b > 0
         else { return .notMeasured("Optimization #\(change.number) has no pg_stat_statements figures on both sides") }
-        return .measured(NumberFormat.change((b - a) / b * 100).replacingOccurrences(of: "+", with: ""),
+        return .measured(Self.improvement(before: b, after: a),
                          "Optimization #\(change.number): mean database time per statement \(NumberFormat.millis(b)) → "
                              + "\(NumberFormat.millis(a)) (pg_stat_statements; negative: slower)")
     }
@@ -188,7 +188,7 @@ struct TuningGuide {
             let figures = "requests waiting for a pooled connection, mean of the seconds sampled: "
                 + "\(NumberFormat.significant(b)) → \(NumberFormat.significant(a)) (the service's pool metrics)"
             if b == 0 { return .measured("0% (nothing waited before)", "Optimization #\(change.number): " + figures) }
-            return .measured(NumberFormat.change((b - a) / b * 100).replacingOccurrences(of: "+", with: ""),
+            return .measured(Self.improvement(before: b, after: a),
                              "Optimization #\(change.number): " + figures)
         }
         let (bc, ac) = (bd.measuredConnections(of: change.before.result), ad.measuredConnections(of: change.after.result))
@@ -197,7 +197,7 @@ struct TuningGuide {
         let a = Double(ac.map(\.waiting).reduce(0, +)) / Double(ac.count)
         let figures = "connections waiting on a lock, mean of the seconds sampled: \(NumberFormat.significant(b)) → \(NumberFormat.significant(a))"
         if b == 0 { return .measured("0% (nothing waited before)", "Optimization #\(change.number): " + figures + " (pg_stat_activity)") }
-        return .measured(NumberFormat.change((b - a) / b * 100).replacingOccurrences(of: "+", with: ""),
+        return .measured(Self.improvement(before: b, after: a),
                          "Optimization #\(change.number): " + figures + " (pg_stat_activity)")
     }
 
@@ -258,7 +258,7 @@ struct TuningGuide {
             return .notMeasured("the service's CPU was not measured on both sides of Optimization #\(change.number) "
                 + "(`--service-pid`, `--service-cgroup` or its `--metrics`)")
         }
-        return .measured(NumberFormat.change((cpu.before - cpu.after) / cpu.before * 100).replacingOccurrences(of: "+", with: ""),
+        return .measured(Self.improvement(before: cpu.before, after: cpu.after),
                          "Optimization #\(change.number): the service's CPU per request \(cpu.beforeText) → \(cpu.afterText), "
                              + "\(cpu.verdict.rawValue); the whole code change, which no CPU profile splits by function")
     }
@@ -267,11 +267,9 @@ struct TuningGuide {
         guard let coldStart = report.coldStart else {
             return .notMeasured("no cold-start measurement in this report: `tuner coldstart URL --service CMD --param PREWARM=0,1`")
         }
-        let measured = coldStart.variants.filter { $0.firstRequestMilliseconds != nil }
-        guard measured.count >= 2,
-              let fast = measured.min(by: { $0.firstRequestMilliseconds! < $1.firstRequestMilliseconds! }),
-              let slow = measured.max(by: { $0.firstRequestMilliseconds! < $1.firstRequestMilliseconds! })
-        else { return .notMeasured("the cold-start measurement has fewer than two settings measured") }
+        guard let (fast, slow) = coldStart.firstRequestExtremes else {
+            return .notMeasured("the cold-start measurement has fewer than two settings measured")
+        }
         let gain = slow.firstRequestMilliseconds! - fast.firstRequestMilliseconds!
         return .measured(NumberFormat.significant(gain),
                          "`tuner coldstart`, median of \(fast.starts.count) starts each: the first request took "
@@ -316,6 +314,12 @@ struct TuningGuide {
         case .postgresSettings: "postgresql.conf"
         case .code: "code"
         }
+    }
+
+    /// How much lower `after` is than `before`, in percent of `before`, as the guide's "…% improvement" blanks read it:
+    /// `30%`, or `−5%` when it grew.
+    static func improvement(before: Double, after: Double) -> String {
+        NumberFormat.change((before - after) / before * 100).replacingOccurrences(of: "+", with: "")
     }
 
     /// Database time per statement call over every statement of the run.
