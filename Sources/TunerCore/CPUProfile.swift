@@ -7,7 +7,7 @@ public struct CPUProfile: Codable, Sendable, Equatable {
     public var source: String
     /// How long the profile sampled, in seconds.
     public var seconds: Double
-    /// Seconds since the start of the load when sampling began.
+    /// Seconds since the start of the load when the profile was asked for (when sampling began).
     public var startSecond: Double
     /// The value the shares are of: `cpu nanoseconds`, or `samples count` when the profile has no time.
     public var measure: String

@@ -90,7 +90,7 @@ public struct RunWorkflow: Sendable {
         let (profile, runLoad, checkpoint) = (self.profile, self.runLoad, self.checkpoint)
         let load: @Sendable () async throws -> LoadResult = {
             if let profile {
-                profiling.withLock { $0 = Task { await profile.collect(start: window.start, seconds: window.seconds) } }
+                profiling.withLock { $0 = Task { await profile.collect(start: window.start, seconds: window.seconds, end: plan.totalDuration.seconds) } }
             }
             if let runLoad { return try await runLoad() }
             return try await LoadEngine.run(plan, progress: progress, checkpoint: checkpoint)

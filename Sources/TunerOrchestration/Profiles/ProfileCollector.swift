@@ -37,12 +37,18 @@ public struct ProfileCollector: Sendable {
     }
 
     /// Waits until `start` seconds after now, samples for `seconds`, decodes. Failures are one line each.
-    public func collect(start: Double, seconds: Int) async -> Result<CPUProfile, WorkflowError> {
+    /// The profile records when it was really asked for (a busy machine wakes the task late); one asked late
+    /// samples fewer seconds, so that it still ends by `end` seconds after now (the end of the load), but at
+    /// least one.
+    public func collect(start: Double, seconds: Int, end: Double? = nil) async -> Result<CPUProfile, WorkflowError> {
+        let origin = ContinuousClock.now
         do {
-            try await Task.sleep(for: .seconds(start))
+            try await Task.sleep(until: origin + .seconds(start), clock: .continuous)
         } catch {
             return .failure(WorkflowError("pprof: interrupted before the profile was taken"))
         }
+        let asked = (ContinuousClock.now - origin) / .seconds(1)
+        let seconds = end.map { max(1, min(seconds, Int(($0 - asked).rounded(.down)))) } ?? seconds
         var components = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)!
         components.queryItems = [URLQueryItem(name: "seconds", value: String(seconds))]
         var request = URLRequest(url: components.url!)
@@ -59,7 +65,7 @@ public struct ProfileCollector: Sendable {
             return .failure(WorkflowError("pprof: cannot fetch \(endpoint.absoluteString): \(error.localizedDescription)"))
         }
         do {
-            return .success(try PprofDecoder.decode([UInt8](data), source: endpoint.absoluteString, startSecond: start))
+            return .success(try PprofDecoder.decode([UInt8](data), source: endpoint.absoluteString, startSecond: asked))
         } catch {
             return .failure(WorkflowError("pprof: \(endpoint.absoluteString): \(error.description)"))
         }
