@@ -9,7 +9,8 @@ many rounds, and prints medians: requests/s, requests per CPU-second (user + sys
 generator process), and user and system microseconds per request.
 
 Usage: benchmarks/loadgen-interleaved.py [--rounds 8] [--seconds 4] [--connections 64]
-                                         [--transports automatic,nio] [--tls] BINARY...
+                                         [--transports automatic,nio] [--tls] [--with-metrics]
+                                         [--with-window] BINARY...
 Each BINARY is a built `tuner`, run once per transport in `--transports` (`tuner load --transport`:
 automatic is the engine's own epoll loops for http://, NIO for https://); wrk always runs first in each
 round. `--tls` serves nginx over HTTPS with a certificate made by openssl for the run (Tuner verifies it
@@ -98,6 +99,12 @@ def run(name, command, work, result_json):
     return requests, wall, user, system, p50, rss
 
 
+def takes_scoped_windows(binary):
+    """Builds before 2026-12-04 refuse a windowed threshold scoped to a request: they run without that variant."""
+    help_text = subprocess.run([binary, "load", "--help"], capture_output=True, text=True).stdout
+    return "NAME: p99[1m]" in help_text
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=8)
@@ -107,6 +114,9 @@ def main():
     parser.add_argument("--tls", action="store_true", help="nginx over HTTPS")
     parser.add_argument("--with-metrics", action="store_true",
                         help="also run each tuner with --metrics-listen (its cost on requests per CPU-second)")
+    parser.add_argument("--with-window", action="store_true",
+                        help="also run each tuner with a windowed threshold on its request ('GET /: p99[1s] < 60s'):"
+                             " the cost of keeping that name's latencies per second")
     parser.add_argument("binaries", nargs="*", help="tuner binaries to compare")
     args = parser.parse_args()
     for binary in args.binaries:
@@ -119,9 +129,11 @@ def main():
     runs = {"wrk": None}
     for binary in args.binaries:
         for transport in args.transports.split(","):
-            runs[f"{binary} ({transport})"] = (binary, transport, False)
+            runs[f"{binary} ({transport})"] = (binary, transport, [])
             if args.with_metrics:
-                runs[f"{binary} ({transport}, --metrics-listen)"] = (binary, transport, True)
+                runs[f"{binary} ({transport}, --metrics-listen)"] = (binary, transport, ["--metrics-listen", "127.0.0.1:0"])
+            if args.with_window and takes_scoped_windows(binary):
+                runs[f"{binary} ({transport}, GET /: p99[1s])"] = (binary, transport, ["--threshold", "GET /: p99[1s] < 60s"])
     names = list(runs)
     figures = {name: [] for name in names}
     try:
@@ -132,13 +144,12 @@ def main():
                     threads = min(2, args.connections)
                     command = ["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", url]
                 else:
-                    binary, transport, metrics = runs[name]
+                    binary, transport, extra = runs[name]
                     command = [binary, "load", url, "-c", str(args.connections), "--duration", f"{args.seconds}s",
                                "--threads", str(min(2, args.connections)), "--transport", transport, "--quiet", "--json", "-"]
                     if ca:
                         command += ["--ca", ca]
-                    if metrics:
-                        command += ["--metrics-listen", "127.0.0.1:0"]
+                    command += extra
                 # The result comes on stdout at the end (`--json -`), so no run writes a file once a second.
                 requests, wall, user, system, p50, rss = run(name, command, work, "-" if name != "wrk" else None)
                 figures[name].append((requests / wall, requests / (user + system),

@@ -161,9 +161,28 @@ public struct SeriesPoint: Codable, Sendable {
     public var target: Double?
     /// The second's latency histogram (compressed V2 base64) so that merged series stay exact.
     public var histogram: String?
+    /// The second by request name (the names with a request that completed in it); absent in results written
+    /// before names were counted per second.
+    public var names: [Name]?
+
+    /// One request name's part of a second: its counts, and its latency histogram when a windowed threshold names
+    /// it (`NAME: p99[1m] < 200ms`; only those names are kept, so that the engine records nothing it does not need).
+    public struct Name: Codable, Sendable, Equatable {
+        public var name: String
+        public var requests: UInt64
+        public var errors: UInt64
+        public var histogram: String?
+
+        public init(name: String, requests: UInt64, errors: UInt64, histogram: String? = nil) {
+            self.name = name
+            self.requests = requests
+            self.errors = errors
+            self.histogram = histogram
+        }
+    }
 
     public init(second: Int, isWarmUp: Bool, requests: UInt64, errors: UInt64, p50: Double, p99: Double,
-                target: Double? = nil, histogram: String? = nil) {
+                target: Double? = nil, histogram: String? = nil, names: [Name]? = nil) {
         self.second = second
         self.isWarmUp = isWarmUp
         self.requests = requests
@@ -172,6 +191,15 @@ public struct SeriesPoint: Codable, Sendable {
         self.p99 = p99
         self.target = target
         self.histogram = histogram
+        self.names = names
+    }
+
+    /// This second's part of one scope: the whole second for `all`, the named request's part otherwise (nothing
+    /// when none of its requests completed in it).
+    public func part(of scope: String) -> (requests: UInt64, errors: UInt64, histogram: String?) {
+        if scope == "all" { return (requests, errors, histogram) }
+        guard let name = names?.first(where: { $0.name == scope }) else { return (0, 0, nil) }
+        return (name.requests, name.errors, name.histogram)
     }
 }
 

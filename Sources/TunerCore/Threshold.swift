@@ -6,8 +6,8 @@ import Foundation
 /// with `%` or a fraction. Throughput: `rps`. Counts: `count`, `errors`.
 ///
 /// A window after the metric, `p99[1m] < 200ms`, `error_rate[30s] < 1%`, judges it over every sliding window of
-/// that length during the run (all requests together) instead of over the whole run; with `abort` a window that
-/// fails stops the run.
+/// that length during the run (all requests together, or the scope's requests) instead of over the whole run; with
+/// `abort` a window that fails stops the run.
 public struct Threshold: Codable, Sendable, Hashable, CustomStringConvertible {
     /// The request name the threshold applies to, or `all`.
     public var scope: String
@@ -95,9 +95,6 @@ public struct Threshold: Codable, Sendable, Hashable, CustomStringConvertible {
             }
             windowSeconds = window.seconds.rounded()
             name = String(name[..<open]).trimmingWhitespace()
-            if scope != "all" {
-                throw ParseError("bad threshold '\(text)': a window is judged over all requests; put it under 'all'")
-            }
         }
         metric = try Self.parseMetric(name, in: text)
         limit = try Self.parseLimit(valueText, for: metric, in: text)
@@ -172,9 +169,12 @@ public struct Threshold: Codable, Sendable, Hashable, CustomStringConvertible {
         _ thresholds: [Threshold], overall: RequestStats, requests: [RequestStats], series: [SeriesPoint] = []
     ) -> [ThresholdOutcome] {
         thresholds.map { threshold in
-            if threshold.windowSeconds != nil { return ThresholdWindowJudge.outcome(of: threshold, over: series) }
-            if threshold.scope == "all" || threshold.scope == overall.name { return threshold.evaluate(overall) }
-            if let stats = requests.first(where: { $0.name == threshold.scope }) { return threshold.evaluate(stats) }
+            let stats = threshold.scope == "all" || threshold.scope == overall.name
+                ? overall : requests.first { $0.name == threshold.scope }
+            if let stats {
+                if threshold.windowSeconds != nil { return ThresholdWindowJudge.outcome(of: threshold, over: series) }
+                return threshold.evaluate(stats)
+            }
             return ThresholdOutcome(threshold: threshold, measured: .nan, passed: false,
                                     note: "no request named '\(threshold.scope)' in this run")
         }

@@ -1,4 +1,5 @@
-/// Judges a windowed threshold (`p99[1m] < 200ms`) over sliding windows of the run's per-second series: fed one
+/// Judges a windowed threshold (`p99[1m] < 200ms`, or one request's: `checkout: p99[1m] < 200ms`) over sliding
+/// windows of the run's per-second series (the named request's part of each second for a scoped one): fed one
 /// measured second at a time (during the run, for `abort_on_fail`, or afterwards from the result's series), it
 /// keeps the last window's seconds and says whether the window that ends with each second holds.
 ///
@@ -37,13 +38,14 @@ public struct ThresholdWindowJudge: Sendable {
     public mutating func add(_ point: SeriesPoint) -> ThresholdOutcome.FailedWindow? {
         guard !point.isWarmUp else { return nil }
         if firstSecond == nil { firstSecond = point.second }
+        let part = point.part(of: threshold.scope)
         var buckets: [(value: UInt64, count: UInt64)] = []
-        if let encoded = point.histogram, let histogram = try? HistogramCodec.decode(encoded) {
+        if let encoded = part.histogram, let histogram = try? HistogramCodec.decode(encoded) {
             for recorded in histogram.recordedValues() where recorded.count > 0 {
                 buckets.append((recorded.value, recorded.count))
             }
         }
-        let entry = Second(second: point.second, requests: point.requests, errors: point.errors, buckets: buckets)
+        let entry = Second(second: point.second, requests: part.requests, errors: part.errors, buckets: buckets)
         include(entry, sign: true)
         seconds.append(entry)
         while let oldest = seconds.first, oldest.second <= point.second - window {
@@ -126,7 +128,12 @@ public struct ThresholdWindowJudge: Sendable {
             }
         }
         guard let worst = judge.worst else {
-            return ThresholdOutcome(threshold: threshold, measured: .nan, passed: false, note: "no window had anything to judge")
+            let kept = series.contains { $0.part(of: threshold.scope).histogram != nil }
+            let requests = series.reduce(0) { $0 + $1.part(of: threshold.scope).requests }
+            let note = threshold.metric.isLatency && !kept && requests > 0
+                ? "the series has no per-second latencies of '\(threshold.scope)' (they are kept for the names a windowed threshold named when the run was made)"
+                : "no window had anything to judge"
+            return ThresholdOutcome(threshold: threshold, measured: .nan, passed: false, note: note)
         }
         if let first = judge.failedWindows.first, notes.isEmpty {
             notes.append("failed in \(judge.failedCount) of \(judge.windowsJudged) windows, the first \(first.start)s–\(first.end)s")

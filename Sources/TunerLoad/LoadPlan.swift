@@ -8,6 +8,8 @@ public struct LoadPlan: Sendable {
     public let target: TargetURL
     /// Request names, in scenario order; statistics are kept per name.
     public let names: [String]
+    /// The names (indices into `names`) a windowed threshold is scoped to: the engine keeps their latencies per second.
+    let windowedNames: [Int]
     /// Event loops to run on.
     public let threads: Int
     let workloads: [CompiledWorkload]
@@ -99,6 +101,8 @@ public struct LoadPlan: Sendable {
         }
         self.names = names
         self.workloads = workloads
+        windowedNames = Set(scenario.thresholds.filter { $0.windowSeconds != nil }.map(\.scope))
+            .compactMap { names.firstIndex(of: $0) }.sorted()
     }
 
     /// Replaces `${NAME}` with the environment's value; `${random:A..B}` is left for the encoder.

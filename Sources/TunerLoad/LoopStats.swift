@@ -83,19 +83,49 @@ struct NameStats: Sendable {
     }
 }
 
-/// One second of the run on one event loop, by completion time.
+/// One second of the run on one event loop, by completion time: all requests, and each name's counts (its
+/// latencies only for the names a windowed threshold is scoped to, so that no other request pays for them).
 struct SecondStats: Sendable {
     var second: Int
     var latency = LatencyHistogram.makeLatency()
     var count: UInt64 = 0
     var errors: UInt64 = 0
+    /// By name index.
+    var nameCounts: [UInt64]
+    var nameErrors: [UInt64]
+    /// By name index: a histogram for the kept names, `nil` for the rest; empty when no name is kept.
+    var nameLatency: [LatencyHistogram?]
 
-    init(second: Int) { self.second = second }
+    init(second: Int, names: Int, keptLatencies: [Int] = []) {
+        self.second = second
+        nameCounts = [UInt64](repeating: 0, count: names)
+        nameErrors = [UInt64](repeating: 0, count: names)
+        if keptLatencies.isEmpty {
+            nameLatency = []
+        } else {
+            nameLatency = [LatencyHistogram?](repeating: nil, count: names)
+            for index in keptLatencies { nameLatency[index] = .makeLatency() }
+        }
+    }
+
+    /// An empty second shaped like `other` (the same names, the same kept latencies).
+    init(second: Int, like other: SecondStats) {
+        self.init(second: second, names: other.nameCounts.count,
+                  keptLatencies: other.nameLatency.indices.filter { other.nameLatency[$0] != nil })
+    }
 
     mutating func add(_ other: SecondStats) {
         latency.add(other.latency)
         count += other.count
         errors += other.errors
+        for index in other.nameCounts.indices where index < nameCounts.count {
+            nameCounts[index] += other.nameCounts[index]
+            nameErrors[index] += other.nameErrors[index]
+        }
+        for index in other.nameLatency.indices where index < nameLatency.count {
+            guard let histogram = other.nameLatency[index] else { continue }
+            if nameLatency[index] == nil { nameLatency[index] = histogram } else { nameLatency[index]!.add(histogram) }
+        }
     }
 }
 

@@ -30,7 +30,7 @@ final class LoopWorker {
     /// The end of the schedule: responses after it are the drain, outside the measured window.
     private(set) var windowEndNanos: UInt64 = 0
     private(set) var isAborted = false
-    private var current = SecondStats(second: 0)
+    private var current: SecondStats
     private var finished: [SecondStats] = []
     private var isStopped = false
 
@@ -49,6 +49,7 @@ final class LoopWorker {
         requestTimeoutNanos = UInt64(plan.scenario.requestTimeout.nanoseconds)
         random = FastRandom(seed: seed)
         stats = LoopStats(plan: plan)
+        current = SecondStats(second: 0, names: plan.names.count, keptLatencies: plan.windowedNames)
         if tls != nil { stats.connections.tlsHandshake = .makeLatency() }
         var firstName = 0
         for workload in plan.workloads {
@@ -130,8 +131,15 @@ final class LoopWorker {
         let second = end > epochNanos ? Int((end - epochNanos) / 1_000_000_000) : 0
         if second != current.second { roll(to: second) }
         current.count += 1
-        if error != nil { current.errors += 1 }
-        if hasLatency { current.latency.recordClamped(micros: latency) }
+        current.nameCounts[name] += 1
+        if error != nil {
+            current.errors += 1
+            current.nameErrors[name] += 1
+        }
+        if hasLatency {
+            current.latency.recordClamped(micros: latency)
+            if !current.nameLatency.isEmpty { current.nameLatency[name]?.recordClamped(micros: latency) }
+        }
         if hasResponse && end >= warmUpEndNanos && end <= windowEndNanos { stats.names[name].answeredInWindow += 1 }
         guard start >= warmUpEndNanos else { return }
         stats.names[name].count += 1
@@ -149,7 +157,7 @@ final class LoopWorker {
 
     private func roll(to second: Int) {
         if current.count > 0 { finished.append(current) }
-        current = SecondStats(second: second)
+        current = SecondStats(second: second, like: current)
     }
 
     /// Hands over the completed seconds before `second` (and the current one if it is older).

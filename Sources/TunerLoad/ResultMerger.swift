@@ -105,12 +105,14 @@ public enum ResultMerger {
     }
 
     static func mergeSeries(_ all: [[SeriesPoint]]) throws(LoadError) -> [SeriesPoint] {
-        var bySecond: [Int: (point: SeriesPoint, histogram: LatencyHistogram?)] = [:]
+        var bySecond: [Int: MergedSecond] = [:]
         for series in all {
             for point in series {
                 let histogram = try point.histogram.map { (h) throws(LoadError) in try decode(h, name: "series") }
                 guard var existing = bySecond[point.second] else {
-                    bySecond[point.second] = (point, histogram)
+                    var entry = MergedSecond(point: point, histogram: histogram)
+                    try entry.addNames(point.names)
+                    bySecond[point.second] = entry
                     continue
                 }
                 existing.point.requests += point.requests
@@ -118,6 +120,7 @@ public enum ResultMerger {
                 existing.point.target = (existing.point.target ?? 0) + (point.target ?? 0)
                 existing.point.isWarmUp = existing.point.isWarmUp && point.isWarmUp
                 if let histogram { existing.histogram = add(histogram, to: existing.histogram) }
+                try existing.addNames(point.names)
                 bySecond[point.second] = existing
             }
         }
@@ -128,7 +131,42 @@ public enum ResultMerger {
                 entry.point.p99 = h.millis(atPercentile: 99)
                 entry.point.histogram = HistogramCodec.encode(h)
             }
+            entry.point.names = entry.names.map { names in
+                names.map { name in
+                    SeriesPoint.Name(name: name.name, requests: name.requests, errors: name.errors,
+                                     histogram: name.histogram.map(HistogramCodec.encode))
+                }
+            }
             return entry.point
+        }
+    }
+
+    /// One second of several shards' series as it is summed: the whole second and each name's part, in the order
+    /// the names first came.
+    private struct MergedSecond {
+        var point: SeriesPoint
+        var histogram: LatencyHistogram?
+        var names: [(name: String, requests: UInt64, errors: UInt64, histogram: LatencyHistogram?)]?
+
+        init(point: SeriesPoint, histogram: LatencyHistogram?) {
+            self.point = point
+            self.histogram = histogram
+        }
+
+        mutating func addNames(_ parts: [SeriesPoint.Name]?) throws(LoadError) {
+            guard let parts else { return }
+            var merged = names ?? []
+            for part in parts {
+                let histogram = try part.histogram.map { (h) throws(LoadError) in try ResultMerger.decode(h, name: "series of '\(part.name)'") }
+                if let index = merged.firstIndex(where: { $0.name == part.name }) {
+                    merged[index].requests += part.requests
+                    merged[index].errors += part.errors
+                    if let histogram { merged[index].histogram = ResultMerger.add(histogram, to: merged[index].histogram) }
+                } else {
+                    merged.append((part.name, part.requests, part.errors, histogram))
+                }
+            }
+            names = merged
         }
     }
 

@@ -15,7 +15,7 @@ struct SeriesCollector {
     mutating func add(_ seconds: [SecondStats]) {
         var merged: [Int: SecondStats] = [:]
         for stats in seconds {
-            merged[stats.second, default: SecondStats(second: stats.second)].add(stats)
+            merged[stats.second, default: SecondStats(second: stats.second, like: stats)].add(stats)
         }
         for second in merged.keys.sorted() {
             guard var stats = merged[second] else { continue }
@@ -28,6 +28,14 @@ struct SeriesCollector {
                 stats.errors += point.errors
                 if let encoded = point.histogram, let earlier = try? HistogramCodec.decode(encoded) {
                     stats.latency.add(earlier)
+                }
+                for name in point.names ?? [] {
+                    guard let index = plan.names.firstIndex(of: name.name), index < stats.nameCounts.count else { continue }
+                    stats.nameCounts[index] += name.requests
+                    stats.nameErrors[index] += name.errors
+                    if let encoded = name.histogram, let earlier = try? HistogramCodec.decode(encoded), index < stats.nameLatency.count {
+                        if stats.nameLatency[index] == nil { stats.nameLatency[index] = earlier } else { stats.nameLatency[index]!.add(earlier) }
+                    }
                 }
                 series[index] = makePoint(stats)
             } else {
@@ -49,6 +57,15 @@ struct SeriesCollector {
             second: stats.second, isWarmUp: Double(stats.second) < plan.warmUpSeconds, requests: stats.count,
             errors: stats.errors, p50: stats.latency.millis(atPercentile: 50),
             p99: stats.latency.millis(atPercentile: 99), target: target,
-            histogram: HistogramCodec.encode(stats.latency))
+            histogram: HistogramCodec.encode(stats.latency), names: names(of: stats))
+    }
+
+    private func names(of stats: SecondStats) -> [SeriesPoint.Name] {
+        stats.nameCounts.indices.compactMap { index in
+            guard stats.nameCounts[index] > 0, index < plan.names.count else { return nil }
+            let latency = index < stats.nameLatency.count ? stats.nameLatency[index] : nil
+            return SeriesPoint.Name(name: plan.names[index], requests: stats.nameCounts[index], errors: stats.nameErrors[index],
+                                    histogram: latency.map(HistogramCodec.encode))
+        }
     }
 }

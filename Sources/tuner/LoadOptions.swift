@@ -27,7 +27,7 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Open model: a cap on waiting plus in-flight requests; beyond it the oldest waiting one is dropped (default: no cap, requests wait until sent or timed out).")
     var maxInFlight: Int?
 
-    @Option(help: "A check such as 'p95 < 100ms', 'error_rate < 1%', 'rps > 500', or 'NAME: p99 < 300ms' (repeatable); 'p99[1m] < 200ms' judges every sliding 1-minute window.")
+    @Option(help: "A check such as 'p95 < 100ms', 'error_rate < 1%', 'rps > 500', or 'NAME: p99 < 300ms' (repeatable); 'p99[1m] < 200ms' (or 'NAME: p99[1m] < 200ms', NAME's requests only) judges every sliding 1-minute window.")
     var threshold: [String] = []
 
     @Flag(help: "Stop the run as soon as a windowed threshold ('p99[30s] < 200ms') fails, keep what was measured, exit 99.")

@@ -17,7 +17,7 @@ import TunerCore
         let request = stats.requestStats(name: "home", durationSeconds: 10)
         var overall = request
         overall.name = "all"
-        var point = SecondStats(second: second)
+        var point = SecondStats(second: second, names: 1)
         point.latency = stats.latency
         point.count = stats.count
         let configuration = RunConfiguration(
@@ -27,8 +27,10 @@ import TunerCore
         return LoadResult(
             tool: "tuner test", startedAt: Date(), finishedAt: Date(), configuration: configuration, overall: overall,
             requests: [request],
-            series: [SeriesPoint(second: second, isWarmUp: false, requests: point.count, errors: 0, p50: 0, p99: 0,
-                                 histogram: HistogramCodec.encode(point.latency))],
+            series: [SeriesPoint(second: second, isWarmUp: false, requests: point.count, errors: errors, p50: 0, p99: 0,
+                                 histogram: HistogramCodec.encode(point.latency),
+                                 names: [.init(name: "home", requests: point.count, errors: errors,
+                                               histogram: HistogramCodec.encode(point.latency))])],
             schedule: nil,
             generator: GeneratorStats(cpuPercentMean: 10, cpuPercentMax: 20, cores: 2, maxResidentBytes: 1, wasBottleneck: false),
             thresholds: [])
@@ -40,7 +42,7 @@ import TunerCore
         let b = (0..<5_000).map { _ in UInt64.random(in: 1_000...90_000, using: &random) }
         let merged = try ResultMerger.merge([
             try Self.shard(a, errors: 0, second: 0, thresholds: ["all": ["p99 < 50ms"]]),
-            try Self.shard(b, errors: 100, second: 0, thresholds: ["home": ["error_rate < 5%"]]),
+            try Self.shard(b, errors: 100, second: 0, thresholds: ["home": ["error_rate < 5%", "p99[1s] < 50ms"]]),
         ])
         var all = LatencyHistogram.makeLatency()
         for value in a + b { all.recordClamped(micros: value) }
@@ -53,8 +55,12 @@ import TunerCore
         #expect(merged.shards == 2)
         #expect(merged.series.count == 1 && merged.series[0].requests == 10_100)
         #expect(merged.series[0].p99 == all.millis(atPercentile: 99))
+        // Each name's part of the second is summed too, its latencies exactly.
+        let home = try #require(merged.series[0].names?.first)
+        #expect(merged.series[0].names?.count == 1 && home.name == "home" && home.requests == 10_100 && home.errors == 100)
+        #expect(try HistogramCodec.decode(try #require(home.histogram)).millis(atPercentile: 99) == all.millis(atPercentile: 99))
         // Each shard passed its own threshold; the merged run crosses the first one.
         let outcomes = Dictionary(uniqueKeysWithValues: merged.thresholds.map { ($0.threshold.description, $0.passed) })
-        #expect(outcomes == ["p99 < 50ms": false, "home: error_rate < 5%": true])
+        #expect(outcomes == ["p99 < 50ms": false, "home: error_rate < 5%": true, "home: p99[1s] < 50ms": false])
     }
 }

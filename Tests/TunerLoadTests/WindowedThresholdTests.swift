@@ -21,6 +21,56 @@ import TunerTestSupport
         return plan
     }
 
+    /// Half the requests go to an endpoint that stays fast, half to one that turns slow after 6 s; each has its own
+    /// windowed threshold.
+    static func scopedPlan(_ server: TestHTTPServer, abort: Bool) throws -> LoadPlan {
+        let degrading = "/slowafter/6000/2000"
+        var plan = try LoadEngineTests.plan(
+            server.url, model: .open, level: 40, seconds: 10, paths: ["/", degrading], connections: 8,
+            timeout: .milliseconds(700), thresholds: [], threads: 1)
+        var scenario = plan.scenario
+        var slow = try Threshold(scope: degrading, parsing: "p95[2s] < 600ms")
+        if abort { slow.abort = Threshold.AbortRule(delaySeconds: 1) }
+        scenario.thresholds = [try Threshold(scope: "/", parsing: "p95[2s] < 600ms"), slow,
+                               try Threshold(scope: degrading, parsing: "error_rate[2s] < 10%")]
+        plan = try LoadPlan(scenario)
+        return plan
+    }
+
+    @Test func aRequestsOwnWindowsAreJudgedOnItsOwnRequests() async throws {
+        let server = try await TestHTTPServer()
+        let result = try await LoadEngine.run(try Self.scopedPlan(server, abort: false))
+        try await server.stop()
+        #expect(result.thresholds.count == 3)
+        let (fast, slow, errors) = (result.thresholds[0], result.thresholds[1], result.thresholds[2])
+        // The fast endpoint's windows hold although the run's requests as a whole are slow in its second half.
+        #expect(fast.passed, "\(fast.note ?? "") worst \(fast.measured)")
+        #expect(fast.measured < 600)
+        #expect(!slow.passed)
+        let windows = try #require(slow.failedWindows)
+        #expect(windows.allSatisfy { $0.start >= 3 }, "no window of the first half fails: \(windows)")
+        #expect(slow.measured >= 600)
+        // Its timeouts are its own errors: half the requests of a window, not a quarter.
+        #expect(!errors.passed && errors.measured > 0.4, "worst error rate \(errors.measured)")
+        // The series holds each name's part of each second: its counts always, its latencies because a windowed
+        // threshold names it.
+        let point = try #require(result.series.first { !$0.isWarmUp && $0.requests > 10 })
+        let parts = try #require(point.names)
+        #expect(Set(parts.map(\.name)) == ["/", "/slowafter/6000/2000"])
+        #expect(parts.reduce(0) { $0 + $1.requests } == point.requests)
+        #expect(parts.allSatisfy { $0.histogram != nil })
+    }
+
+    @Test func aRequestsFailingWindowAbortsTheRunWhenAsked() async throws {
+        let server = try await TestHTTPServer()
+        let result = try await LoadEngine.run(try Self.scopedPlan(server, abort: true))
+        try await server.stop()
+        #expect(result.configuration.durationSeconds < 10, "stopped early: \(result.configuration.durationSeconds)")
+        let note = try #require(result.notes.first)
+        #expect(note.contains("'/slowafter/6000/2000: p95[2s] < 600ms' failed in the window"), "\(result.notes)")
+        #expect(result.thresholds[0].passed && !result.thresholds[1].passed)
+    }
+
     @Test func onlyTheSecondHalfsWindowsFail() async throws {
         let server = try await TestHTTPServer()
         let result = try await LoadEngine.run(try Self.plan(server, abort: false))

@@ -27,7 +27,7 @@ enum TimeCharts {
                 } else {
                     if let band = current { bands.append(band) }
                     current = ChartBand(from: Double(window.start), to: Double(window.end),
-                                        label: "\(outcome.threshold.expression) failed", isFailure: true)
+                                        label: "\(outcome.threshold.description) failed", isFailure: true)
                 }
             }
             if let band = current { bands.append(band) }
