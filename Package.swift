@@ -62,9 +62,12 @@ let package = Package(
             ],
             swiftSettings: hotPathSettings
         ),
+        // posix_spawn's close-from action, so that children inherit no descriptor of Tuner's (Linux).
+        .target(name: "CSpawn"),
         .target(
             name: "EmbeddedPostgres",
             dependencies: [
+                .target(name: "CSpawn", condition: .when(platforms: [.linux])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -98,8 +101,7 @@ let package = Package(
         .target(
             name: "TunerOrchestration",
             dependencies: [
-                "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", .product(name: "Yams", package: "Yams"),
-                .product(name: "CompressNIO", package: "compress-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                "TunerCore", "TunerLoad", "TunerPostgres", "TunerReport", "EmbeddedPostgres", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

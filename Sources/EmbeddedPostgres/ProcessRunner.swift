@@ -56,6 +56,11 @@ package enum ProcessRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr ?? stdout, 2)
+        #if os(Linux)
+        // Nothing else of Tuner's: its sockets, listeners and files stay its own (a descriptor without close-on-exec,
+        // of ours or of a library's, would otherwise live on in a service or a database server that outlives the run).
+        closeFrom(3, in: &actions)
+        #endif
         // The calling thread may block signals (Swift's thread pools do); a child must start with none
         // blocked and default handlers, or it could never be stopped with SIGTERM.
         var attributes = posix_spawnattr_t()

@@ -48,9 +48,7 @@ struct ResponseInspector {
 
     /// The body inflated, or `nil` when it is not what its Content-Encoding says (it is then read as it came).
     private static func inflate(_ body: ArraySlice<UInt8>, gzip: Bool) -> [UInt8]? {
-        var buffer = ByteBuffer(bytes: body)
-        guard var inflated = try? buffer.decompress(with: gzip ? .gzip() : .deflate()) else { return nil }
-        return inflated.readBytes(length: inflated.readableBytes)
+        gzip ? Inflate.gzip(body) : Inflate.deflate(body)
     }
 
     /// Header lines as (name, value) byte ranges, in order.

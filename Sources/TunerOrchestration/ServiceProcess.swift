@@ -34,7 +34,7 @@ public final class ServiceProcess: Sendable {
         command: String, environment extra: [String: String], logDirectory: String, logName: String? = nil
     ) throws(WorkflowError) -> ServiceProcess {
         let logPath = (logDirectory as NSString).appendingPathComponent(logName ?? "service-\(UUID().uuidString.prefix(8)).log")
-        let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw WorkflowError("cannot create \(logPath): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var environment = ProcessInfo.processInfo.environment

@@ -183,22 +183,22 @@ struct TuningGuide {
         }
         let (bp, ap) = (bd.measuredPool(of: change.before.result), ad.measuredPool(of: change.after.result))
         if !bp.isEmpty, !ap.isEmpty {
-            let b = Double(bp.map(\.waiting).reduce(0, +)) / Double(bp.count)
-            let a = Double(ap.map(\.waiting).reduce(0, +)) / Double(ap.count)
-            let figures = "requests waiting for a pooled connection, mean of the seconds sampled: "
-                + "\(NumberFormat.significant(b)) → \(NumberFormat.significant(a)) (the service's pool metrics)"
-            if b == 0 { return .measured("0% (nothing waited before)", "Optimization #\(change.number): " + figures) }
-            return .measured(Self.improvement(before: b, after: a),
-                             "Optimization #\(change.number): " + figures)
+            return Self.meanWaiting(bp.map(\.waiting), ap.map(\.waiting), step: change.number,
+                                    what: "requests waiting for a pooled connection", source: "the service's pool metrics")
         }
         let (bc, ac) = (bd.measuredConnections(of: change.before.result), ad.measuredConnections(of: change.after.result))
         guard !bc.isEmpty, !ac.isEmpty else { return .notMeasured("no connection samples on both sides of Optimization #\(change.number)") }
-        let b = Double(bc.map(\.waiting).reduce(0, +)) / Double(bc.count)
-        let a = Double(ac.map(\.waiting).reduce(0, +)) / Double(ac.count)
-        let figures = "connections waiting on a lock, mean of the seconds sampled: \(NumberFormat.significant(b)) → \(NumberFormat.significant(a))"
-        if b == 0 { return .measured("0% (nothing waited before)", "Optimization #\(change.number): " + figures + " (pg_stat_activity)") }
-        return .measured(Self.improvement(before: b, after: a),
-                         "Optimization #\(change.number): " + figures + " (pg_stat_activity)")
+        return Self.meanWaiting(bc.map(\.waiting), ac.map(\.waiting), step: change.number,
+                                what: "connections waiting on a lock", source: "pg_stat_activity")
+    }
+
+    /// The change in the mean of a waiting count sampled each second, before → after a step.
+    private static func meanWaiting(_ before: [Int], _ after: [Int], step: Int, what: String, source: String) -> Value {
+        let b = Double(before.reduce(0, +)) / Double(before.count)
+        let a = Double(after.reduce(0, +)) / Double(after.count)
+        let figures = "Optimization #\(step): \(what), mean of the seconds sampled: "
+            + "\(NumberFormat.significant(b)) → \(NumberFormat.significant(a)) (\(source))"
+        return .measured(b == 0 ? "0% (nothing waited before)" : improvement(before: b, after: a), figures)
     }
 
     var cacheHitRatio: Value {

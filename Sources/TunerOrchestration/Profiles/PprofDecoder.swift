@@ -1,7 +1,6 @@
-import CompressNIO
 import Foundation
-import NIOCore
 import TunerCore
+import TunerLoad
 
 /// Decodes a pprof profile (profile.proto, gzip-compressed as Go's net/http/pprof serves it) into the functions
 /// with the largest shares of its CPU time.
@@ -32,9 +31,8 @@ enum PprofDecoder {
     /// The bytes inflated when gzip-compressed (pprof's usual form), else as they came.
     private static func inflated(_ data: [UInt8]) throws(Failure) -> [UInt8] {
         guard data.count >= 2, data[0] == 0x1F, data[1] == 0x8B else { return data }
-        var buffer = ByteBuffer(bytes: data)
-        guard var out = try? buffer.decompress(with: .gzip()) else { throw Failure(description: "not a pprof profile: bad gzip data") }
-        return out.readBytes(length: out.readableBytes) ?? []
+        guard let out = Inflate.gzip(data[...]) else { throw Failure(description: "not a pprof profile: bad gzip data") }
+        return out
     }
 
     private struct Location {
