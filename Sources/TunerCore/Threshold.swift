@@ -260,7 +260,8 @@ extension Threshold {
         let operators: Set<Character> = ["<", ">", "="]
         if let colon = text.firstIndex(of: ":"), !text[..<colon].contains(where: { operators.contains($0) }) {
             let scope = String(text[..<colon]).trimmingWhitespace()
-            try self.init(scope: scope.isEmpty ? "all" : scope, parsing: String(text[text.index(after: colon)...]))
+            try self.init(scope: scope.isEmpty ? "all" : scope,
+                          parsing: String(text[text.index(after: colon)...]).trimmingWhitespace())
         } else {
             try self.init(scope: "all", parsing: text)
         }

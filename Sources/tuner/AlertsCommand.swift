@@ -26,7 +26,7 @@ struct AlertsCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the rules to this file instead of stdout.", valueName: "FILE"))
     var out: String?
 
-    @Option(help: ArgumentHelp("Rate window of every expression (a Prometheus duration).", valueName: "DURATION"))
+    @Option(help: ArgumentHelp("Rate window of every expression (a Prometheus duration); a windowed threshold ('p99[1m] < 200ms') keeps its own.", valueName: "DURATION"))
     var window: String = "5m"
 
     @Option(help: ArgumentHelp("Put before every metric name (e.g. demo_shop_ for the demo shop).", valueName: "PREFIX"))

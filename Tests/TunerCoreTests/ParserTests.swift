@@ -13,6 +13,7 @@ struct ParserTests {
         ("product: p99 < 300ms", "product", "p99", .less, 300),
         ("create-order: mean >= 20", "create-order", "mean", .greaterOrEqual, 20),
         ("count == 1_000", "all", "count", .equal, 1_000),
+        ("GET /: p99[1m] < 200ms", "GET /", "p99", .less, 200),
     ])
     func thresholdsParse(text: String, scope: String, metric: String, comparison: Threshold.Comparison, limit: Double) throws {
         let threshold = try Threshold(parsingScoped: text)
@@ -29,6 +30,7 @@ struct ParserTests {
         ("p95 < quick", "not a latency"),
         ("error_rate < 5", "not a rate"),
         ("rps > many", "not a number"),
+        ("checkout: p99[0.5s] < 1s", "bad threshold 'p99[0.5s] < 1s'"),
     ])
     func badThresholdsSayWhatIsAccepted(text: String, reason: String) {
         #expect(throws: ParseError.self) { try Threshold(parsingScoped: text) }

@@ -76,11 +76,14 @@ import Yams
         let scenario = try Self.parse("""
             target: http://127.0.0.1:8080
             scenarios: [{ rate: 1, duration: 1s, requests: [{ name: list, path: /v1.0/items }] }]
-            thresholds: { list: ["p99 < 250ms"] }
+            thresholds: { list: ["p99 < 250ms", "p95[30s] < 200ms"] }
             """, name: "x")
         let rules = try rules(AlertRules(scenario: scenario, metrics: names, window: "1m").yaml())
         #expect(rules.first?["expr"] as? String
             == #"histogram_quantile(0.99, sum by (le) (rate(shop_latency_seconds_bucket{handler=~"/v1\\.0/items"}[1m]))) > 0.25"#)
+        // A windowed threshold's alert keeps its own window.
+        #expect(rules.dropFirst().first?["expr"] as? String
+            == #"histogram_quantile(0.95, sum by (le) (rate(shop_latency_seconds_bucket{handler=~"/v1\\.0/items"}[30s]))) > 0.2"#)
         #expect(rules.last?["expr"] as? String == "sum(pg_stat_activity_count) / max(pg_settings_max_connections) > 0.8")
         #expect(rules.contains { $0["expr"] as? String == "max(shop_db_pool_waiting) > 0" })
     }

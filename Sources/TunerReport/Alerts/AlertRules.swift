@@ -31,7 +31,7 @@ public struct AlertRules: Sendable {
 
     public var scenario: AlertScenario
     public var metrics: MetricNames
-    /// The rate window of every expression (`5m`).
+    /// The rate window of every expression (`5m`) but those of windowed thresholds, which keep their own.
     public var window: String
 
     public init(scenario: AlertScenario, metrics: MetricNames = MetricNames(), window: String = "5m") {
@@ -98,6 +98,8 @@ public struct AlertRules: Sendable {
                 skipped.append("\(threshold): only upper limits ('<', '<=') become alerts")
                 continue
             }
+            // A windowed threshold's own window is the rate window of its alert (`p99[1m]` → `[1m]`).
+            let window = threshold.windowSeconds.map { "\(Int($0))s" } ?? self.window
             let rule: Rule
             switch threshold.metric {
             case .percentile(let p):
