@@ -33,6 +33,30 @@ import TunerCore
         #expect(!PerformanceReport(result: result).html().contains("band band-failed"))
     }
 
+    /// A window scoped to one request is judged on that request's part of each second: the chart draws that line
+    /// too, since all requests' lines can hide a slow request that is a small share of them.
+    @Test func aScopedWindowsRequestHasItsOwnLineOnTheLatencyChart() throws {
+        var result = SampleResult.make(.before, seconds: 30, rate: 150)
+        let name = "<b>checkout</b>"
+        // The request's part of each second: 5 requests at 400 ms, from second 15 on (10 ms before).
+        for index in result.series.indices {
+            var histogram = LatencyHistogram.makeLatency()
+            for _ in 0..<5 { histogram.recordClamped(micros: result.series[index].second >= 15 ? 400_000 : 10_000) }
+            result.series[index].names = [.init(name: name, requests: 5, errors: 0, histogram: HistogramCodec.encode(histogram))]
+        }
+        let threshold = try Threshold(scope: name, parsing: "p99[5s] < 200ms")
+        let outcome = ThresholdWindowJudge.outcome(of: threshold, over: result.series)
+        #expect(!outcome.passed && outcome.failedWindows?.first?.end == 16)
+        result.thresholds = [outcome]
+        let html = PerformanceReport(result: result).html()
+        #expect(html.contains("&lt;b&gt;checkout&lt;/b&gt; p99</span>"), "the line's legend, escaped")
+        #expect(!html.contains("<b>checkout"))
+        #expect(html.contains("&lt;b&gt;checkout&lt;/b&gt;: p99[5s] &lt; 200ms failed"))
+        // Without the request's latencies there is no line to draw.
+        for index in result.series.indices { result.series[index].names?[0].histogram = nil }
+        #expect(!PerformanceReport(result: result).html().contains("&lt;b&gt;checkout&lt;/b&gt; p99</span>"))
+    }
+
     @Test func thePageLoadsNothingFromOutsideAndRunsNoScript() {
         let html = PerformanceReport(result: SampleResult.make(.before, seconds: 20, rate: 100)).html()
         for forbidden in ["<script", "<link", "<iframe", "<img", " src=", "@import", "url(http", "href=\"http"] {

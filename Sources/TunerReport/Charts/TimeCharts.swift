@@ -35,6 +35,27 @@ enum TimeCharts {
         return bands
     }
 
+    /// The percentile each request a windowed latency threshold is scoped to had per second (dashed; at most
+    /// three): the line its windows were judged on, which all requests' lines can hide when it is a small share.
+    static func scopedLatencies(_ result: LoadResult) -> [ChartSeries] {
+        var series: [ChartSeries] = []
+        for outcome in result.thresholds where outcome.threshold.windowSeconds != nil && outcome.threshold.scope != "all" {
+            let threshold = outcome.threshold
+            guard case .percentile(let q) = threshold.metric, series.count < 3 else { continue }
+            let name = "\(threshold.scope) \(threshold.metric)"
+            guard !series.contains(where: { $0.name == name }) else { continue }
+            let points = result.series.compactMap { point -> ChartPoint? in
+                guard let encoded = point.part(of: threshold.scope).histogram,
+                      let histogram = try? HistogramCodec.decode(encoded), histogram.totalCount > 0 else { return nil }
+                return ChartPoint(x: Double(point.second), y: histogram.millis(atPercentile: q))
+            }
+            guard points.count >= 2 else { continue }
+            series.append(ChartSeries(name: name, color: [ChartPalette.teal, ChartPalette.pink, ChartPalette.amber][series.count],
+                                      points: points.downsampled(by: Combine.max), isDashed: true))
+        }
+        return series
+    }
+
     static func xDomain(_ result: LoadResult) -> (Double, Double) {
         let seconds = result.series.map(\.second)
         return (Double(seconds.min() ?? 0), Double((seconds.max() ?? 0) + 1))
@@ -99,6 +120,7 @@ enum TimeCharts {
         }
         series.append(ChartSeries(name: "p99", color: ChartPalette.orange,
                                   points: points.map { ChartPoint(x: Double($0.second), y: $0.p99) }.downsampled(by: Combine.max)))
+        series += scopedLatencies(result)
         let plotted: Set<Double> = p95 == nil ? [50, 99] : [50, 95, 99]
         let references = Self.references(result) {
             if case .percentile(let q) = $0 { return plotted.contains(q) }
