@@ -63,6 +63,77 @@ import TunerTestSupport
         }
     }
 
+    /// `Fixtures/fake_kubectl.py` behind a wrapper that names its state directory and the tuner binary (the image),
+    /// run by the Python that has PyYAML (`make test`'s venv).
+    static func fakeKubectl(state: String, failingShard: Int? = nil) throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let python = root.appendingPathComponent(".build/venv/bin/python3").path
+        try #require(FileManager.default.isExecutableFile(atPath: python), "make test makes .build/venv (with PyYAML)")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/fake_kubectl.py").path
+        let wrapper = state + "/kubectl"
+        try """
+            #!/bin/sh
+            export FAKE_KUBE_STATE='\(state)' FAKE_KUBE_TUNER='\(LoadBinaryRunner.binary.path)'
+            \(failingShard.map { "export FAKE_KUBE_FAIL_INDEX=\($0)\n" } ?? "")exec '\(python)' '\(script)' "$@"
+
+            """.write(toFile: wrapper, atomically: true, encoding: .utf8)
+        chmod(wrapper, 0o755)
+        return wrapper
+    }
+
+    /// The kubectl launcher through a kubectl that runs the Job's pods as processes here (each with its own loopback
+    /// address for the barrier, as pods have their own IPs): the manifest applied (the fake checks it is an Indexed
+    /// Job without retries, its shard from the completion index), readiness polled, the starter pod given the pods'
+    /// addresses, each shard's result read from its log, merged, and everything deleted.
+    @Test func theKubectlLauncherRunsTheJobThroughKubectl() async throws {
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
+        let state = LoadBinaryRunner.temporaryPath("fake-kube")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        try """
+            target: \(server.url)
+            scenarios:
+              - { name: browse, model: open, rate: 90, duration: 3s, requests: [{ name: home, path: / }] }
+            """.write(toFile: state + "/shop.yaml", atomically: true, encoding: .utf8)
+        let kubectl = try Self.fakeKubectl(state: state)
+        let run = try await LoadBinaryRunner.run(
+            ["k8s", "run", state + "/shop.yaml", "--shards", "3", "--kubectl", kubectl, "--image", "example.com/tuner:1",
+             "--start-lead", "2s", "--out", state + "/out"], timeout: .seconds(180))
+        let calls = (try? String(contentsOfFile: state + "/calls.log", encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        #expect(run.status == 0, "\(run.stderr.suffix(1500))\ncalls: \(calls)")
+        let merged = try ResultFile.read(state + "/out/result.json")
+        #expect(merged.shards == 3)
+        #expect(abs(Double(merged.overall.count) - 270) <= 14, "rate × duration ± 5%: \(merged.overall.count)")
+        // The lifecycle, in order: apply, poll the pods, start them, wait for the starter, the job's end, 3 logs, delete.
+        let verbs = ["apply -f", "get pods", "run ", "wait ", "get job", "logs ", "delete "]
+        let firsts = verbs.map { verb in calls.firstIndex { $0.hasPrefix(verb) } ?? -1 }
+        #expect(!firsts.contains(-1) && firsts == firsts.sorted(), "\(calls)")
+        #expect(calls.filter { $0.hasPrefix("logs ") }.count == 3)
+        // The starter was given every pod's barrier address.
+        let starter = calls.first { $0.hasPrefix("run ") } ?? ""
+        for index in 0..<3 { #expect(starter.contains("127.0.0.\(10 + index):6565"), "\(starter)") }
+        let delete = calls.last { $0.hasPrefix("delete ") } ?? ""
+        #expect(delete.contains("job/") && delete.contains("-start") && delete.contains("configmap/"), "\(delete)")
+    }
+
+    /// A pod that fails before it is ready ends the run with its log's last lines, and what was created is deleted.
+    @Test func aPodThatFailsBeforeItIsReadyIsNamedAndTheJobDeleted() async throws {
+        let state = LoadBinaryRunner.temporaryPath("fake-kube-fail")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let kubectl = try Self.fakeKubectl(state: state, failingShard: 1)
+        let closed = try TestPorts.closed()
+        let run = try await LoadBinaryRunner.run(
+            ["k8s", "run", "http://127.0.0.1:\(closed)/", "--shards", "3", "--kubectl", kubectl, "--ready-timeout", "60s",
+             "--out", state + "/out", "--", "--rate", "10", "--duration", "2s"], timeout: .seconds(120))
+        let calls = (try? String(contentsOfFile: state + "/calls.log", encoding: .utf8)) ?? ""
+        #expect(run.status == 1, "\(run.stdout.suffix(500)) \(run.stderr.suffix(1000))")
+        #expect(run.stderr.contains("shard 1 ended before it was ready") && run.stderr.contains("shard failed to start"),
+                "\(run.stderr.suffix(1000))")
+        #expect(calls.contains("\ndelete "), "\(calls)")
+    }
+
     /// What `tuner k8s manifest` writes is valid for a current Kubernetes (kubernetes-validate, strict), carries the
     /// scenario, and is an Indexed Job without retries whose pods run their shard of the plan.
     @Test func theManifestIsAValidIndexedJobWithTheScenario() throws {
@@ -82,7 +153,9 @@ import TunerTestSupport
         let manifest = "\(directory)/job.yaml"
         let run = try LoadBinaryRunner.run(
             ["k8s", "manifest", "\(directory)/shop.yaml", "--shards", "4", "--image", "registry.example.com/tuner:1",
-             "--namespace", "load", "--name", "shop-load", "-o", manifest, "--", "--threshold", "p99 < 200ms"])
+             "--namespace", "load", "--name", "shop-load", "-o", manifest, "--", "--threshold", "p99 < 200ms",
+             // A number as an argument must stay a string (Kubernetes refuses `- 64` in a container's args).
+             "--connections", "64"])
         #expect(run.status == 0, "\(run.stderr)")
         let validator = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".build/venv/bin/kubernetes-validate").path

@@ -47,9 +47,9 @@ public struct KubernetesManifest: Sendable {
     }
 
     /// Labels on every object of the run.
-    var labels: Node { ["app.kubernetes.io/name": "tuner", "app.kubernetes.io/component": "load-generator", Node(Self.runLabel): Node(name)] }
+    var labels: Node { ["app.kubernetes.io/name": "tuner", "app.kubernetes.io/component": "load-generator", Node(Self.runLabel): Self.string(name)] }
 
-    var metadata: Node { ["name": Node(name), "namespace": Node(namespace), "labels": labels] }
+    var metadata: Node { ["name": Self.string(name), "namespace": Self.string(namespace), "labels": labels] }
 
     /// The YAML to apply: the ConfigMap (when there are files) and the Job, as one multi-document stream.
     public func yaml() throws -> String {
@@ -57,7 +57,7 @@ public struct KubernetesManifest: Sendable {
         if !files.isEmpty {
             documents.append([
                 "apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata,
-                "data": Node(files.map { (Node($0.name), Node($0.content)) }),
+                "data": Node(files.map { (Self.string($0.name), Self.string($0.content)) }),
             ])
         }
         documents.append(job)
@@ -66,8 +66,8 @@ public struct KubernetesManifest: Sendable {
 
     var job: Node {
         var container: Node = [
-            "name": "tuner", "image": Node(image), "imagePullPolicy": "IfNotPresent",
-            "args": Node(shardArguments.map { Node($0) }),
+            "name": "tuner", "image": Self.string(image), "imagePullPolicy": "IfNotPresent",
+            "args": Node(shardArguments.map(Self.string)),
             // The completion index (0..N-1) is the shard; the args refer to it as $(SHARD_INDEX).
             "env": [[
                 "name": "SHARD_INDEX",
@@ -89,11 +89,11 @@ public struct KubernetesManifest: Sendable {
             // Shards on different nodes when there are enough: one node's network or CPU is what sharding works around.
             "topologySpreadConstraints": [[
                 "maxSkew": Self.int(1), "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": ["matchLabels": [Node(Self.runLabel): Node(name)]],
+                "labelSelector": ["matchLabels": [Node(Self.runLabel): Self.string(name)]],
             ]],
             "containers": [container],
         ]
-        if !files.isEmpty { pod["volumes"] = [["name": "scenario", "configMap": ["name": Node(name)]]] }
+        if !files.isEmpty { pod["volumes"] = [["name": "scenario", "configMap": ["name": Self.string(name)]]] }
         return [
             "apiVersion": "batch/v1", "kind": "Job", "metadata": metadata,
             "spec": [
@@ -110,6 +110,13 @@ public struct KubernetesManifest: Sendable {
     /// The one-shot pod that gives every shard the start time, from inside the cluster (pod IPs are reachable there).
     func starterArguments(at time: Date, addresses: [String]) -> [String] {
         ["k8s", "start", "--at", String(format: "%.6f", time.timeIntervalSince1970)] + addresses
+    }
+
+    /// A string that stays one: quoted when YAML would read it as a number, a boolean or null (`--rate 10` as an
+    /// argument: Kubernetes refuses a container argument that is not a string).
+    static func string(_ text: String) -> Node {
+        let plain = Node(text)
+        return Resolver.default.resolveTag(of: plain) == .str ? plain : Node(text, Tag(.str), .singleQuoted)
     }
 
     static func int(_ value: Int) -> Node { Node(String(value), Tag(.int)) }
