@@ -128,12 +128,16 @@ public enum LoadEngine {
             }
         }
         // A short run can end before its first connections have either connected or failed (a slow handshake): when
-        // none ever connected, their outcome decides whether the target was reachable at all, so wait for it.
-        if interruptedAt == nil, try await settleFirstConnections(workers, timeout: plan.scenario.connectTimeout),
-           let failure = try await unreachable(workers) {
-            throw try await unreachableError(
-                plan, failure: failure, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt,
-                seconds: Double(second))
+        // none ever connected, their outcome decides whether the target was reachable at all, so wait for it. Decide
+        // also when they failed after the last second's check without a wait (a starved machine's late second):
+        // an empty result without an error would say the target was fine.
+        if interruptedAt == nil {
+            try await settleFirstConnections(workers, timeout: plan.scenario.connectTimeout)
+            if let failure = try await unreachable(workers) {
+                throw try await unreachableError(
+                    plan, failure: failure, workers: workers, collector: collector, monitor: monitor, startedAt: startedAt,
+                    seconds: Double(second))
+            }
         }
         // Requests still out when the schedule ends get up to the request timeout to complete.
         let drained = interruptedAt == nil ? try await drain(workers, timeout: plan.scenario.requestTimeout) : false
@@ -252,9 +256,8 @@ public enum LoadEngine {
     }
 
     /// When no connection has been made yet, waits (at most the connect timeout, which bounds a handshake too) until
-    /// every connection being set up has connected or failed; true if it waited for any.
-    private static func settleFirstConnections(_ workers: [NIOLoopBound<LoopWorker>], timeout: Duration) async throws -> Bool {
-        var waited = false
+    /// every connection being set up has connected or failed.
+    private static func settleFirstConnections(_ workers: [NIOLoopBound<LoopWorker>], timeout: Duration) async throws {
         _ = try await poll(within: timeout) {
             var established: UInt64 = 0
             var pending = 0
@@ -265,11 +268,8 @@ public enum LoadEngine {
                 established += e
                 pending += p
             }
-            if established > 0 || pending == 0 { return true }
-            waited = true
-            return false
+            return established > 0 || pending == 0
         }
-        return waited
     }
 
     /// The error for a target nothing could connect to, carrying what was measured.

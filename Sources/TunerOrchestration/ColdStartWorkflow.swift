@@ -4,8 +4,8 @@ import TunerCore
 import FoundationNetworking
 #endif
 
-/// `tuner coldstart`'s work: for each setting (say with and without pool pre-warming), start the service several
-/// times; each time, measure from the start until its ready URL answers, then send the first requests one after
+/// `tuner coldstart`'s work: start the service several times with each setting (say with and without pool
+/// pre-warming), the settings taking turns; each time, measure from the start until its ready URL answers, then send the first requests one after
 /// another on a fresh client, as the first user after a deploy would; then stop it.
 public struct ColdStartWorkflow: Sendable {
     public var command: String
@@ -26,27 +26,31 @@ public struct ColdStartWorkflow: Sendable {
     }
 
     /// Measures every setting; cancellation stops the service under way and ends with what was measured.
+    /// The settings take turns, one start each per round, so that a machine that gets busier or quieter during the
+    /// measurement moves every setting's starts alike instead of favouring the settings measured first.
     public func run() async -> ColdStartResult {
-        var variants: [ColdStartResult.Variant] = []
-        for values in SweepWorkflow.combinations(of: parameters) {
-            if Task.isCancelled { break }
-            let name = parameters.isEmpty ? "as started" : parameters.map { "\($0.name)=\(values[$0.name] ?? "")" }.joined(separator: " ")
-            say(name)
-            var measured: [ColdStartResult.Start] = []
-            var failure: String?
-            for index in 0..<starts where failure == nil && !Task.isCancelled {
+        let settings = SweepWorkflow.combinations(of: parameters).map { values in
+            (values: values, name: parameters.isEmpty ? "as started"
+                : parameters.map { "\($0.name)=\(values[$0.name] ?? "")" }.joined(separator: " "))
+        }
+        var measured = [[ColdStartResult.Start]](repeating: [], count: settings.count)
+        var failures = [String?](repeating: nil, count: settings.count)
+        for round in 0..<starts where !Task.isCancelled {
+            for (index, setting) in settings.enumerated() where failures[index] == nil && !Task.isCancelled {
                 do {
-                    let start = try await measureStart(values)
-                    measured.append(start)
-                    say("  start \(index + 1): ready in \(NumberFormat.millis(start.readyMilliseconds)), first request "
-                        + "\(NumberFormat.millis(start.requestMilliseconds.first ?? 0)), then "
+                    let start = try await measureStart(setting.values)
+                    measured[index].append(start)
+                    say("start \(round + 1) of \(setting.name): ready in \(NumberFormat.millis(start.readyMilliseconds)), "
+                        + "first request \(NumberFormat.millis(start.requestMilliseconds.first ?? 0)), then "
                         + "\(NumberFormat.millis(ColdStartResult.Variant.median(Array(start.requestMilliseconds.dropFirst())) ?? 0)) (median)")
                 } catch {
-                    failure = error.description
-                    say("  failed: \(error.description)")
+                    failures[index] = error.description
+                    say("\(setting.name) failed: \(error.description)")
                 }
             }
-            variants.append(ColdStartResult.Variant(name: name, starts: measured, failure: failure))
+        }
+        let variants = settings.indices.map { index in
+            ColdStartResult.Variant(name: settings[index].name, starts: measured[index], failure: failures[index])
         }
         return ColdStartResult(target: targetURL.absoluteString, requestsPerStart: requests, variants: variants)
     }

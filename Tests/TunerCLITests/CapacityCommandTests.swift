@@ -93,7 +93,9 @@ import TunerTestSupport
         #expect(!measured.isEmpty)
         for step in measured {
             let perRequest = try #require(step.serviceCPUMillisecondsPerRequest, "\(step)")
-            #expect(perRequest >= 20 * 0.95 && perRequest <= 20 * 1.1 + 1, "\(step.offeredRate) req/s: \(perRequest) ms per request")
+            // /proc counts CPU time in 10 ms ticks: a step of 8 or 9 requests can read one tick short (18.75 ms seen).
+            let tick = 10 / Double(max(step.requests, 1))
+            #expect(perRequest >= 20 * 0.95 - tick && perRequest <= 20 * 1.1 + 1, "\(step.offeredRate) req/s: \(perRequest) ms per request")
             #expect((step.serviceCores ?? 0) > 0)
         }
         let bad = try await LoadBinaryRunner.runOffThePool(

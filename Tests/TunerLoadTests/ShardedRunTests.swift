@@ -11,13 +11,15 @@ import TunerTestSupport
         try LoadEngineTests.plan(url, model: .open, level: rate, seconds: seconds, connections: connections, threads: 1)
     }
 
-    /// Three shards started 0.4 s apart but given one start time: 300 req/s for 3 s in all. The start is 10 s ahead:
-    /// a shard's setup (its loops, its pool's connections) must be done by then even on a starved CI machine.
+    /// Three shards started 0.4 s apart but given one start time: 300 req/s for 3 s in all. The start is 30 s ahead:
+    /// a shard's setup (its loops, its pool's connections) must be done by then even on a starved CI machine (at the
+    /// suite's start, with every other suite starting beside it, 10 s was not enough: every shard began after its
+    /// whole schedule had passed).
     @Test func shardsStartedApartOnOneClockAddUpToThePlan() async throws {
         let server = try await TestHTTPServer()
         defer { server.stopInBackground() }
         let plan = try Self.openPlan(server.url, rate: 300, seconds: 3)
-        let startAt = Date().addingTimeInterval(10)
+        let startAt = Date().addingTimeInterval(30)
         let results = try await withThrowingTaskGroup(of: LoadResult.self) { group in
             for index in 0..<3 {
                 let shard = try plan.sharded(Shard(index: index, count: 3), startAt: startAt)
