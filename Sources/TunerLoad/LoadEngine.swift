@@ -213,7 +213,8 @@ public enum LoadEngine {
         let skewMilliseconds = skew.map { Double($0) / 1e6 }
         result.shard = plan.shardRecord
         result.shard?.startSkewMilliseconds = skewMilliseconds
-        if let skewMilliseconds, skewMilliseconds >= 1000 {
+        // Any request not sent is said, however short the delay (a fraction of a second still skips events).
+        if let skewMilliseconds, skewMilliseconds >= 1000 || skipped > 0 {
             result.notes.append("started \(Duration.seconds(skewMilliseconds / 1000).shortDescription) after the common start time;"
                 + (skipped > 0 ? " the \(skipped) requests due before were not sent" : " the time before is missing from this shard"))
         }

@@ -79,6 +79,19 @@ import TunerTestSupport
         #expect(result.series.first { $0.second == 0 }.map { $0.requests < 20 } ?? true, "second 0 had passed")
     }
 
+    /// Joining a fraction of a second late still skips the requests due before, and the result says how many.
+    @Test func aShardThatStartsSlightlyLateSaysWhatItSkipped() async throws {
+        let server = try await TestHTTPServer()
+        defer { server.stopInBackground() }
+        let plan = try Self.openPlan(server.url, rate: 100, seconds: 2).sharded(Shard(index: 0, count: 1), startAt: Date().addingTimeInterval(-0.3))
+        let result = try await LoadEngine.run(plan)
+        let note = try #require(result.notes.first { $0.contains("after the common start time") }, "\(result.notes)")
+        let skipped = try #require(note.components(separatedBy: "; the ").last?.split(separator: " ").first.flatMap { Int($0) }, "\(note)")
+        #expect(skipped >= 30, "\(note)")
+        #expect(Int(result.schedule?.planned ?? 0) + skipped <= 200 && Int(result.schedule?.planned ?? 0) + skipped >= 190,
+                "planned \(result.schedule?.planned ?? 0) + skipped \(skipped) is the schedule (200)")
+    }
+
     @Test func connectionsAreSplitWithTheRemainderSpread() throws {
         let plan = try LoadEngineTests.plan("http://127.0.0.1:1/", level: 5)
         #expect((0..<2).map { Shard(index: $0, count: 2).portion(of: 5) } == [3, 2])

@@ -34,10 +34,29 @@ import TunerTestSupport
             // catalogs: milliseconds of the database's CPU, more on a busy machine, never less. A machine busy with other
             // suites adds delays of its own to some starts (seen: 49 ms against 40 ms medians under two CPU hogs), so
             // the fastest start of each is compared: no start without pre-warming can skip that work.
+            // The difference is a few milliseconds; a starved CI machine delays every start by tens (seen: fastest
+            // 104 ms against 83 ms, both ten times a quiet machine's), which hides it either way. It is compared where
+            // the machine let the unwarmed shop's fastest first request stay under 40 ms; the mechanism is checked
+            // below on every machine.
             let coldFastest = try #require(cold.starts.compactMap(\.requestMilliseconds.first).min())
             let warmFastest = try #require(warm.starts.compactMap(\.requestMilliseconds.first).min())
             let medians = "medians \(warm.firstRequestMilliseconds ?? 0) and \(cold.firstRequestMilliseconds ?? 0) ms"
-            #expect(warmFastest < coldFastest, "fastest first request \(warmFastest) ms pre-warmed against \(coldFastest) ms (\(medians))")
+            if coldFastest < 40 {
+                #expect(warmFastest < coldFastest, "fastest first request \(warmFastest) ms pre-warmed against \(coldFastest) ms (\(medians))")
+            }
+            // What makes it faster, by construction: when the pre-warmed shop is ready, its pool's connections are
+            // already open on the database; the unwarmed shop has none until its first request.
+            for (setting, expected) in [("on", 2), ("off", 0)] {
+                let service = try ServiceProcess.start(
+                    command: workflow.command, environment: ["SHOP_PREWARMED_POOL": setting], logDirectory: NSTemporaryDirectory())
+                try await service.waitUntilReady(workflow.readyURL, timeout: .seconds(60))
+                let open = try await cluster.psql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = 'coldstart' AND pid <> pg_backend_pid()", database: "coldstart")
+                await service.stop(grace: .seconds(2))
+                try? FileManager.default.removeItem(atPath: service.logPath)
+                #expect(open.trimmingCharacters(in: .whitespacesAndNewlines) == String(expected),
+                        "SHOP_PREWARMED_POOL=\(setting): \(open) connections open at ready")
+            }
         }
     }
 }
