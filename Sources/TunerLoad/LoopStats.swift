@@ -122,10 +122,15 @@ struct SecondStats: Sendable {
             nameCounts[index] += other.nameCounts[index]
             nameErrors[index] += other.nameErrors[index]
         }
-        for index in other.nameLatency.indices where index < nameLatency.count {
-            guard let histogram = other.nameLatency[index] else { continue }
-            if nameLatency[index] == nil { nameLatency[index] = histogram } else { nameLatency[index]!.add(histogram) }
+        for index in other.nameLatency.indices {
+            if let histogram = other.nameLatency[index] { addLatency(histogram, ofName: index) }
         }
+    }
+
+    /// Adds latencies to one name's histogram (kept names only: nothing for a name whose latencies are not kept).
+    mutating func addLatency(_ histogram: LatencyHistogram, ofName index: Int) {
+        guard index < nameLatency.count else { return }
+        if nameLatency[index] == nil { nameLatency[index] = histogram } else { nameLatency[index]!.add(histogram) }
     }
 }
 

@@ -33,8 +33,8 @@ struct SeriesCollector {
                     guard let index = plan.names.firstIndex(of: name.name), index < stats.nameCounts.count else { continue }
                     stats.nameCounts[index] += name.requests
                     stats.nameErrors[index] += name.errors
-                    if let encoded = name.histogram, let earlier = try? HistogramCodec.decode(encoded), index < stats.nameLatency.count {
-                        if stats.nameLatency[index] == nil { stats.nameLatency[index] = earlier } else { stats.nameLatency[index]!.add(earlier) }
+                    if let encoded = name.histogram, let earlier = try? HistogramCodec.decode(encoded) {
+                        stats.addLatency(earlier, ofName: index)
                     }
                 }
                 series[index] = makePoint(stats)
