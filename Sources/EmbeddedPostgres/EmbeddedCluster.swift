@@ -177,7 +177,9 @@ public final class EmbeddedCluster: Sendable {
                     ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
                     runAs: serverUser)
             }
-            var port = try options.port ?? FreePort.find()
+            // The port stays reserved until the server listens on it (no other process can take it meanwhile).
+            var reservation = try options.port == nil ? FreePort.reserve() : nil
+            var port = options.port ?? reservation?.port ?? 0
             var attempt = 0
             while true {
                 try writeConfiguration(data: data, base: base, port: port, extra: options.settings,
@@ -186,12 +188,15 @@ public final class EmbeddedCluster: Sendable {
                     try ProcessRunner.output(
                         of: installation.binary("pg_ctl"),
                         ["-D", data, "-l", "\(base)/server.log", "-w", "-t", "60", "start"], runAs: serverUser)
+                    reservation?.release()
                     break
                 } catch let failure as ProcessRunner.Failure {
                     let log = (try? String(contentsOfFile: "\(base)/server.log", encoding: .utf8)) ?? ""
                     attempt += 1
                     if options.port == nil && attempt < 5 && log.contains("could not bind") {
-                        port = try FreePort.find()
+                        reservation?.release()
+                        reservation = try FreePort.reserve()
+                        port = reservation?.port ?? port
                         continue
                     }
                     let reason = log.split(separator: "\n").last(where: { $0.contains("FATAL") || $0.contains("ERROR") })

@@ -28,7 +28,9 @@ struct DemoSweeps {
 
     /// The shop's capacity at each pool size (prewarmed pools), the knee the recommendation.
     func pool(sizes: [Int], mode: ShopMode, options: CapacitySearch.Options) async throws -> SweepResult {
-        let port = try FreePort.find()
+        let reservation = try FreePort.reserve()  // held until the sweep's end: each start binds it anew
+        defer { reservation.release() }
+        let port = reservation.port
         let baseURL = "http://127.0.0.1:\(port)"
         let scenario = try ShopScenario.withoutFlows(scale: scale, baseURL: baseURL)
         var workflow = SweepWorkflow(
@@ -42,7 +44,9 @@ struct DemoSweeps {
 
     /// The tuned shop's write path (create-order alone) at `rate` for each flush interval.
     func flushInterval(rate: Double, duration: Duration, warmUp: Duration) async throws -> SweepResult {
-        let port = try FreePort.find()
+        let reservation = try FreePort.reserve()  // held until the sweep's end: each start binds it anew
+        defer { reservation.release() }
+        let port = reservation.port
         let baseURL = "http://127.0.0.1:\(port)"
         var scenario = try ShopScenario.withoutFlows(scale: scale, baseURL: baseURL)
         scenario.workloads = scenario.workloads.map { workload in
@@ -82,7 +86,9 @@ struct DemoSweeps {
     /// Ready is when `/metrics` answers: `/health` queries the database, so polling it would open the unwarmed
     /// pool's first connection before the first request and hide what pre-warming saves.
     func coldStart(pool: Int, mode: ShopMode) async throws -> ColdStartResult {
-        let port = try FreePort.find()
+        let reservation = try FreePort.reserve()  // held until the sweep's end: each start binds it anew
+        defer { reservation.release() }
+        let port = reservation.port
         let baseURL = "http://127.0.0.1:\(port)"
         var workflow = ColdStartWorkflow(command: command(port: port, mode: mode, extra: "--pool-size \(pool)"),
                                          readyURL: URL(string: baseURL + "/metrics")!,

@@ -58,6 +58,7 @@ public struct ColdStartWorkflow: Sendable {
     private func measureStart(_ values: [String: String]) async throws(WorkflowError) -> ColdStartResult.Start {
         var command = self.command
         for (name, value) in values { command = command.replacingOccurrences(of: "{\(name)}", with: value) }
+        try await ServiceProcess.refuseIfAnswering(readyURL)
         let began = ContinuousClock.now
         let service = try ServiceProcess.start(command: command, environment: values, logDirectory: logDirectory)
         do {

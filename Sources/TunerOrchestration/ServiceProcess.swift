@@ -50,6 +50,20 @@ public final class ServiceProcess: Sendable {
         return ServiceProcess(pid: pid, logPath: logPath, cleanupToken: token)
     }
 
+    /// Fails when `url` answers before the service was started: another process holds its port, and every figure
+    /// measured there would be that process's, not the service's.
+    public static func refuseIfAnswering(_ url: URL) async throws(WorkflowError) {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 2
+        let session = URLSession(configuration: configuration)
+        defer { session.finishTasksAndInvalidate() }
+        guard let (_, response) = try? await session.data(from: url), let status = (response as? HTTPURLResponse)?.statusCode else {
+            return
+        }
+        throw WorkflowError("something already answers at \(url.absoluteString) (HTTP \(status)) before the service was started: "
+            + "another process holds the port; stop it or give the service another port")
+    }
+
     /// Waits until `url` answers (any HTTP status below 500); fails when the service exits first or does not
     /// answer within `timeout`, with the tail of its output.
     public func waitUntilReady(_ url: URL, timeout: Duration, pollInterval: Duration = .milliseconds(100)) async throws(WorkflowError) {

@@ -125,6 +125,7 @@ public struct SweepWorkflow: Sendable {
         let started = ContinuousClock.now
         let service: ServiceProcess
         do {
+            try await ServiceProcess.refuseIfAnswering(readyURL)
             service = try ServiceProcess.start(command: command, environment: values, logDirectory: logDirectory)
         } catch {
             return SweepPoint(values: values, failure: error.description)

@@ -76,6 +76,12 @@ struct ColdStartCommand: AsyncParsableCommand {
         let quiet = self.quiet
         workflow.say = { line in if !quiet { Console.note(line) } }
         let measuring = workflow
+        // Refused before anything starts: what answers now is not the service, and would be measured as it.
+        do {
+            try await ServiceProcess.refuseIfAnswering(URL(string: ready)!)
+        } catch {
+            throw ToolError.runtime(error.description)
+        }
         let (result, interrupted) = try await SignalCancellation.run { await measuring.run() }
         if let json { try JSONOutput.write(result, to: json) }
         if json != "-" { print(ColdStartText.render(result), terminator: "") }

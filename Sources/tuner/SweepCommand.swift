@@ -112,6 +112,12 @@ struct SweepCommand: AsyncParsableCommand {
         let quiet = self.quiet
         workflow.say = { line in if !quiet { Console.note(line) } }
         let sweeping = workflow
+        // Refused before anything starts: what answers now is not the service, and would be measured as it.
+        do {
+            try await ServiceProcess.refuseIfAnswering(URL(string: ready)!)
+        } catch {
+            throw ToolError.runtime(error.description)
+        }
         let (result, interrupted) = try await SignalCancellation.run { await sweeping.run() }
         if let json { try JSONOutput.write(result, to: json) }
         print(SweepText.summary(result))

@@ -18,7 +18,9 @@ import TunerTestSupport
         // suites beside this one can delay a request or two at a step's end past its window, which in steps of 15
         // and of 30 requests fell below the 97% achieved share in CI runs.)
         // Every step's figures are served while the search runs: its offered rate is the target rate.
-        let metricsPort = try TestPorts.closed()
+        let metricsPortReservation = try TestPorts.reserve()
+        defer { metricsPortReservation.release() }
+        let metricsPort = metricsPortReservation.port
         let scraper = MetricsScraper(port: metricsPort, keepingPagesWith: "tuner_target_rate ")
         defer { scraper.stop() }
         let run = try await LoadBinaryRunner.runOffThePool(
@@ -65,7 +67,9 @@ import TunerTestSupport
     /// (`TunerOrchestrationTests/Fixtures/cpu_server.py`). Few connections: each one the engine opens costs the
     /// Python service a thread, which on a machine busy with other suites added 4–5 ms per request to 8 ms steps.
     @Test func eachStepHasTheServicesCPUPerRequest() async throws {
-        let port = try TestPorts.closed()
+        let reservation = try TestPorts.reserve()
+        defer { reservation.release() }
+        let port = reservation.port
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("TunerOrchestrationTests/Fixtures/cpu_server.py").path
         let shell = Process()

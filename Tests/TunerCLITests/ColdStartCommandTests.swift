@@ -12,7 +12,9 @@ import TunerTestSupport
     }
 
     @Test func preWarmingMovesTheFirstRequestsCostIntoTheStart() async throws {
-        let port = try TestPorts.closed()
+        let reservation = try TestPorts.reserve()
+        defer { reservation.release() }
+        let port = reservation.port
         let json = LoadBinaryRunner.temporaryPath("coldstart.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         let run = try await LoadBinaryRunner.runOffThePool(
@@ -42,8 +44,25 @@ import TunerTestSupport
         #expect(run.stdout.contains("PREWARM=1: ") && run.stdout.contains("faster first-request latency than PREWARM=0"), "\(run.stdout)")
     }
 
+    /// Something else already answers at the ready URL: measuring it would report another process as the service.
+    @Test func refusesWhenTheReadyURLAnswersBeforeTheServiceStarted() async throws {
+        let other = try await TestHTTPServer()
+        defer { other.stopInBackground() }
+        let mark = "coldstart-\(UUID().uuidString.prefix(8))"
+        let run = try await LoadBinaryRunner.runOffThePool(
+            ["coldstart", other.url + "/", "--service", "exec sleep 30 # \(mark)", "--ready", other.url + "/",
+             "--starts", "1", "--quiet"],
+            timeout: .seconds(60))
+        #expect(run.status == 1, "\(run.stderr)")
+        let errors = run.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        #expect(errors.count == 1 && errors[0].contains("something already answers at \(other.url)/"), "\(run.stderr)")
+        #expect(SweepCommandTests.processes(marked: mark).isEmpty, "the service was started")
+    }
+
     @Test func aServiceThatNeverGetsReadyIsOneLineAndExit1() async throws {
-        let port = try TestPorts.closed()
+        let reservation = try TestPorts.reserve()
+        defer { reservation.release() }
+        let port = reservation.port
         let run = try await LoadBinaryRunner.runOffThePool(
             ["coldstart", "http://127.0.0.1:\(port)/", "--service", "exit 3", "--ready", "http://127.0.0.1:\(port)/health",
              "--starts", "1", "--quiet"],

@@ -87,7 +87,9 @@ import TunerTestSupport
     }
 
     @Test func connectionRefusedIsOneLine() async throws {
-        let port = try TestPorts.closed()
+        let reservation = try TestPorts.reserve()
+        defer { reservation.release() }
+        let port = reservation.port
         let refused = try await DBCheckCLI.run(["db", "check", "--db", "postgres://app:s3cret-Pa55@127.0.0.1:\(port)/shop"])
         #expect(refused.status == 1)
         let lines = refused.stderr.split(separator: "\n").filter { !$0.hasPrefix("tuner db check: examining") }

@@ -27,7 +27,9 @@ struct DatabaseFixtureServer {
     }
 
     static func start(mode: String, pool: Int, databaseURL: String) async throws -> DatabaseFixtureServer {
-        let port = try TestPorts.closed()
+        let reservation = try TestPorts.reserve()
+        defer { reservation.release() }
+        let port = reservation.port
         let logPath = LoadBinaryRunner.temporaryPath("db-server.log")
         let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         defer { close(fd) }

@@ -123,7 +123,9 @@ import TunerTestSupport
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: state) }
         let kubectl = try Self.fakeKubectl(state: state, failingShard: 1)
-        let closed = try TestPorts.closed()
+        let closedReservation = try TestPorts.reserve()
+        defer { closedReservation.release() }
+        let closed = closedReservation.port
         let run = try await LoadBinaryRunner.run(
             ["k8s", "run", "http://127.0.0.1:\(closed)/", "--shards", "3", "--kubectl", kubectl, "--ready-timeout", "60s",
              "--out", state + "/out", "--", "--rate", "10", "--duration", "2s"], timeout: .seconds(120))

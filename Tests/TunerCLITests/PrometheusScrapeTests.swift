@@ -15,8 +15,12 @@ import TunerTestSupport
         try #require(FileManager.default.isExecutableFile(atPath: binary), "no \(binary): install prometheus (make test does)")
         let server = try await TestHTTPServer()
         defer { server.stopInBackground() }
-        let metricsPort = try TestPorts.closed()
-        let prometheusPort = try TestPorts.closed()
+        let metricsPortReservation = try TestPorts.reserve()
+        defer { metricsPortReservation.release() }
+        let metricsPort = metricsPortReservation.port
+        let prometheusPortReservation = try TestPorts.reserve()
+        defer { prometheusPortReservation.release() }
+        let prometheusPort = prometheusPortReservation.port
         let directory = NSTemporaryDirectory() + "tuner-prometheus-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }

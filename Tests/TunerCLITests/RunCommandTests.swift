@@ -18,7 +18,9 @@ struct RunCommandTests {
             let out = LoadBinaryRunner.temporaryPath("run-report")
             defer { try? FileManager.default.removeItem(atPath: out) }
             // --metrics-listen serves the load while it runs, as 'tuner load' does: scraped every 200 ms.
-            let metricsPort = try TestPorts.closed()
+            let metricsPortReservation = try TestPorts.reserve()
+            defer { metricsPortReservation.release() }
+            let metricsPort = metricsPortReservation.port
             let scraper = MetricsScraper(port: metricsPort, keepingPagesWith: "tuner_requests_total{")
             defer { scraper.stop() }
             // One session of the observed database busy for the whole run: the database's live figures must show it.

@@ -29,7 +29,9 @@ import TunerTestSupport
 
     /// Capacity is 10 × min(POOL, 4) req/s by construction: the knee, the recommendation, is POOL=4.
     @Test func recommendsTheKnownBestValueAndLeavesNoProcessBehind() async throws {
-        let port = try TestPorts.closed()
+        let reservation = try TestPorts.reserve()
+        defer { reservation.release() }
+        let port = reservation.port
         let mark = "sweep-\(UUID().uuidString.prefix(8))"
         let json = LoadBinaryRunner.temporaryPath("sweep.json")
         let ownTimes = LoadBinaryRunner.temporaryPath("sweep-own")
@@ -76,7 +78,9 @@ import TunerTestSupport
     }
 
     @Test func aServiceThatFailsIsAFailedPointAndTheSweepGoesOn() async throws {
-        let port = try TestPorts.closed()
+        let reservation = try TestPorts.reserve()
+        defer { reservation.release() }
+        let port = reservation.port
         let mark = "sweep-\(UUID().uuidString.prefix(8))"
         // POOL=0 exits at once; POOL=x never answers on the port (it is not a number); POOL=1 works.
         let run = try await LoadBinaryRunner.runOffThePool(
@@ -89,6 +93,21 @@ import TunerTestSupport
         #expect(run.stdout.contains("POOL must be positive") || run.stdout.contains("ValueError"), "\(run.stdout)")
         #expect(run.stdout.contains("recommended: POOL=1:"), "\(run.stdout)")
         #expect(Self.processes(marked: mark).isEmpty, "left behind: \(Self.processes(marked: mark))")
+    }
+
+    /// Something else already answers at the ready URL: every point would measure that process, not the service.
+    @Test func refusesWhenTheReadyURLAnswersBeforeTheServiceStarted() async throws {
+        let other = try await TestHTTPServer()
+        defer { other.stopInBackground() }
+        let mark = "sweep-\(UUID().uuidString.prefix(8))"
+        let run = try await LoadBinaryRunner.runOffThePool(
+            ["sweep", other.url + "/", "--service", "exec sleep 30 # \(mark)", "--ready", other.url + "/",
+             "--param", "POOL=1,2", "--measure", "rate=10", "--duration", "1s", "--warm-up", "0s", "--slo", "p99 < 1s"],
+            timeout: .seconds(60))
+        #expect(run.status == 1, "\(run.stderr)")
+        let errors = run.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        #expect(errors.count == 1 && errors[0].contains("something already answers at \(other.url)/"), "\(run.stderr)")
+        #expect(Self.processes(marked: mark).isEmpty, "the service was started")
     }
 
     @Test(arguments: [
@@ -110,7 +129,9 @@ import TunerTestSupport
     @Test func withADatabaseEachPointRecordsWhatTheDatabaseDid() async throws {
         try await EmbeddedCluster.withCluster { cluster in
             let database = try await cluster.createDatabase("swept")
-            let port = try TestPorts.closed()
+            let reservation = try TestPorts.reserve()
+            defer { reservation.release() }
+            let port = reservation.port
             let json = LoadBinaryRunner.temporaryPath("sweep-db.json")
             defer { try? FileManager.default.removeItem(atPath: json) }
             let run = try await LoadBinaryRunner.runOffThePool(

@@ -15,7 +15,9 @@ import TunerTestSupport
         try await EmbeddedCluster.withCluster { cluster in
             let url = try await cluster.createDatabase("coldstart")
             try await ShopSeeder.seed(url: url, scale: SeedScale(1))
-            let port = try FreePort.find()
+            let reservation = try TestPorts.reserve()
+            defer { reservation.release() }
+            let port = reservation.port
             let shop = try ShopProcess.locateExecutable()
             // Ready is /metrics: /health queries the database, which would open the unwarmed pool's first connection.
             var workflow = ColdStartWorkflow(

@@ -82,10 +82,12 @@ import TunerTestSupport
         /// Its standard output, in a file: a pipe's write end can be inherited by a process another suite starts
         /// meanwhile, and reading the pipe to its end would then wait for that one.
         let outputPath = LoadBinaryRunner.temporaryPath("pprof-server.out")
-        let port: Int
+        /// Held while the fixture lives: no other process can take the port before or after the server binds it.
+        let reservation: PortReservation
+        var port: Int { reservation.port }
 
         init() async throws {
-            port = try TestPorts.closed()
+            reservation = try TestPorts.reserve()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", ProfileTests.fixtures.appendingPathComponent("pprof_server.py").path, String(port),
                                  ProfileTests.fixtures.appendingPathComponent("cpu.pprof").path]
@@ -168,7 +170,9 @@ import TunerTestSupport
         #expect(garbage.profile == nil)
         #expect(garbage.overall.count > 50)
         #expect(garbage.notes.contains { $0.hasPrefix("pprof: ") && $0.contains("not a pprof profile") }, "\(garbage.notes)")
-        let closed = try TestPorts.closed()
+        let closedReservation = try TestPorts.reserve()
+        defer { closedReservation.release() }
+        let closed = closedReservation.port
         let (unreachable, _) = try await Self.run(port: server.port, pprof: "http://127.0.0.1:\(closed)", cluster: cluster)
         #expect(unreachable.profile == nil)
         #expect(unreachable.notes.contains { $0.hasPrefix("pprof: cannot fetch") }, "\(unreachable.notes)")

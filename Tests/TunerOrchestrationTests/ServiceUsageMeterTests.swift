@@ -1,3 +1,4 @@
+import EmbeddedPostgres
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -17,10 +18,12 @@ import TunerTestSupport
     /// The shell that runs the server (its pid is the tree's root; Python is its child), and the server's port.
     final class Service {
         let shell: Process
-        let port: Int
+        /// Held while the fixture lives: no other process can take the port before or after the server binds it.
+        let reservation: PortReservation
+        var port: Int { reservation.port }
 
         init() async throws {
-            port = try TestPorts.closed()
+            reservation = try TestPorts.reserve()
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/cpu_server.py").path
             shell = Process()
             shell.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -126,7 +129,9 @@ import TunerTestSupport
     /// `tuner sweep` meters the process tree it started for each point: a service told to burn 10 ms, then 30 ms
     /// per request, is measured at its own figure at each point.
     @Test func aSweepMeasuresEachPointsCPUPerRequest() async throws {
-        let port = try TestPorts.closed()
+        let reservation = try TestPorts.reserve()
+        defer { reservation.release() }
+        let port = reservation.port
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/cpu_server.py").path
         let workload = Workload(name: "cpu", model: .closed, start: 1, stages: [Stage(duration: .seconds(4), target: 1)],
                                 thinkTime: .milliseconds(70), requests: [RequestTemplate(name: "work", path: "/work")])

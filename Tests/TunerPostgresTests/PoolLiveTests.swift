@@ -104,7 +104,9 @@ import Glibc
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }
             try "\"postgres\" \"\"\n".write(toFile: directory + "/userlist.txt", atomically: true, encoding: .utf8)
-            let port = try FreePort.find()
+            let reservation = try TestPorts.reserve()
+            defer { reservation.release() }
+            let port = reservation.port
             let sizing = PoolSizing(try .init(databaseCPUs: 2, spindles: 1))
             let config = PgBouncerConfig(
                 sizing: sizing, serverHost: "127.0.0.1", serverPort: cluster.port, database: cluster.database,

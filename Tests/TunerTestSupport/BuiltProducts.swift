@@ -1,3 +1,4 @@
+import EmbeddedPostgres
 import Foundation
 
 /// The package's built executables (`tuner`, `demo-shop`), found beside the running test bundle: no build
@@ -20,23 +21,12 @@ public enum BuiltProducts {
 
 /// Local TCP ports for tests.
 public enum TestPorts {
-    /// A port on 127.0.0.1 that nothing listens on right now (bound by the kernel, then released).
-    public static func closed() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSupportError("cannot create a socket") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw TestSupportError("cannot bind 127.0.0.1 to find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+    /// A port on 127.0.0.1 held for the test (bound, never listening; see `PortReservation`): connecting to it is
+    /// refused until the server the test starts binds it (Python's `http.server`, NIO with `SO_REUSEADDR`, Go and
+    /// PostgreSQL can), and no other process can take it in between. Keep it until the test's end
+    /// (`defer { reservation.release() }`): a port found free and let go could be another suite's server's a moment later.
+    public static func reserve() throws -> PortReservation {
+        try FreePort.reserve()
     }
 }
 

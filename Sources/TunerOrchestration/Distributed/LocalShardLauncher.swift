@@ -9,6 +9,8 @@ public final class LocalShardLauncher: ShardLauncher {
     private let executable: String
     private let directory: String
     private let shards = Mutex<[(process: ServiceProcess, address: String)]>([])
+    /// The shards' barrier ports, held until every shard is ready.
+    private let reservations = Mutex<[PortReservation]>([])
 
     /// `executable`: the `tuner` binary the shards run; `directory`: where their logs go.
     public init(executable: String, directory: String) {
@@ -18,9 +20,11 @@ public final class LocalShardLauncher: ShardLauncher {
 
     public func launch(_ job: ShardJob) async throws(WorkflowError) {
         for index in 0..<job.count {
-            let port: Int
-            do { port = try FreePort.find() } catch { throw WorkflowError("no free port for shard \(index): \(error)") }
-            let address = "127.0.0.1:\(port)"
+            // Held until the shard's start barrier listens on it: no other process can take it meanwhile.
+            let reservation: PortReservation
+            do { reservation = try FreePort.reserve() } catch { throw WorkflowError("no free port for shard \(index): \(error)") }
+            reservations.withLock { $0.append(reservation) }
+            let address = "127.0.0.1:\(reservation.port)"
             let arguments = [executable, "load", job.target] + job.loadArguments
                 + ["--shard", "\(index)/\(job.count)", "--await-start", address, "--quiet"]
             let process = try ServiceProcess.start(
@@ -31,6 +35,7 @@ public final class LocalShardLauncher: ShardLauncher {
     }
 
     public func waitUntilReady(timeout: Duration) async throws(WorkflowError) {
+        defer { reservations.withLock { $0.forEach { $0.release() } } }
         let deadline = ContinuousClock.now + timeout
         var waiting = Array(shards.withLock { $0 }.enumerated())
         while !waiting.isEmpty {
