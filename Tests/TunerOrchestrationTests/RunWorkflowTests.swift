@@ -23,6 +23,10 @@ struct RunWorkflowTests {
         overrides.duration = .seconds(seconds)
         overrides.warmUp = .zero
         var scenario = try Scenario(yaml: ShopScenario.text(scale: scale, baseURL: shop.baseURL))
+        // Without the buyers' flow: its my-orders step runs the order-history statement too, a handful of times, which
+        // leaves customer-orders' count outside the match when it had few requests (about one run in 200 named the
+        // N+1 after another endpoint that happened to be as close).
+        scenario.workloads = scenario.workloads.filter { $0.flow == nil }
         // Without the page-size probe: its pages of 200 and 2,000 products are read after the first run by the shop's
         // backends, which publish their counters only when idle for 10 s or on exit, so they would land in the next
         // run's window, which this test starts at once to compare (docs/run.md says so for users).
@@ -105,7 +109,9 @@ struct RunWorkflowTests {
     }
 
     @Test func unreachableDatabaseFailsBeforeTheLoad() async throws {
-        let port = try TestPorts.closed()
+        let reservation = try TestPorts.reserve()
+        defer { reservation.release() }
+        let port = reservation.port
         let settings = try ConnectionSettings(url: "postgres://nobody@127.0.0.1:\(port)/none")
         let scenario = try ScenarioOverrides().scenario(url: "http://127.0.0.1:\(port)/")
         // The database is tried first: its error, not the target's (which is just as unreachable), says

@@ -132,11 +132,14 @@ public enum RunAnalysis {
             else { return nil }
             // Calls that match one endpoint's requests are one call per request of that endpoint (a product
             // page reading its product), whatever list statement happens to return as many rows.
-            // When a parent list also matches, the closer explanation wins (a tie goes to the benign one).
+            // When a parent list also matches, the closer explanation wins. A tie goes to the benign one, unless the
+            // child's key names the parent's table (order_items.order_id under a list of orders): that structure is
+            // evidence the counts alone are not (an endpoint's count can equal the rows by chance).
             let parentGap = parent.map { abs(Double($0.rows) - Double(q.calls)) } ?? .infinity
+            let parentWinsTies = parent.map { Self.isNamedParent($0.query, of: q.query) } ?? false
             let oncePerRequest = load.requestsByName.values.contains {
                 let gap = abs(Double($0) - Double(q.calls))
-                return gap <= Self.countTolerance(Double(q.calls)) && gap <= parentGap
+                return gap <= Self.countTolerance(Double(q.calls)) && (parentWinsTies ? gap < parentGap : gap <= parentGap)
             }
             guard !oncePerRequest else { return nil }
             // In a flow every step runs once per iteration, so a statement that m steps run once each has m times the
