@@ -125,7 +125,9 @@ import TunerTestSupport
     @Test func unreachableTargetExits1AndStillWritesTheResult() async throws {
         let json = LoadBinaryRunner.temporaryPath("refused.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
-        let port = try TestPorts.closed()
+        let reservation = try TestPorts.reserve()
+        defer { reservation.release() }
+        let port = reservation.port
         let outcome = try await LoadBinaryRunner.run(["load", "http://127.0.0.1:\(port)/", "--duration", "10s", "--json", json])
         #expect(outcome.status == 1)
         #expect(outcome.stderr.contains("Error: cannot connect to http://127.0.0.1:\(port): connection refused"))
@@ -170,20 +172,38 @@ import TunerTestSupport
         #expect(resident < Int64(size / 2), "peak resident \(resident / 1_048_576) MB for a \(size / 1_048_576) MB body")
     }
 
-    @Test func ctrlCStopsTheRunAndKeepsWhatWasMeasured() async throws {
+    /// Ctrl-C (SIGINT) or SIGTERM once a second was measured (the JSON checkpoint has requests: it is written once a
+    /// second whether or not stderr is a terminal) stops the run, keeps what it measured and exits 130 — also when
+    /// the parent that started Tuner ignored and blocked both signals (a shell's background job, a CI runner), which
+    /// a child inherits across exec.
+    @Test(arguments: [(SIGINT, false), (SIGTERM, false), (SIGINT, true), (SIGTERM, true)])
+    func ctrlCStopsTheRunAndKeepsWhatWasMeasured(signal: Int32, parentIgnoresAndBlocks: Bool) async throws {
         let server = try await TestHTTPServer()
         defer { server.stopInBackground() }
         let json = LoadBinaryRunner.temporaryPath("interrupted.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
+        let launcher = parentIgnoresAndBlocks ? ["/usr/bin/env", "python3", "-c", Self.ignoringAndBlockingSignals] : []
+        let started = ContinuousClock.now
         let outcome = try await LoadBinaryRunner.run(
             ["load", server.url, "-c", "2", "--duration", "60s", "--json", json],
-            interruptWhen: { $0.contains("[1s/60s]") }, timeout: .seconds(30))  // once a second was measured
+            interruptWhen: { _ in ((try? ResultFile.read(json))?.overall.count ?? 0) > 0 }, timeout: .seconds(50),
+            signal: signal, launcher: launcher)
+        // Well before the run's 60 s and the runner's timeout: the interruption ended it, nothing else.
+        #expect(ContinuousClock.now - started < .seconds(45))
         #expect(outcome.status == 130, "\(outcome.stderr)")
-        #expect(outcome.stdout.contains("note: interrupted after"))
+        #expect(outcome.stdout.contains("note: interrupted after"), "\(outcome.stdout)")
         let result = try ResultFile.read(json)
         #expect(result.overall.count > 0)
         #expect(result.notes.contains { $0.hasPrefix("interrupted after") })
     }
+
+    /// A parent that ignores SIGINT and SIGTERM and blocks both, then execs its arguments (both are inherited).
+    static let ignoringAndBlockingSignals = """
+        import os, signal, sys
+        for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        os.execv(sys.argv[1], sys.argv[1:])
+        """
 
     @Test func httpsIsVerifiedRefusedWithOneLineOrAcceptedWhenInsecure() async throws {
         let certificates = try TestCertificates()
@@ -276,7 +296,9 @@ import TunerTestSupport
     @Test func inFlightIsTheRequestsOutAtTheSecond() async throws {
         let server = try await TestHTTPServer()
         defer { server.stopInBackground() }
-        let port = try TestPorts.closed()
+        let reservation = try TestPorts.reserve()
+        defer { reservation.release() }
+        let port = reservation.port
         let scraper = MetricsScraper(port: port, keepingPagesWith: "tuner_in_flight ")
         defer { scraper.stop() }
         let outcome = try await LoadBinaryRunner.run([
@@ -292,7 +314,9 @@ import TunerTestSupport
     @Test func metricsAreServedForPrometheusWhileTheRunGoesOn() async throws {
         let server = try await TestHTTPServer()
         defer { server.stopInBackground() }
-        let port = try TestPorts.closed()
+        let reservation = try TestPorts.reserve()
+        defer { reservation.release() }
+        let port = reservation.port
         let json = LoadBinaryRunner.temporaryPath("metrics.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         // Scraped every 200 ms while the binary runs; the pages that had requests in them are kept.

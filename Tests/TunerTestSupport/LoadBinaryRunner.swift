@@ -18,21 +18,23 @@ public struct LoadBinaryRunner {
 
     /// Runs `tuner arguments…`; `interruptAfter` sends SIGINT (or `signal`) after that long, `interruptWhen` once what
     /// the binary wrote to stderr so far satisfies it; `withoutDatabaseEnvironment` hides the caller's
-    /// DATABASE_URL and PG* variables so that only `--db` counts.
+    /// DATABASE_URL and PG* variables so that only `--db` counts; `launcher` is a program (and its arguments) that
+    /// execs the tuner command line it is given last, as a parent that sets up signals or limits would.
     ///
     /// From async code the `async` overload runs, on a thread of its own: the binary's whole run then does not
     /// hold one of the cooperative pool's few threads (two here), which the suites beside it need.
     public static func run(_ arguments: [String], interruptAfter: Duration? = nil,
                     interruptWhen: (@Sendable (String) -> Bool)? = nil, timeout: Duration = .seconds(60),
                     withoutDatabaseEnvironment: Bool = false, environment extra: [String: String] = [:],
-                    signal: Int32 = SIGINT) async throws
+                    signal: Int32 = SIGINT, launcher: [String] = []) async throws
         -> Outcome
     {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(with: Result {
                     try run(arguments, interruptAfter: interruptAfter, interruptWhen: interruptWhen, timeout: timeout,
-                            withoutDatabaseEnvironment: withoutDatabaseEnvironment, environment: extra, signal: signal)
+                            withoutDatabaseEnvironment: withoutDatabaseEnvironment, environment: extra, signal: signal,
+                            launcher: launcher)
                 })
             }
         }
@@ -41,7 +43,7 @@ public struct LoadBinaryRunner {
     public static func run(_ arguments: [String], interruptAfter: Duration? = nil,
                     interruptWhen: (@Sendable (String) -> Bool)? = nil, timeout: Duration = .seconds(60),
                     withoutDatabaseEnvironment: Bool = false, environment extra: [String: String] = [:],
-                    signal interruption: Int32 = SIGINT) throws -> Outcome {
+                    signal interruption: Int32 = SIGINT, launcher: [String] = []) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tuner-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -60,8 +62,8 @@ public struct LoadBinaryRunner {
         environment.merge(extra) { $1 }
         // posix_spawn and waitpid, not Foundation's Process: under a full suite's load Process missed the exit
         // of a child (left a zombie) and waitUntilExit blocked its thread for good, stalling the suite.
-        let pid = try ProcessRunner.spawn(binary.path, argv: [binary.path] + arguments, environment: environment,
-                                          stdout: outFD, stderr: errFD)
+        let argv = launcher + [binary.path] + arguments
+        let pid = try ProcessRunner.spawn(argv[0], argv: argv, environment: environment, stdout: outFD, stderr: errFD)
         let started = ContinuousClock.now
         var interrupted = false
         var killedAt: ContinuousClock.Instant?

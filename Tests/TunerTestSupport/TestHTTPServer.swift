@@ -32,7 +32,7 @@ public final class TestHTTPServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     private let seen = LockedBox<[String]>([])
-    private let bodies = LockedBox<[Int]>([])
+    private let bodies = LockedBox<[ReceivedBody]>([])
     private let received = LockedBox(0)
     private let hostHeaders = LockedBox<[String]>([])
     private let serverNames = LockedBox<[String]>([])
@@ -41,8 +41,15 @@ public final class TestHTTPServer: Sendable {
 
     /// Paths of the requests received so far (at most 10,000 kept).
     public var paths: [String] { seen.withLockedValue { $0 } }
-    /// Body lengths of the requests received so far.
-    public var bodyLengths: [Int] { bodies.withLockedValue { $0 } }
+    /// A request's body as received: its length, its first 1,024 bytes, and the Content-Length it declared (nil: none).
+    public struct ReceivedBody: Sendable, CustomStringConvertible {
+        public let length: Int
+        public let body: String
+        public let contentLength: Int?
+        public var description: String { "\(length) bytes, Content-Length \(contentLength.map(String.init) ?? "none"): \(body)" }
+    }
+    /// The bodies of the requests received so far (at most 10,000 kept).
+    public var requestBodies: [ReceivedBody] { bodies.withLockedValue { $0 } }
     /// Requests received so far (a test waits for the load to have begun instead of sleeping a guess).
     public var requestCount: Int { received.withLockedValue { $0 } }
     /// The `Host` headers of the requests received (at most 10,000 kept).
@@ -142,16 +149,17 @@ private final class BehaviourHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let seen: LockedBox<[String]>
-    let bodies: LockedBox<[Int]>
+    let bodies: LockedBox<[TestHTTPServer.ReceivedBody]>
     let received: LockedBox<Int>
     let hosts: LockedBox<[String]>
     let startedAt: NIODeadline
     let service: ServiceModel
     private var head: HTTPRequestHead?
     private var bodyLength = 0
+    private var bodyPrefix: [UInt8] = []
 
     init(
-        seen: LockedBox<[String]>, bodies: LockedBox<[Int]>, received: LockedBox<Int>, hosts: LockedBox<[String]>,
+        seen: LockedBox<[String]>, bodies: LockedBox<[TestHTTPServer.ReceivedBody]>, received: LockedBox<Int>, hosts: LockedBox<[String]>,
         startedAt: NIODeadline, service: ServiceModel
     ) {
         self.hosts = hosts
@@ -167,16 +175,19 @@ private final class BehaviourHandler: ChannelInboundHandler {
         case .head(let head):
             self.head = head
             bodyLength = 0
+            bodyPrefix = []
         case .body(let buffer):
             bodyLength += buffer.readableBytes
+            if bodyPrefix.count < 1024 { bodyPrefix += buffer.readableBytesView.prefix(1024 - bodyPrefix.count) }
         case .end:
             guard let head else { return }
             received.withLockedValue { $0 += 1 }
             let host = head.headers["Host"].joined(separator: " | ")
             hosts.withLockedValue { if $0.count < 10_000 { $0.append(host) } }
             seen.withLockedValue { if $0.count < 10_000 { $0.append(head.uri) } }
-            let length = bodyLength
-            bodies.withLockedValue { if $0.count < 10_000 { $0.append(length) } }
+            let body = TestHTTPServer.ReceivedBody(length: bodyLength, body: String(decoding: bodyPrefix, as: UTF8.self),
+                                                   contentLength: head.headers["Content-Length"].first.flatMap { Int($0) })
+            bodies.withLockedValue { if $0.count < 10_000 { $0.append(body) } }
             answer(head, context: context)
         }
     }
