@@ -32,7 +32,8 @@ public final class LoadOutput: @unchecked Sendable {
 
     public func announce(_ plan: LoadPlan) {
         let workloads = plan.scenario.workloads.map { w in
-            let level = w.model == .open ? "\(NumberFormat.number(w.peak)) req/s (pool \(w.connections))"
+            let level = w.model == .open
+                ? "\(NumberFormat.number(w.peak)) req/s \(w.arrivals == .poisson ? "at random (poisson)" : "evenly spaced") (pool \(w.connections))"
                 : "\(Int(w.peak.rounded())) connections"
             return "\(w.name == "default" ? "" : w.name + ": ")\(w.model.rawValue) \(level)"
         }.joined(separator: "; ")
@@ -41,6 +42,9 @@ public final class LoadOutput: @unchecked Sendable {
         line += " · \(plan.threads) event loop\(plan.threads == 1 ? "" : "s")"
         if plan.target.isTLS && plan.scenario.tls.insecure { line += " · TLS verification OFF (--insecure)" }
         if !plan.scenario.connectTo.isEmpty { line += " · --connect-to \(plan.scenario.connectTo.map(\.description).joined(separator: ", "))" }
+        if plan.scenario.workloads.contains(where: { $0.model == .open && $0.arrivals == .poisson }) {
+            line += " · seed \(plan.seed)"
+        }
         if let shard = plan.shard { line += " · shard \(shard) (plan \(plan.fingerprint))" }
         if let start = plan.startAt {
             let ahead = start.timeIntervalSinceNow

@@ -97,6 +97,11 @@ public struct RunConfiguration: Codable, Sendable {
     public var connectTo: [String]?
     /// The engine's transport: `epoll` (its own, plain HTTP on Linux) or `nio`; `nil` in older results.
     public var transport: String?
+    /// Open model: how requests were spaced, `uniform` or `poisson` (`mixed` when the workloads differ); `nil` for the
+    /// closed model and in older results (which were uniform).
+    public var arrivals: String?
+    /// Poisson arrivals: the seed of the arrival times (`--seed` repeats them); `nil` otherwise.
+    public var seed: UInt64?
 
     public struct Stage: Codable, Sendable, Equatable {
         public var durationSeconds: Double

@@ -24,6 +24,8 @@ public struct LoadPlan: Sendable {
     public internal(set) var startAt: Date?
     /// The plan's identity across processes (`LoadPlan+Shard.swift`).
     public let fingerprint: String
+    /// The seed of the random arrival times: the scenario's (`--seed`), or a fresh one recorded in the result.
+    public let seed: UInt64
 
     /// Warm-up plus the longest workload.
     public var totalDuration: Duration { .nanoseconds(Int64(totalSeconds * 1e9)) }
@@ -35,6 +37,7 @@ public struct LoadPlan: Sendable {
     ) throws(LoadError) {
         self.scenario = scenario
         fingerprint = Self.fingerprint(of: scenario)
+        seed = scenario.seed ?? .random(in: 0...UInt64.max)
         let resolve = { (text: String, place: String) throws(LoadError) -> String in
             try Self.substituteEnvironment(in: text, environment: environment, place: place)
         }
@@ -152,6 +155,8 @@ struct CompiledWorkload: Sendable {
     let cumulativeWeights: [UInt64]
     /// Open model: connection pool size.
     let connections: Int
+    /// Open model: how the requests are spaced at the rate.
+    let arrivals: ArrivalProcess
     let thinkTimeNanos: Int64
     /// Open model: waiting plus in-flight requests allowed before the oldest waiting one is dropped;
     /// `nil` (the default) lets requests wait until they are sent or reach the request timeout.
@@ -197,6 +202,7 @@ struct CompiledWorkload: Sendable {
         self.requests = requests
         cumulativeWeights = cumulative
         connections = workload.connections
+        arrivals = workload.model == .open ? workload.arrivals : .uniform
         thinkTimeNanos = workload.thinkTime.nanoseconds
         maxInFlight = workload.maxInFlight
         source = workload

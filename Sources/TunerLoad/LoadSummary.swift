@@ -45,6 +45,11 @@ public enum LoadSummary {
         }
         if let schedule = result.schedule {
             var line = "schedule: target \(NumberFormat.number(schedule.targetRate)) req/s, achieved \(NumberFormat.number(schedule.achievedRate)) req/s"
+            if let arrivals = result.configuration.arrivals {
+                line += arrivals == ArrivalProcess.poisson.rawValue
+                    ? " · arrivals at random (poisson, seed \(result.configuration.seed.map(String.init) ?? "?"))"
+                    : arrivals == ArrivalProcess.uniform.rawValue ? " · arrivals evenly spaced" : " · arrivals \(arrivals)"
+            }
             line += " · planned \(schedule.planned), sent \(schedule.sent), late \(schedule.late), dropped \(schedule.dropped)"
             if let expired = schedule.expired, expired > 0 { line += ", timed out waiting \(expired)" }
             if let lag = result.overall.sendLag { line += " · send lag p99 \(NumberFormat.millis(lag.p99))" }

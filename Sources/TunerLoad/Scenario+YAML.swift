@@ -37,7 +37,7 @@ extension Scenario {
         }
         let top = try reader.mapping(root, in: "the scenario file", allowed: [
             "target", "headers", "scenarios", "thresholds", "warm_up", "timeout", "connect_timeout", "threads", "profile",
-            "ca", "insecure", "connect_to",
+            "ca", "insecure", "connect_to", "seed",
         ])
         guard let targetNode = top["target"] else { throw reader.error(root, "missing 'target' (e.g. target: http://127.0.0.1:8080)") }
         let profile = try top["profile"].map { (node) throws(LoadError) in
@@ -83,6 +83,11 @@ extension Scenario {
             tls.caFile = reader.path(relative: path)
         }
         if let node = top["insecure"] { tls.insecure = try reader.bool(node) }
+        if let node = top["seed"] {
+            let value = try reader.integer(node)
+            guard value >= 0 else { throw reader.error(node, "'seed' is a whole number of at least 0") }
+            seed = UInt64(value)
+        }
         if let node = top["connect_to"] {
             let texts = node.sequence.map { Array($0) } ?? [node]
             for text in texts {
@@ -116,7 +121,7 @@ extension YAMLReader {
     func workload(_ node: Node, index: Int, profile: Profile?) throws(LoadError) -> Workload {
         let keys = try mapping(node, in: "a scenario", allowed: [
             "name", "model", "rate", "connections", "duration", "stages", "think_time", "max_in_flight", "requests",
-            "flow", "setup", "data", "cookies",
+            "flow", "setup", "data", "cookies", "arrivals",
         ])
         let name = try keys["name"].map { (n) throws(LoadError) in try string(n) } ?? "scenario-\(index + 1)"
         let rate = try keys["rate"].map { (n) throws(LoadError) in try number(n) }
@@ -158,6 +163,17 @@ extension YAMLReader {
             thinkTime: try keys["think_time"].map { (n) throws(LoadError) in try self.duration(n) } ?? .zero,
             maxInFlight: try keys["max_in_flight"].map { (n) throws(LoadError) in try integer(n) }, requests: requests,
             flow: flow)
+        if let arrivalsNode = keys["arrivals"] {
+            guard model == .open else {
+                throw error(arrivalsNode, "'arrivals' spaces an open model's requests; give the scenario model: open and a rate")
+            }
+            let text = try string(arrivalsNode)
+            do {
+                workload.arrivals = try ArrivalProcess(parsing: text)
+            } catch let parse {
+                throw error(arrivalsNode, parse.description)
+            }
+        }
         if let stagesNode = keys["stages"] {
             for stageNode in try sequence(stagesNode, in: "stages") {
                 workload.stages.append(try stage(stageNode, model: model))

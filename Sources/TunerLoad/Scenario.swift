@@ -27,6 +27,9 @@ public struct Scenario: Sendable {
     public var connectTo: [ConnectTo] = []
     /// Which transport carries the connections (`--transport`).
     public var transport = EngineTransport.automatic
+    /// The seed of the open model's random arrival times (`--seed`, `seed:`); `nil`: a fresh one each run, recorded in
+    /// the result so that the run can be repeated.
+    public var seed: UInt64?
 
     public init(
         target: String, headers: [HeaderField] = [], workloads: [Workload], thresholds: [Threshold] = [],
@@ -113,6 +116,8 @@ public struct Workload: Sendable {
     /// Open model: a cap on requests waiting or in flight (the oldest waiting one beyond it is `dropped`);
     /// `nil`: no cap, a request waits until it is sent or times out.
     public var maxInFlight: Int?
+    /// Open model: how requests are spaced at the rate (evenly, or at random as users arrive).
+    public var arrivals = ArrivalProcess.uniform
     /// The weighted mix; for a flow, its steps' requests in order (statistics are per name either way).
     public var requests: [RequestTemplate]
     /// Stops after this many iterations of its flow (a flow's setup runs once).

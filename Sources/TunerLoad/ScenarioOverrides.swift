@@ -27,6 +27,10 @@ public struct ScenarioOverrides: Sendable {
     public var transport: EngineTransport?
     /// `--abort-on-fail`: every windowed threshold (the file's and the command line's) stops a run it fails.
     public var abortOnFail: Threshold.AbortRule?
+    /// `--arrivals`: how every open workload's requests are spaced.
+    public var arrivals: ArrivalProcess?
+    /// `--seed`: the seed of random arrival times.
+    public var seed: UInt64?
 
     /// Connections when neither the URL form nor the scenario says.
     public static let defaultConnections = 64
@@ -79,6 +83,7 @@ public struct ScenarioOverrides: Sendable {
         if insecure { scenario.tls.insecure = true }
         scenario.connectTo = connectTo + scenario.connectTo
         if let transport { scenario.transport = transport }
+        if let seed { scenario.seed = seed }
         scenario.thresholds += thresholds
         if let abortOnFail {
             for index in scenario.thresholds.indices where scenario.thresholds[index].windowSeconds != nil {
@@ -88,6 +93,7 @@ public struct ScenarioOverrides: Sendable {
         for index in scenario.workloads.indices {
             if let maxInFlight { scenario.workloads[index].maxInFlight = maxInFlight }
             if let thinkTime { scenario.workloads[index].thinkTime = thinkTime }
+            if let arrivals, scenario.workloads[index].model == .open { scenario.workloads[index].arrivals = arrivals }
         }
         return scenario
     }

@@ -85,8 +85,7 @@ extension WorkloadRunner {
 
     /// Moves on to this loop's next event of the schedule.
     private func advance() {
-        nextEvent += Double(share.count)
-        nextDue = workload.timeline.time(ofEvent: nextEvent, hint: &scheduleHint)
+        schedule?.advance()
     }
 
     /// Ends the oldest waiting request without sending it: it timed out, failed with its connection, or
@@ -114,9 +113,6 @@ extension WorkloadRunner {
 
     /// This loop's events that are due by `elapsed` and not yet sent or ended.
     func waitingCount(elapsed: Double) -> Int {
-        let produced = workload.timeline.cumulative(at: elapsed).rounded(.down)
-        let first = Double(share.index + 1)
-        guard produced >= nextEvent, nextEvent >= first else { return 0 }
-        return Int((produced - nextEvent) / Double(share.count)) + 1
+        schedule?.waiting(elapsed: elapsed) ?? 0
     }
 }

@@ -28,13 +28,12 @@ final class WorkloadRunner {
         enum State { case unused, connecting, connected, retrying, retired }
     }
 
-    // Open model: this loop's events are `share.index + 1`, then every `share.count`-th; `nextEvent` is the
-    // oldest not yet sent or ended, and every event before `now` from there on is waiting for a connection.
     var idle: [Int] = []
-    var nextEvent: Double = 0
-    /// When `nextEvent` is due (seconds since time zero); `nil` once the schedule is over.
-    var nextDue: Double?
-    var scheduleHint = 0
+    /// Open model: this loop's part of the schedule (`nil` for the closed model); every event before `now` from its
+    /// position on is waiting for a connection.
+    var schedule: ArrivalSchedule?
+    /// When the oldest event not yet sent or ended is due (seconds since time zero); `nil` once the schedule is over.
+    var nextDue: Double? { schedule?.due }
     var tickScheduled = false
     /// True while due requests wait for a connection: they are sent as connections free up, and count as late.
     var isBacklogged = false
@@ -66,8 +65,10 @@ final class WorkloadRunner {
             : Self.portion(of: Int(workload.timeline.segments.map { max($0.from, $0.to) }.max() ?? 0), share: share)
         slots = Array(repeating: Slot(), count: slotCount)
         inFlightCap = workload.maxInFlight.map { max(Self.portion(of: $0, share: share), 1) }
-        nextEvent = Double(share.index + 1)
-        nextDue = isOpen ? workload.timeline.time(ofEvent: nextEvent, hint: &scheduleHint) : nil
+        schedule = isOpen
+            ? ArrivalSchedule(timeline: workload.timeline, arrivals: workload.arrivals, share: share, seed: worker.plan.seed,
+                              workload: workload.index)
+            : nil
         idle.reserveCapacity(slotCount)
         if let flow = workload.flow {
             flowBySlot = Array(repeating: nil, count: slotCount)

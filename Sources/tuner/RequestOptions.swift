@@ -45,6 +45,15 @@ struct RequestOptions: ParsableArguments {
     var connectTo: [String] = []
 
     @Option(help: ArgumentHelp(
+        "Open model: how requests are spaced at the rate: uniform (evenly, as wrk2 and k6's constant-arrival-rate) or"
+            + " poisson (at random, as independent users arrive: bursts and lulls). Default: each scenario's own, else uniform.",
+        valueName: "uniform|poisson"))
+    var arrivals: ArrivalProcess?
+
+    @Option(help: "The seed of random (poisson) arrival times, to repeat a run's exactly (the result records the one used).")
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp(
         "The engine's transport: automatic (its own epoll loops for http:// on Linux, NIO for https://), epoll, nio.",
         visibility: .hidden))
     var transport: EngineTransport?
@@ -68,6 +77,8 @@ struct RequestOptions: ParsableArguments {
         overrides.insecure = insecure
         overrides.connectTo = try connectTo.map { try ConnectTo(parsing: $0) }
         overrides.transport = transport
+        overrides.arrivals = arrivals
+        overrides.seed = seed
     }
 
     /// The scenario the target names, with `overrides` applied (`reshape` as `ScenarioOverrides.apply`).
@@ -97,3 +108,4 @@ struct RequestOptions: ParsableArguments {
 }
 
 extension EngineTransport: ExpressibleByArgument {}
+extension ArrivalProcess: ExpressibleByArgument {}

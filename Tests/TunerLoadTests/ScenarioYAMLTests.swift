@@ -133,6 +133,30 @@ import TunerCore
         }
     }
 
+    /// `arrivals:` spaces an open workload's requests (uniform by default), `seed:` repeats random ones; a closed
+    /// workload or an unknown process is a one-line error that names the line.
+    @Test func arrivalsAndSeed() throws {
+        let scenario = try Scenario(yaml: """
+            target: http://127.0.0.1:1
+            seed: 42
+            scenarios:
+              - { name: users, rate: 10, duration: 1s, arrivals: poisson, requests: [{ path: / }] }
+              - { name: even, rate: 10, duration: 1s, requests: [{ path: /a }] }
+            """)
+        #expect(scenario.seed == 42)
+        #expect(scenario.workloads.map(\.arrivals) == [.poisson, .uniform])
+        for (text, message) in [
+            ("{ connections: 2, duration: 1s, arrivals: poisson, requests: [{ path: / }] }", "give the scenario model: open"),
+            ("{ rate: 2, duration: 1s, arrivals: bursty, requests: [{ path: / }] }", "unknown arrival process 'bursty'"),
+        ] {
+            #expect {
+                _ = try Scenario(yaml: "target: http://127.0.0.1:1\nscenarios:\n  - \(text)\n")
+            } throws: { error in
+                "\(error)".contains(message) && "\(error)".contains(":3: ")
+            }
+        }
+    }
+
     @Test(arguments: ["ftp://x", "https://", "http://", "http://host:99999", "127.0.0.1:8080"])
     func badTargetsAreErrors(_ url: String) {
         #expect(throws: LoadError.self) { _ = try TargetURL(url) }
