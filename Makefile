@@ -37,8 +37,9 @@ release: deps
 TIMING_SUITES := CapacitySearchTests|CapacityCommandTests|RunCapacityTests|SweepCommandTests|ColdStartCommandTests|DemoShopColdStartTests|OpenModelStallTests|ShardedRunTests|ProfileTests|ServiceUsageMeterTests
 # The engine's own suites count what one second at full speed sends (over TLS too: a debug build's handshakes are
 # CPU-bound), and would take the cores from the timing suites beside them: they run after those, one test at a time
-# (HTTPSTests once sent 8 requests in its second, not more than 10, at the parallel pass's busiest).
-ENGINE_SUITES := LoadEngineTests|HTTPSTests|WindowedThresholdTests
+# (HTTPSTests once sent 8 requests in its second, not more than 10, and a flow 53 of its 60 iterations' last steps,
+# at the parallel pass's busiest).
+ENGINE_SUITES := LoadEngineTests|HTTPSTests|WindowedThresholdTests|FlowTests
 
 # Every pass runs, whatever the one before it found; the target fails when any pass did.
 test: build

@@ -248,8 +248,14 @@ import TunerTestSupport
         #expect(schedule.planned == 60, "the rate counts iterations: 20/s for 3 s")
         let counts = Dictionary(uniqueKeysWithValues: result.requests.map { ($0.name, Int($0.count)) })
         #expect(counts["login"] == 60)
-        // Iterations started in the last ~100 ms may not reach their last step before the schedule ends.
-        #expect((counts["create order"] ?? 0) >= 56 && (counts["read order"] ?? 0) >= 54, "\(counts)")
+        // Iterations started near the schedule's end may not reach their later steps before it ends: at most those
+        // started within the think time (100 ms at most) and the steps' own latencies (their p99 as this run measured
+        // them, added up) of the end, at 20 per second. A busy machine's slower steps widen the allowance by what it
+        // measured (a fixed 6 of 60 failed once in a clean-clone run: 53 read orders).
+        let stepsSeconds = result.requests.reduce(0.0) { $0 + $1.latency.p99 } / 1000
+        let unfinished = Int((20 * (0.1 + stepsSeconds)).rounded(.up)) + 1
+        #expect((counts["create order"] ?? 0) >= 60 - unfinished && (counts["read order"] ?? 0) >= 60 - unfinished,
+                "\(counts), allowing \(unfinished) unfinished for steps of \(stepsSeconds) s")
         #expect(result.overall.errors.isEmpty, "\(result.overall.errors)")
         #expect(server.answers("GET /orders", 404) == 0 && server.answers("POST /orders", 401) == 0)
     }
