@@ -3,20 +3,23 @@
 
   slots MODE:  SLOTS requests are served at once, each takes SERVICE_MS; the rest wait in line.
                Capacity = SLOTS / SERVICE_MS * 1000 requests/s.
+  random MODE: SLOTS requests are served at once, each for an exponentially distributed time of mean
+               MEAN_MS (an M/M/c queue under random arrivals); capacity at a latency SLO depends on the SLO.
   limit MODE:  every request is answered at once, with 503 once more than LIMIT requests arrived
                in the last second. Capacity at an error SLO = LIMIT requests/s.
 
-Usage: capacity_server.py PORT slots SLOTS SERVICE_MS | capacity_server.py PORT limit LIMIT
+Usage: capacity_server.py PORT slots SLOTS SERVICE_MS | PORT random SLOTS MEAN_MS | PORT limit LIMIT
 Listens on 127.0.0.1 only and runs until killed.
 """
 import collections
+import random
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, mode = int(sys.argv[1]), sys.argv[2]
-if mode == "slots":
+if mode in ("slots", "random"):
     slots = threading.BoundedSemaphore(int(sys.argv[3]))
     service = int(sys.argv[4]) / 1000
 else:
@@ -36,6 +39,9 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "slots":
             with slots:
                 time.sleep(service)
+        elif mode == "random":
+            with slots:
+                time.sleep(random.expovariate(1 / service))
         else:
             now = time.monotonic()
             with arrivals_lock:

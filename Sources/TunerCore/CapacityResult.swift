@@ -27,6 +27,14 @@ public struct CapacityResult: Codable, Sendable {
     /// `tuner run --capacity`: what saturated at the breaking point, as observed in the database (and the
     /// service's pool) during the last passing step against the first failing one; the first line says it.
     public var saturation: [String]?
+    /// How the steps' requests arrived: `poisson` (at random, the default of a search), `uniform`, or `mixed`.
+    public var arrivals: String?
+    /// Where the capacity lies as far as the search measured: between the highest rate that passed and the lowest
+    /// that failed. Two capacities differ only when their intervals do not overlap.
+    public var interval: CapacityInterval?
+    /// The confidence each step's SLO verdict was taken at (0.95: a step passes when every SLO's 95% interval
+    /// lies inside its limit).
+    public var confidence: Double?
 
     public init(
         maxSustainableRate: Double?, isLowerBound: Bool, firstFailingRate: Double?, failureReason: String?,
@@ -80,6 +88,10 @@ public struct CapacityStep: Codable, Sendable, Equatable {
     /// (`--service-pid`, `--service-cgroup`, or its metrics' process figures in `tuner run --capacity`).
     public var serviceCPUMillisecondsPerRequest: Double?
     public var serviceCores: Double?
+    /// Windows of the step's length it measured (more than one when its first left an SLO undecided); `nil`: one.
+    public var windows: Int?
+    /// True when it counted as not passing only because its SLO intervals still straddled their limits at the cap.
+    public var isUndecided: Bool?
 
     public init(
         phase: Phase, offeredRate: Double, achievedRate: Double, p50: Double, p95: Double, p99: Double,
@@ -163,5 +175,34 @@ extension CapacitySizing {
         let count = perInstance > 0 ? Int((targetRate / perInstance).rounded(.up)) : 0
         return CapacitySizing(targetRate: targetRate, headroom: headroom, instances: Swift.max(count, 1),
                               ratePerInstance: perInstance)
+    }
+}
+
+/// Where a capacity lies: between the highest rate that passed and the lowest that failed.
+public struct CapacityInterval: Codable, Sendable, Equatable {
+    /// The highest offered rate that passed (`nil`: none did).
+    public var passed: Double?
+    /// The lowest offered rate that failed (`nil`: none did; the capacity is at least `passed`).
+    public var failed: Double?
+
+    public init(passed: Double?, failed: Double?) {
+        self.passed = passed
+        self.failed = failed
+    }
+
+    /// True when this interval lies wholly above `other`: every rate it holds is more than any `other` could hold.
+    public func isAbove(_ other: CapacityInterval) -> Bool {
+        guard let low = passed, let otherHigh = other.failed else { return false }
+        return low >= otherHigh
+    }
+
+    /// `[16.2, 17.0) req/s`, `≥ 40 req/s`, `< 0.5 req/s`.
+    public var description: String {
+        switch (passed, failed) {
+        case let (low?, high?): "[\(NumberFormat.number(low)), \(NumberFormat.number(high))) req/s"
+        case let (low?, nil): "≥ \(NumberFormat.number(low)) req/s"
+        case let (nil, high?): "< \(NumberFormat.number(high)) req/s"
+        case (nil, nil): "unknown"
+        }
     }
 }

@@ -37,6 +37,8 @@ public struct SweepPoint: Codable, Sendable {
     /// Capacity mode: the maximum sustainable rate at the SLO.
     public var capacity: Double?
     public var isLowerBound: Bool
+    /// Capacity mode: where the capacity lies (the highest rate that passed, the lowest that failed).
+    public var capacityInterval: CapacityInterval?
     /// Latency of the measured window: at the fixed rate, or at the capacity's confirmation window.
     public var p50: Double?
     public var p95: Double?

@@ -160,7 +160,12 @@ public struct Threshold: Codable, Sendable, Hashable, CustomStringConvertible {
     /// Checks the threshold against the stats of its scope.
     public func evaluate(_ stats: RequestStats) -> ThresholdOutcome {
         let value = measured(in: stats)
-        return ThresholdOutcome(threshold: self, measured: value, passed: comparison.holds(value, limit))
+        var note: String?
+        if case .percentile(let p) = metric, stats.count > 0,
+           PercentileInterval.ranks(count: stats.count, percentile: p).upper == nil {
+            note = "judged on \(stats.count) request\(stats.count == 1 ? "" : "s"): too few beyond \(metric) to state it at 95% confidence"
+        }
+        return ThresholdOutcome(threshold: self, measured: value, passed: comparison.holds(value, limit), note: note)
     }
 
     /// Evaluates every threshold against the stats of its scope; a scope no request has fails with a note.

@@ -34,7 +34,7 @@ struct DemoSweeps {
         let baseURL = "http://127.0.0.1:\(port)"
         let scenario = try ShopScenario.withoutFlows(scale: scale, baseURL: baseURL)
         var workflow = SweepWorkflow(
-            scenario: scenario, slo: scenario.thresholds, command: command(port: port, mode: mode, extra: "--prewarmed-pool"),
+            scenario: scenario, slo: ShopScenario.capacitySLO, command: command(port: port, mode: mode, extra: "--prewarmed-pool"),
             readyURL: URL(string: baseURL + "/health")!,
             parameters: [.init(name: "SHOP_POOL_SIZE", values: sizes.map(String.init))], measure: .capacity(options))
         workflow.database = database

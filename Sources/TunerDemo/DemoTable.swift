@@ -13,12 +13,15 @@ public enum DemoTable {
         rows.append(["requests/s"] + steps.map { NumberFormat.number($0.result.overall.rps) })
         if steps.contains(where: { $0.result.capacity != nil }) {
             rows.append(["max req/s at SLO"] + steps.map { capacityText($0.result.capacity) })
-            let base = first.capacityRate
+            rows.append(["  lies in"] + steps.map { $0.result.capacity?.interval?.description ?? "–" })
+            // Against the baseline, credited only when the two searches' intervals do not overlap.
             rows.append(["capacity increase"] + steps.enumerated().map { index, step in
                 guard index > 0 else { return "" }
-                guard let base, base > 0, let rate = step.capacityRate else { return "–" }
-                let change = (rate - base) / base * 100
-                return (change >= 0 ? "+" : "−") + NumberFormat.number(abs(change).rounded()) + "%"
+                guard let base = first.result.capacity, let capacity = step.result.capacity else { return "–" }
+                let comparison = CapacityComparison(before: base, after: capacity)
+                guard comparison.isBeyondUncertainty else { return "≈ (overlap)" }
+                guard let change = comparison.change else { return comparison.changeText }
+                return (change >= 0 ? "+" : "−") + NumberFormat.number(abs(change * 100).rounded()) + "%"
             })
         }
         rows.append(["errors"] + steps.map { errorText($0.result.overall) })
@@ -30,6 +33,9 @@ public enum DemoTable {
         }
         rows.append(["findings"] + steps.map { "\($0.result.findings.count)" })
         var lines = table(rows)
+        if steps.contains(where: { step in (step.result.requests + [step.result.overall]).contains { $0.latency.isTooFew(atPercentile: 95) } }) {
+            lines.append("≥ X: too few requests to state that p95; at 95% confidence it is at least X (the lower end of its interval)")
+        }
         let entries = (log ?? OptimizationLog(steps: steps)).entries
         if !entries.isEmpty { lines.append("") }
         for entry in entries {
@@ -46,11 +52,19 @@ public enum DemoTable {
         return (capacity.isLowerBound ? "≥ " : "") + NumberFormat.number(rate)
     }
 
-    /// The p95 of the answered requests; "all N failed" when none was answered (a p95 of nothing is not 0 ms).
+    /// The p95 of the answered requests; "all N failed" when none was answered (a p95 of nothing is not 0 ms). With
+    /// too few requests to bound it from above, what they do show: `≥ 1.2 s`, the lower end of its 95% interval.
     private static func p95(_ stats: RequestStats, withErrors: Bool) -> String {
         let errors = stats.errors.values.reduce(0, +)
         if errors >= stats.count { return stats.count == 0 ? "–" : "all \(errors) failed" }
-        return NumberFormat.millis(stats.latency.p95) + (withErrors && errors > 0 ? " (\(errors) err)" : "")
+        let value: String
+        if stats.latency.isTooFew(atPercentile: 95) {
+            let low = stats.latency.interval(atPercentile: 95)?.low ?? 0
+            value = low > 0 ? "≥ " + NumberFormat.millis(low) : LatencySummary.tooFew
+        } else {
+            value = NumberFormat.millis(stats.latency.p95)
+        }
+        return value + (withErrors && errors > 0 ? " (\(errors) err)" : "")
     }
 
     private static func errorText(_ stats: RequestStats) -> String {

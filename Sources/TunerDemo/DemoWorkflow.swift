@@ -246,7 +246,7 @@ public struct DemoWorkflow: Sendable {
     /// Orders per second of the flush-interval sweep: a steady write load the tuned shop holds easily.
     static let flushSweepRate = 20.0
 
-    /// The step's capacity search against the running shop, at the scenario's thresholds; nil when the demo
+    /// The step's capacity search against the running shop, at `ShopScenario.capacitySLO`; nil when the demo
     /// skips it.
     private func capacity(of shop: ShopProcess, startingAt start: Double?) async -> CapacityResult? {
         guard var search = options.capacity else { return nil }
@@ -258,8 +258,9 @@ public struct DemoWorkflow: Sendable {
             say("  capacity: \(error)")
             return nil
         }
-        say("  capacity of the shoppers' mix at its thresholds (the buyers' flow is left out of the short steps)")
-        var capacitySearch = CapacitySearch(options: search, slo: scenario.thresholds, scenario: scenario)
+        say("  capacity of the shoppers' mix at \(ShopScenario.capacitySLO.map(\.expression).joined(separator: ", ")) over all "
+            + "requests, arriving at random (the buyers' flow is left out of the short steps)")
+        var capacitySearch = CapacitySearch(options: search, slo: ShopScenario.capacitySLO, scenario: scenario)
         capacitySearch.stepFinished = { [say] step in say("    " + CapacityText.stepLine(step)) }
         let outcome = await capacitySearch.run()
         if let error = outcome.error { say("  capacity search stopped: \(error)") }

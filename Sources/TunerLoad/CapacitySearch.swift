@@ -30,6 +30,10 @@ public struct CapacitySearch: Sendable {
         public var minimumRate = 0.5
         /// Steps at most (a search that does not converge still ends).
         public var maximumSteps = 40
+        /// A step whose SLO intervals straddle their limits goes on at the same rate, a step's length at a time,
+        /// until it is decided or has measured this long (`nil`: four times the step); still undecided, it counts
+        /// as not passing.
+        public var maximumStepDuration: Duration?
 
         public init() {}
     }
@@ -96,15 +100,20 @@ public struct CapacitySearch: Sendable {
         var limitedByGenerator = false
         var reachedMaximum = false
         var interrupted = false
+        var arrivals: String?
 
         func capacity(slo: [Threshold], options: Options, seconds: Double) -> CapacityResult {
             let rate = confirmed ?? (interrupted || limitedByGenerator ? passing : nil)
-            return CapacityResult(
+            var result = CapacityResult(
                 maxSustainableRate: rate, isLowerBound: reachedMaximum || limitedByGenerator,
                 firstFailingRate: failing?.rate, failureReason: failing?.reason, limitedByGenerator: limitedByGenerator,
                 slo: slo.map(\.description), steps: steps,
                 kneeRate: LatencyKnee.rate(steps), scalability: ScalabilityFitter.fit(steps), sizing: nil,
                 searchSeconds: seconds)
+            result.arrivals = arrivals
+            result.interval = CapacityInterval(passed: confirmed ?? passing, failed: failing?.rate)
+            result.confidence = PercentileInterval.confidence
+            return result
         }
     }
 
@@ -175,11 +184,26 @@ public struct CapacitySearch: Sendable {
         async throws -> Measured
     {
         let warmUp = phase == .probe ? Duration.seconds(1) : options.stepWarmUp
-        let result = try await measure(rate, duration, warmUp)
+        var result = try await measure(rate, duration, warmUp)
         // An interrupted step is not judged: its window is cut short.
         if result.notes.contains(where: { $0.hasPrefix("interrupted") }) { throw CancellationError() }
+        let window = duration.seconds
+        var verdict = StepVerdict(result: result, offeredRate: rate, slo: slo, options: options, windowSeconds: window)
+        // Undecided: more requests at the same rate, until the intervals leave the limits or the cap is reached. Each
+        // further window has a short warm-up of its own, whose late answers make up for those its end cuts off. A
+        // confirmation (a longer window) may go on as many times its length as a search step may.
+        let ratio = max(1, (options.maximumStepDuration ?? options.stepDuration * 4) / options.stepDuration)
+        let cap = duration * ratio
+        var windows = 1
+        while verdict.isUndecided, duration * (windows + 1) <= cap, !result.generator.wasBottleneck {
+            try Task.checkCancellation()
+            let next = try await measure(rate, duration, min(options.stepWarmUp, .seconds(1)))
+            if next.notes.contains(where: { $0.hasPrefix("interrupted") }) { throw CancellationError() }
+            result = try ResultMerger.continued(result, by: next)
+            windows += 1
+            verdict = StepVerdict(result: result, offeredRate: rate, slo: slo, options: options, windowSeconds: window)
+        }
         state.lastResult = result
-        let verdict = StepVerdict(result: result, offeredRate: rate, slo: slo, options: options)
         var step = CapacityStep(
             phase: phase, offeredRate: rate ?? verdict.achievedRate, achievedRate: verdict.achievedRate,
             p50: result.overall.latency.p50, p95: result.overall.latency.p95, p99: result.overall.latency.p99,
@@ -188,6 +212,9 @@ public struct CapacitySearch: Sendable {
             measuredSeconds: result.configuration.durationSeconds, generatorCPUPercent: result.generator.cpuPercentMean)
         step.serviceCPUMillisecondsPerRequest = result.service?.cpuMillisecondsPerRequest
         step.serviceCores = result.service?.coresMean
+        step.windows = windows > 1 ? windows : nil
+        step.isUndecided = verdict.isUndecided ? true : nil
+        if state.arrivals == nil, phase != .probe { state.arrivals = result.configuration.arrivals }
         state.steps.append(step)
         // The probe only estimates where to start; a step at a given rate that runs out of CPU ends the search.
         if phase != .probe && result.generator.wasBottleneck {

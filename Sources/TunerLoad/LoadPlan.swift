@@ -202,7 +202,7 @@ struct CompiledWorkload: Sendable {
         self.requests = requests
         cumulativeWeights = cumulative
         connections = workload.connections
-        arrivals = workload.model == .open ? workload.arrivals : .uniform
+        arrivals = workload.model == .open ? workload.arrivals ?? .uniform : .uniform
         thinkTimeNanos = workload.thinkTime.nanoseconds
         maxInFlight = workload.maxInFlight
         source = workload

@@ -23,12 +23,16 @@ public enum LoadSummary {
             let l = row.latency
             let cells = [
                 NumberFormat.count(row.count), NumberFormat.number(row.rps), NumberFormat.percent(row.errorRate), NumberFormat.millis(l.mean),
-                NumberFormat.millis(l.p50), NumberFormat.millis(l.p90), NumberFormat.millis(l.p95), NumberFormat.millis(l.p99),
-                NumberFormat.millis(l.p999), NumberFormat.millis(l.max),
+                l.text(atPercentile: 50), l.text(atPercentile: 90), l.text(atPercentile: 95), l.text(atPercentile: 99),
+                l.text(atPercentile: 99.9), NumberFormat.millis(l.max),
             ]
             lines.append(pad(row.name, nameWidth) + cells.map { leftPad($0, 10) }.joined())
         }
         lines.append("")
+        if let intervals = intervalLine(result.overall.latency) { lines.append(intervals) }
+        if rows.contains(where: { row in [50, 90, 95, 99, 99.9].contains { row.latency.isTooFew(atPercentile: $0) } }) {
+            lines.append(LatencySummary.tooFewNote)
+        }
         let statuses = result.overall.statusCodes.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }
         if !statuses.isEmpty { lines.append("status: " + statuses.joined(separator: ", ")) }
         if result.overall.errorCount > 0 {
@@ -85,6 +89,14 @@ public enum LoadSummary {
         }
         for note in result.notes { lines.append("note: \(note)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// `95% intervals (all): p50 12–13 ms · p95 40–47 ms · p99 ≥ 80 ms`: where each percentile of all requests lies.
+    static func intervalLine(_ latency: LatencySummary) -> String? {
+        let parts = [(50.0, "p50"), (95, "p95"), (99, "p99"), (99.9, "p99.9")].compactMap { p, label in
+            latency.interval(atPercentile: p).map { "\(label) \($0.description)" }
+        }
+        return parts.isEmpty ? nil : "95% intervals (all): " + parts.joined(separator: " · ")
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

@@ -77,7 +77,7 @@ struct ResultBuilder {
         configuration.tls = plan.tls?.record
         if !scenario.connectTo.isEmpty { configuration.connectTo = scenario.connectTo.map(\.description) }
         configuration.transport = plan.transport.rawValue
-        let arrivals = Set(open.map(\.arrivals))
+        let arrivals = Set(open.map { $0.arrivals ?? .uniform })
         if !arrivals.isEmpty {
             configuration.arrivals = arrivals.count == 1 ? arrivals.first?.rawValue : "mixed"
             if arrivals.contains(.poisson) { configuration.seed = plan.seed }

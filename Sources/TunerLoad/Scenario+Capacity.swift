@@ -4,8 +4,11 @@ extension Scenario {
     /// One step of a capacity search: every workload in the open model at its share of `rate`, constant
     /// for `duration` after `warmUp`, judged by `slo` (the scenario's own thresholds are replaced).
     ///
-    /// Open workloads share the rate as their peak rates do; closed ones count as one share each.
-    public func atRate(_ rate: Double, duration: Duration, warmUp: Duration, slo: [Threshold]) -> Scenario {
+    /// Open workloads share the rate as their peak rates do; closed ones count as one share each. Workloads that
+    /// do not say how their requests arrive get `arrivals`: at random for a capacity search (the rate random users
+    /// can arrive at), evenly for a load at a given rate where the sweep compares latencies.
+    public func atRate(_ rate: Double, duration: Duration, warmUp: Duration, slo: [Threshold],
+                       arrivals: ArrivalProcess = .poisson) -> Scenario {
         // Rates are requests/s: a flow's iteration sends one request per step, so its weight is its requests/s and
         // its arrival rate its share divided by its steps.
         let steps = workloads.map { Double(max($0.flow?.steps.count ?? 1, 1)) }
@@ -20,6 +23,7 @@ extension Scenario {
             let (weight, steps) = weighted
             let share = rate * weight / total / steps
             workload.model = .open
+            workload.arrivals = workload.arrivals ?? arrivals
             workload.start = share
             workload.stages = [Stage(duration: duration, target: share)]
             return workload

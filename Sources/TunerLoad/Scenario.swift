@@ -116,8 +116,9 @@ public struct Workload: Sendable {
     /// Open model: a cap on requests waiting or in flight (the oldest waiting one beyond it is `dropped`);
     /// `nil`: no cap, a request waits until it is sent or times out.
     public var maxInFlight: Int?
-    /// Open model: how requests are spaced at the rate (evenly, or at random as users arrive).
-    public var arrivals = ArrivalProcess.uniform
+    /// Open model: how requests are spaced at the rate (evenly, or at random as users arrive); `nil` leaves it to
+    /// the command: evenly for a load, at random for a capacity search.
+    public var arrivals: ArrivalProcess?
     /// The weighted mix; for a flow, its steps' requests in order (statistics are per name either way).
     public var requests: [RequestTemplate]
     /// Stops after this many iterations of its flow (a flow's setup runs once).

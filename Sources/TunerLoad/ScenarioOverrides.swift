@@ -93,7 +93,8 @@ public struct ScenarioOverrides: Sendable {
         for index in scenario.workloads.indices {
             if let maxInFlight { scenario.workloads[index].maxInFlight = maxInFlight }
             if let thinkTime { scenario.workloads[index].thinkTime = thinkTime }
-            if let arrivals, scenario.workloads[index].model == .open { scenario.workloads[index].arrivals = arrivals }
+            // Kept by closed workloads too (which send as answers come): a capacity search turns them open.
+            if let arrivals { scenario.workloads[index].arrivals = arrivals }
         }
         return scenario
     }

@@ -5,18 +5,40 @@ import TunerCore
 struct StepVerdict {
     let achievedRate: Double
     let reason: String?
+    /// True when no criterion failed but an SLO's interval still straddled its limit: more requests are needed.
+    let isUndecided: Bool
 
-    init(result: LoadResult, offeredRate: Double?, slo: [Threshold], options: CapacitySearch.Options) {
+    /// `windowSeconds`: the length of each window the result adds up (the step's; the result's own when it is one).
+    init(result: LoadResult, offeredRate: Double?, slo: [Threshold], options: CapacitySearch.Options,
+         windowSeconds: Double? = nil) {
+        let windowSeconds = windowSeconds ?? result.configuration.durationSeconds
         let seconds = result.configuration.durationSeconds
         achievedRate = result.schedule?.achievedRate ?? (seconds > 0 ? Double(result.overall.count) / seconds : 0)
         guard let offered = offeredRate else {
             reason = nil
+            isUndecided = false
             return
         }
         var reasons: [String] = []
-        for outcome in Threshold.evaluate(slo, overall: result.overall, requests: result.requests, series: result.series) where !outcome.passed {
-            let scope = outcome.threshold.scope == "all" ? "" : "\(outcome.threshold.scope): "
-            reasons.append("SLO \(scope)\(outcome.threshold.expression) failed (measured \(outcome.measuredDescription))")
+        var undecided: [String] = []
+        for threshold in slo {
+            let scope = threshold.scope == "all" ? "" : "\(threshold.scope): "
+            let stats = threshold.scope == "all" || threshold.scope == result.overall.name
+                ? result.overall : result.requests.first { $0.name == threshold.scope }
+            guard let stats, threshold.windowSeconds == nil else {
+                // A windowed SLO, or a name no request had: judged as thresholds are, always decided.
+                for outcome in Threshold.evaluate([threshold], overall: result.overall, requests: result.requests,
+                                                  series: result.series) where !outcome.passed {
+                    reasons.append("SLO \(scope)\(threshold.expression) failed (measured \(outcome.note ?? outcome.measuredDescription))")
+                }
+                continue
+            }
+            let outcome = threshold.decide(stats)
+            switch outcome.decision {
+            case .pass: break
+            case .fail: reasons.append("SLO \(scope)\(threshold.expression) failed (\(outcome.evidence))")
+            case .undecided: undecided.append("SLO \(scope)\(threshold.expression): \(outcome.evidence)")
+            }
         }
         // Responses are counted when they arrive inside the window: one request straddles each end, and the
         // requests of the window's last mean latency are answered after it. A warm-up's own late answers, arriving
@@ -28,10 +50,20 @@ struct StepVerdict {
         let warmUp = result.configuration.warmUpSeconds
         let slack = 1 + offered * max(0, result.overall.latency.mean / 1000 - warmUp)
         // Against the requests the schedule asked for in the window: with random (Poisson) arrivals their number
-        // varies around the offered rate's by chance (±2√n), which is not the service falling behind.
+        // varies around the offered rate's by chance (±2√n), which is not the service falling behind. Nor is the
+        // number in flight at each end, which bursts make random too: about Poisson with mean rate × service time
+        // (the latency's 10th percentile: the time without waiting), so their difference is allowed two standard
+        // deviations, √(2L) for each window (a step that went on has several). A service that falls behind loses a
+        // share of every window that grows with its length; one 18% over its capacity still fails a 2 s window.
         let random = result.configuration.arrivals == ArrivalProcess.poisson.rawValue
         let asked = random ? result.schedule.map { Double($0.planned) } ?? offered * seconds : offered * seconds
-        let share = asked > 0 ? (achievedRate * seconds + slack) / asked : 0
+        var chance = 0.0
+        if random {
+            let serviceTime = (try? result.overall.latencyHistogram().millis(atPercentile: 10)) ?? result.overall.latency.p50
+            let windows = Double(max(1, Int((seconds / max(windowSeconds, 1e-9)).rounded())))
+            chance = 2 * (2 * max(offered * serviceTime / 1000, 1) * windows).squareRoot()
+        }
+        let share = asked > 0 ? (achievedRate * seconds + slack + chance) / asked : 0
         if share < options.minimumAchievedShare {
             reasons.append("achieved \(Self.rate(achievedRate)) req/s, \(Int((achievedRate / offered * 100).rounded()))% of the offered \(Self.rate(offered))")
         }
@@ -43,7 +75,8 @@ struct StepVerdict {
             }
         }
         if result.overall.count == 0 { reasons.append("no request completed") }
-        reason = reasons.first
+        isUndecided = reasons.isEmpty && !undecided.isEmpty
+        reason = reasons.first ?? undecided.first.map { "undecided (\(result.overall.count) requests): \($0)" }
     }
 
     /// Whole numbers without decimals, others to one decimal: `90`, `12.5`.

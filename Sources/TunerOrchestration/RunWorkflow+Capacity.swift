@@ -57,12 +57,20 @@ extension RunWorkflow {
         let steps = observed.withLock { $0 }
         var capacity = outcome.capacity
         capacity.saturation = Self.saturation(capacity, steps: steps)
-        // The reported result is the one the search reports (its confirmation window), with its observation.
-        guard let chosen = outcome.result.flatMap({ chosen in steps.last { $0.result.startedAt == chosen.startedAt } })
+        // The reported result is the one the search reports (its confirmation window, all its windows when it went on
+        // to decide its verdict), with the observation of its last window.
+        guard let reported = outcome.result,
+              let chosen = steps.last(where: { $0.result.startedAt >= reported.startedAt })
         else {
             return .success(CapacityRun(outcome: outcome, result: nil))
         }
         var result = chosen.result
+        if chosen.result.startedAt != reported.startedAt {
+            var whole = reported
+            whole.database = chosen.result.database
+            for note in chosen.result.notes where !whole.notes.contains(note) { whole.notes.append(note) }
+            result = whole
+        }
         result.capacity = capacity
         let observation = chosen.observation
         var findings = RunAnalysis.findings(result.database!, load: Self.load(of: result, observation: observation),
@@ -76,9 +84,15 @@ extension RunWorkflow {
     }
 
     /// The last passing step at the capacity found against the failing steps, as observed (the search's steps and
-    /// the observations are in the same order, one each).
-    private static func saturation(_ capacity: CapacityResult, steps: [ObservedStep]) -> [String]? {
-        guard capacity.steps.count == steps.count else { return nil }
+    /// the observations are in the same order: one each, or a step's `windows` in a row, of which the last speaks).
+    private static func saturation(_ capacity: CapacityResult, steps observed: [ObservedStep]) -> [String]? {
+        guard capacity.steps.reduce(0, { $0 + ($1.windows ?? 1) }) == observed.count else { return nil }
+        var steps: [ObservedStep] = []
+        var next = 0
+        for step in capacity.steps {
+            next += step.windows ?? 1
+            steps.append(observed[next - 1])
+        }
         let judged = Array(zip(capacity.steps, steps)).filter { $0.0.phase != .probe }
         guard let failingRate = capacity.firstFailingRate,
               let failing = judged.first(where: { !$0.0.passed && $0.0.offeredRate == failingRate })?.1,

@@ -42,11 +42,20 @@ public enum SweepKnee {
             let rated = measured.filter { $0.capacity != nil }
             guard let best = rated.max(by: { $0.capacity! < $1.capacity! }), let top = best.capacity, top > 0 else { return nil }
             let within = max(tolerance, capacityPrecision)
-            let enough = rated.filter { $0.capacity! >= top * (1 - within) }
+            // As good as the best: within the tolerance, or not told apart from it by the searches (the best's
+            // interval does not lie wholly above the point's).
+            func overlapsBest(_ point: SweepPoint) -> Bool {
+                guard let mine = point.capacityInterval, let theirs = best.capacityInterval else { return false }
+                return !theirs.isAbove(mine)
+            }
+            let enough = rated.filter { $0.capacity! >= top * (1 - within) || overlapsBest($0) }
             guard let knee = smallest(enough, parameters: parameters), let capacity = knee.capacity else { return nil }
             let rest = label(knee) == label(best) ? "the best measured"
-                : "within \(Int((within * 100).rounded()))% of the best, \(CapacityText.rate(top)) req/s at \(label(best))"
+                : knee.capacity! >= top * (1 - within)
+                ? "within \(Int((within * 100).rounded()))% of the best, \(CapacityText.rate(top)) req/s at \(label(best))"
                     + (within > tolerance ? " (the search's precision)" : "") + "; more buys nothing"
+                : "not told apart from the best, \(CapacityText.rate(top)) req/s at \(label(best)) (their capacities lie in "
+                    + "\(knee.capacityInterval!.description) and \(best.capacityInterval!.description)); more buys nothing measurable"
             return Choice(values: knee.values, sentence: "\(label(knee)): \(CapacityText.rate(capacity)) req/s at the SLO, \(rest)")
         }
         let clean = measured.filter { $0.p95 != nil && ($0.errors ?? 0) == 0 }

@@ -193,7 +193,7 @@ public struct SweepWorkflow: Sendable {
     /// The latencies at `rate`, the sweep's common load.
     private func latency(at rate: Double, duration: Duration, warmUp: Duration,
                          measured: @Sendable (LoadResult) -> Void) async throws -> RateLatency {
-        let result = try await LoadEngine.run(try LoadPlan(scenario.atRate(rate, duration: duration, warmUp: warmUp, slo: slo)))
+        let result = try await LoadEngine.run(try LoadPlan(scenario.atRate(rate, duration: duration, warmUp: warmUp, slo: slo, arrivals: .uniform)))
         measured(result)
         let latency = result.overall.latency
         say("  at the common rate \(CapacityText.rate(rate)) req/s → p50 \(NumberFormat.millis(latency.p50)) "
@@ -222,12 +222,14 @@ public struct SweepWorkflow: Sendable {
             let outcome = await search.run()
             if let error = outcome.error { throw error }
             let latency = outcome.result?.overall.latency
-            return SweepPoint(
+            var point = SweepPoint(
                 values: values, capacity: outcome.capacity.maxSustainableRate, isLowerBound: outcome.capacity.isLowerBound,
                 p50: latency?.p50, p95: latency?.p95, p99: latency?.p99, achievedRate: outcome.result?.schedule?.achievedRate,
                 errors: outcome.result?.overall.errorCount)
+            point.capacityInterval = outcome.capacity.interval
+            return point
         case .rate(let rate, let duration, let warmUp):
-            let result = try await LoadEngine.run(try LoadPlan(scenario.atRate(rate, duration: duration, warmUp: warmUp, slo: slo)))
+            let result = try await LoadEngine.run(try LoadPlan(scenario.atRate(rate, duration: duration, warmUp: warmUp, slo: slo, arrivals: .uniform)))
             measured(result)
             let latency = result.overall.latency
             say("  \(CapacityText.rate(rate)) req/s → p50 \(NumberFormat.millis(latency.p50)) p95 \(NumberFormat.millis(latency.p95))"

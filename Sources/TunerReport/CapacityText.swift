@@ -8,16 +8,23 @@ public enum CapacityText {
     /// `search  150 req/s → 149.8 achieved · p50 21ms p95 24ms p99 31ms · 0 errors · pass`
     public static func stepLine(_ step: CapacityStep) -> String {
         let offered = step.phase == .probe ? "closed-model probe" : "\(rate(step.offeredRate)) req/s"
-        let verdict = step.phase == .probe ? "estimate" : step.passed ? "pass" : "FAIL: \(step.reason ?? "failed")"
+        let verdict = step.phase == .probe ? "estimate" : step.passed ? "pass"
+            : step.isUndecided == true ? "not passed, \(step.reason ?? "undecided")" : "FAIL: \(step.reason ?? "failed")"
         return "  \(step.phase.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))\(offered) → \(rate(step.achievedRate)) achieved"
             + " · p50 \(NumberFormat.millis(step.p50)) p95 \(NumberFormat.millis(step.p95)) p99 \(NumberFormat.millis(step.p99))"
-            + " · \(NumberFormat.count(step.errors)) errors" + service(step) + " · \(verdict)"
+            + " · \(NumberFormat.count(step.errors)) errors" + service(step) + windows(step) + " · \(verdict)"
+    }
+
+    /// ` · 3 windows (42s)` for a step that went on to decide its verdict, or nothing.
+    static func windows(_ step: CapacityStep) -> String {
+        guard let windows = step.windows, windows > 1 else { return "" }
+        return " · \(windows) windows (\(NumberFormat.seconds(step.measuredSeconds)))"
     }
 
     /// The steps table's headers before the verdict (report.md and report.html): the service's two only when a
     /// step was metered.
     static func stepHeaders(_ capacity: CapacityResult) -> [String] {
-        ["phase", "offered req/s", "achieved req/s", "p50", "p95", "p99", "errors"]
+        ["phase", "offered req/s", "achieved req/s", "requests", "p50", "p95", "p99", "errors"]
             + (isMetered(capacity) ? ["service CPU/req", "service cores"] : [])
     }
 
@@ -28,7 +35,8 @@ public enum CapacityText {
     /// A step's cells under `stepHeaders`, as plain text.
     static func stepCells(_ step: CapacityStep, metered: Bool) -> [String] {
         [step.phase.rawValue, step.phase == .probe ? "closed model" : NumberFormat.number(step.offeredRate),
-         NumberFormat.number(step.achievedRate), NumberFormat.millis(step.p50), NumberFormat.millis(step.p95),
+         NumberFormat.number(step.achievedRate), NumberFormat.count(step.requests), NumberFormat.millis(step.p50),
+         NumberFormat.millis(step.p95),
          NumberFormat.millis(step.p99), NumberFormat.count(step.errors)]
             + (metered ? [step.serviceCPUMillisecondsPerRequest.map(NumberFormat.millis) ?? "-",
                           step.serviceCores.map(NumberFormat.significant) ?? "-"] : [])
@@ -48,7 +56,8 @@ public enum CapacityText {
         lines.append("phase     offered  achieved       p50       p95       p99    errors  verdict")
         for step in capacity.steps {
             let offered = step.phase == .probe ? "-" : rate(step.offeredRate)
-            let verdict = step.phase == .probe ? "estimate" : step.passed ? "pass" : "fail: \(step.reason ?? "")"
+            let verdict = step.phase == .probe ? "estimate" : step.passed ? "pass"
+                : step.isUndecided == true ? "not passed, \(step.reason ?? "undecided")" : "fail: \(step.reason ?? "")"
             lines.append(
                 step.phase.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
                     + pad(offered, 9) + pad(rate(step.achievedRate), 10) + pad(NumberFormat.millis(step.p50), 10)
@@ -68,6 +77,7 @@ public enum CapacityText {
         } else {
             lines.append("no rate held the SLO (\(slo))")
         }
+        if let evidence = evidenceLine(capacity) { lines.append(evidence) }
         if capacity.limitedByGenerator {
             lines.append("the load generator ran out of CPU: the search stopped there; that limit is the generator's, not the service's — run more generators (tuner merge) or give it more cores")
         }
@@ -97,6 +107,23 @@ public enum CapacityText {
         }
         lines.append("search: \(capacity.steps.count) steps in \(NumberFormat.seconds(capacity.searchSeconds))")
         return lines
+    }
+
+    /// `between 16.2 and 17 req/s as measured (the highest rate that passed, the lowest that failed) · arrivals at
+    /// random (poisson) · each SLO verdict at 95% confidence`.
+    public static func evidenceLine(_ capacity: CapacityResult) -> String? {
+        var parts: [String] = []
+        if let interval = capacity.interval, interval.passed != nil || interval.failed != nil {
+            parts.append("the capacity lies in \(interval.description) (from the highest rate that passed to the lowest that failed)")
+        }
+        if let arrivals = capacity.arrivals {
+            parts.append(arrivals == ArrivalProcess.poisson.rawValue ? "requests arrived at random (poisson), as independent users do"
+                : arrivals == ArrivalProcess.uniform.rawValue ? "requests arrived evenly spaced (kinder than real users)" : "arrivals \(arrivals)")
+        }
+        if let confidence = capacity.confidence {
+            parts.append("a step passed only when every SLO's \(NumberFormat.percent(confidence)) interval lay within its limit")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: " · ")
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

@@ -20,10 +20,12 @@ enum JUnitReport {
             let classname = "tuner.thresholds." + t.scope
             xml += "    <testcase classname=\(attr(classname)) name=\(attr(t.expression)) time=\"\(time)\">"
             if outcome.passed {
+                if let note = outcome.note { xml += "<system-out>\(note.xmlEscaped)</system-out>" }
                 xml += "</testcase>\n"
                 continue
             }
-            let message = outcome.note ?? "\(t.scope): \(t.metric) measured \(outcome.measuredDescription), limit \(t.expression)"
+            let message = "\(t.scope): \(t.metric) measured \(outcome.measuredDescription), limit \(t.expression)"
+                + (outcome.note.map { "; \($0)" } ?? "")
             xml += "\n      <failure message=\(attr(message)) type=\"threshold\">"
             xml += "\(t.description) crossed: measured \(outcome.measuredDescription)".xmlEscaped
             xml += "</failure>\n    </testcase>\n"

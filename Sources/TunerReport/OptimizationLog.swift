@@ -133,24 +133,21 @@ public struct OptimizationLogEntry: Sendable {
     }
 
     /// The capacity at the SLO before and after, when both steps searched for it: `max req/s at the SLO
-    /// 5.55 → 61.2 (+1,003%)`. The search's own precision is the noise: a change within it is said to be so.
+    /// 5.55 → 61.2 (+1,003%)`. The searches' intervals are the noise: a change while they overlap is not credited.
     static func capacityChange(before: LoadResult, after: LoadResult) -> String? {
         guard let b = before.capacity, let a = after.capacity else { return nil }
         let text = { (c: CapacityResult) in
             c.maxSustainableRate.map { (c.isLowerBound ? "≥ " : "") + NumberFormat.number($0) } ?? "none"
         }
+        let comparison = CapacityComparison(before: b, after: a)
         var line = "max req/s at the SLO \(text(b)) → \(text(a))"
-        if let x = b.maxSustainableRate, let y = a.maxSustainableRate, x > 0 {
-            let change = (y - x) / x
-            line += " (\(NumberFormat.change(change * 100))"
-            if abs(change) < Self.capacityPrecision { line += ", within the search's precision" }
-            line += ")"
+        if comparison.isBeyondUncertainty {
+            if let change = comparison.change { line += " (\(NumberFormat.change(change * 100)))" }
+        } else {
+            line += " (" + CapacityComparison.withinUncertainty + (comparison.uncertaintyText.map { ": \($0)" } ?? "") + ")"
         }
         return line
     }
-
-    /// Two searches' results differ by less than this share within their precision (the demo's 10%).
-    static let capacityPrecision = 0.10
 
     /// The headline figures of a run, as the log's Before/After lines show them.
     static func figures(_ r: LoadResult) -> [String] {

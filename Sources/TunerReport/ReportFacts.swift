@@ -28,6 +28,11 @@ extension LoadResult {
     /// The request name of a run that sent only one kind of request (its per-request figures are that endpoint's).
     var soleEndpoint: String? { requests.count == 1 ? requests[0].name : nil }
 
+    /// True when a table of this result shows a percentile as `too few` (an endpoint or all requests).
+    var hasTooFewPercentiles: Bool {
+        (requests + [overall]).contains { stats in [50, 95, 99, 99.9].contains { stats.latency.isTooFew(atPercentile: $0) } }
+    }
+
     /// Errors of every kind, most frequent first.
     var errorBreakdown: [(kind: String, count: UInt64)] {
         overall.errors.filter { $0.value > 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { ($0.key, $0.value) }

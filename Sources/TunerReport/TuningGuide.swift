@@ -79,7 +79,7 @@ struct TuningGuide {
         let parameter = sweep.parameters.first { $0.uppercased().contains("POOL") } ?? sweep.parameters.first ?? ""
         let points = sweep.points.compactMap { point -> String? in
             guard let value = point.values[parameter] else { return nil }
-            guard let capacity = point.capacity else { return "\(value): \(point.failure ?? "not measured")" }
+            guard let capacity = point.capacity else { return "\(value): \(point.failure ?? "no rate held the SLO")" }
             return "\(value): \((point.isLowerBound ? "≥ " : "") + CapacityText.rate(capacity)) req/s"
         }
         return "The sweep measured the maximum sustainable rate at the SLO (\(sweep.slo.joined(separator: ", "))) for each pool size — "
@@ -92,6 +92,12 @@ struct TuningGuide {
               let b = before.maxSustainableRate, let a = after.maxSustainableRate, b > 0
         else { return .notMeasured("Optimization #\(change.number) has no capacity search on both sides (`tuner run --capacity`)") }
         let bound = after.isLowerBound ? " (the search stopped at its maximum: at least this)" : ""
+        let comparison = CapacityComparison(before: before, after: after)
+        guard comparison.isBeyondUncertainty else {
+            return .measured("none beyond the search's uncertainty",
+                             "Optimization #\(change.number): maximum sustainable rate \(CapacityText.rate(b)) → \(CapacityText.rate(a)) "
+                                 + "req/s at the SLO, \(comparison.uncertaintyText ?? "within the search's precision")")
+        }
         return .measured(NumberFormat.change((a - b) / b * 100),
                          "Optimization #\(change.number): maximum sustainable rate \(CapacityText.rate(b)) → "
                              + "\((after.isLowerBound ? "≥ " : "") + CapacityText.rate(a)) req/s at the SLO\(bound)")
@@ -103,6 +109,11 @@ struct TuningGuide {
             return .notMeasured("Optimization #\(change.number) has no p99 on both sides")
         }
         let improvement = (p99.before - p99.after) / p99.before * 100
+        guard p99.verdict.isBeyondNoise else {
+            return .measured("none beyond run-to-run noise",
+                             "Optimization #\(change.number): p99 \(p99.beforeText) → \(p99.afterText) at the same offered load, "
+                                 + p99.verdict.rawValue)
+        }
         return .measured(Self.improvement(before: p99.before, after: p99.after),
                          "Optimization #\(change.number): p99 \(p99.beforeText) → \(p99.afterText) at the same offered load, "
                              + "\(p99.verdict.rawValue)\(improvement < 0 ? "; negative: slower" : "")")

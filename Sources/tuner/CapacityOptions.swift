@@ -29,6 +29,12 @@ struct CapacityOptions: ParsableArguments {
     @Option(help: "Length of the confirmation window at the rate found (default 30s).")
     var confirm = "30s"
 
+    @Option(help: ArgumentHelp(
+        "A step whose SLO is undecided (a 95% interval that straddles the limit) goes on at its rate, a step's length at"
+            + " a time, up to this long; still undecided, it counts as not passing (default: 4 × --step-duration).",
+        valueName: "DURATION"))
+    var maxStep: String?
+
     func validate() throws {
         if let start, !(start > 0) { throw ValidationError("--start must be greater than 0") }
         if let max, !(max > 0) { throw ValidationError("--max must be greater than 0") }
@@ -43,6 +49,10 @@ struct CapacityOptions: ParsableArguments {
         options.stepDuration = try Self.duration(stepDuration, option: "--step-duration")
         options.stepWarmUp = try Self.duration(stepWarmUp, option: "--step-warm-up")
         options.confirmDuration = try Self.duration(confirm, option: "--confirm")
+        options.maximumStepDuration = try maxStep.map { try Self.duration($0, option: "--max-step") }
+        if let cap = options.maximumStepDuration, cap < options.stepDuration {
+            throw ToolError.usage("--max-step must be at least --step-duration (\(stepDuration))")
+        }
         guard options.stepDuration >= .seconds(1), options.confirmDuration >= .seconds(1) else {
             throw ToolError.usage("--step-duration and --confirm must be at least 1s")
         }

@@ -46,7 +46,8 @@ struct RequestOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "Open model: how requests are spaced at the rate: uniform (evenly, as wrk2 and k6's constant-arrival-rate) or"
-            + " poisson (at random, as independent users arrive: bursts and lulls). Default: each scenario's own, else uniform.",
+            + " poisson (at random, as independent users arrive: bursts and lulls). Default: each scenario's own, else uniform for a"
+            + " load at a rate and poisson for a capacity search (the rate random users can arrive at).",
         valueName: "uniform|poisson"))
     var arrivals: ArrivalProcess?
 

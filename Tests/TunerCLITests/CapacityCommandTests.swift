@@ -88,7 +88,7 @@ import TunerTestSupport
         let json = LoadBinaryRunner.temporaryPath("capacity-cpu.json")
         defer { try? FileManager.default.removeItem(atPath: json) }
         let run = try await LoadBinaryRunner.runOffThePool(
-            ["capacity", "http://127.0.0.1:\(port)/work", "-c", "2", "--slo", "p99 < 2s", "--start", "5", "--max", "10", "--step-duration", "2s",
+            ["capacity", "http://127.0.0.1:\(port)/work", "-c", "2", "--slo", "p75 < 2s", "--start", "5", "--max", "10", "--step-duration", "2s",
              "--step-warm-up", "0s", "--confirm", "2s", "--service-pid", String(shell.processIdentifier), "--json", json, "--quiet"],
             timeout: .seconds(120))
         #expect(run.status == 0, "\(run.stderr)")

@@ -133,7 +133,8 @@ import TunerCore
         }
     }
 
-    /// `arrivals:` spaces an open workload's requests (uniform by default), `seed:` repeats random ones; a closed
+    /// `arrivals:` spaces an open workload's requests (uniform by default for a load, poisson for a capacity search),
+    /// `seed:` repeats random ones; a closed
     /// workload or an unknown process is a one-line error that names the line.
     @Test func arrivalsAndSeed() throws {
         let scenario = try Scenario(yaml: """
@@ -144,7 +145,12 @@ import TunerCore
               - { name: even, rate: 10, duration: 1s, requests: [{ path: /a }] }
             """)
         #expect(scenario.seed == 42)
-        #expect(scenario.workloads.map(\.arrivals) == [.poisson, .uniform])
+        // Unsaid, the command decides: evenly spaced for a load at a rate, at random for a capacity search.
+        #expect(scenario.workloads.map(\.arrivals) == [.poisson, nil])
+        let plan = try LoadPlan(scenario)
+        #expect(plan.workloads.map(\.arrivals) == [.poisson, .uniform])
+        let step = scenario.atRate(20, duration: .seconds(1), warmUp: .zero, slo: [])
+        #expect(step.workloads.map(\.arrivals) == [.poisson, .poisson])
         for (text, message) in [
             ("{ connections: 2, duration: 1s, arrivals: poisson, requests: [{ path: / }] }", "give the scenario model: open"),
             ("{ rate: 2, duration: 1s, arrivals: bursty, requests: [{ path: / }] }", "unknown arrival process 'bursty'"),

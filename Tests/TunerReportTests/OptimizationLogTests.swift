@@ -54,4 +54,38 @@ import TunerCore
         #expect(html.contains("Optimization #2: no change (re-run)"))
         #expect(html.contains("index on orders(customer_id)"))
     }
+
+    /// A capacity change is credited only when the two searches' intervals do not overlap: 9.2 → 25.6 req/s with
+    /// intervals [9.2, 10.1) and [25.6, 28.2) is +178%; 9.2 → 9.6 with [9.2, 10.1) and [9.6, 10.6) is within the
+    /// search's uncertainty, in the log's impact and conclusion, and in the guide's "Capacity increase".
+    @Test func aCapacityChangeCountsOnlyWhenTheIntervalsSeparate() throws {
+        func capacity(_ passed: Double, _ failed: Double) -> CapacityResult {
+            var result = CapacityResult(
+                maxSustainableRate: passed, isLowerBound: false, firstFailingRate: failed, failureReason: "SLO p95 failed",
+                limitedByGenerator: false, slo: ["p95 < 200ms"], steps: [], kneeRate: nil, scalability: nil, sizing: nil,
+                searchSeconds: 30)
+            result.interval = CapacityInterval(passed: passed, failed: failed)
+            return result
+        }
+        func steps(after: CapacityResult) -> [OptimizationStep] {
+            var before = SampleResult.make(.before, seconds: 10, rate: 80, seed: 5)
+            before.capacity = capacity(9.2, 10.1)
+            var later = SampleResult.make(.before, seconds: 10, rate: 80, seed: 6)
+            later.capacity = after
+            return [OptimizationStep(label: "baseline", result: before),
+                    OptimizationStep(label: "pool size", change: "SHOP_POOL_SIZE=10", result: later, topic: .connectionPool)]
+        }
+        let overlapping = try #require(OptimizationLog(steps: steps(after: capacity(9.6, 10.6))).entries.first)
+        #expect(overlapping.impact.contains { $0.contains("within the search's uncertainty") && $0.contains("overlap") },
+                "\(overlapping.impact)")
+        #expect(!overlapping.conclusion.contains("+4"), "\(overlapping.conclusion)")
+        let separate = try #require(OptimizationLog(steps: steps(after: capacity(25.6, 28.2))).entries.first)
+        #expect(separate.impact.contains { $0.contains("9.2 → 25.6 (+178") }, "\(separate.impact)")
+
+        let comparison = CapacityComparison(before: capacity(9.2, 10.1), after: capacity(9.6, 10.6))
+        #expect(!comparison.isBeyondUncertainty && comparison.changeText == CapacityComparison.withinUncertainty)
+        #expect(CapacityComparison(before: capacity(9.2, 10.1), after: capacity(10.1, 11)).isBeyondUncertainty)
+        let guide = PerformanceReport(steps: steps(after: capacity(9.6, 10.6))).markdown()
+        #expect(guide.contains("none beyond the search's uncertainty"), "\(guide.suffix(3000))")
+    }
 }

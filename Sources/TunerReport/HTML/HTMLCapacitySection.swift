@@ -20,7 +20,8 @@ struct HTMLCapacitySection {
         let rows = capacity.steps.map { step -> [String] in
             CapacityText.stepCells(step, metered: CapacityText.isMetered(capacity)).map(\.htmlEscaped)
                 + [step.phase == .probe ? "estimate" : step.passed ? HTML.pill("pass", cls: "pass")
-                    : HTML.pill("fail", cls: "fail") + " " + (step.reason ?? "").htmlEscaped]
+                    : HTML.pill(step.isUndecided == true ? "undecided" : "fail", cls: step.isUndecided == true ? "warning" : "fail")
+                        + " " + (step.reason ?? "").htmlEscaped]
         }
         out += "<h3>Steps</h3>" + HTML.table(headers: headers + ["verdict"], numeric: Set(1..<headers.count), rows: rows)
         return out

@@ -102,10 +102,10 @@ struct HTMLReport {
         out += result.configuration.warmUpSeconds > 0 ? " after \(NumberFormat.seconds(result.configuration.warmUpSeconds)) of warm-up.</p>" : ".</p>"
         out += "<div class=\"kpis\">"
         out += kpi("Throughput", NumberFormat.rate(o.rps), figure: "rps") { $0 == .rps }
-        out += kpi("p50", NumberFormat.millis(o.latency.p50), figure: "p50") { $0 == .percentile(50) }
-        out += kpi("p95", NumberFormat.millis(o.latency.p95), figure: "p95") { $0 == .percentile(95) }
-        out += kpi("p99", NumberFormat.millis(o.latency.p99), figure: "p99") { $0 == .percentile(99) }
-        out += kpi("p99.9", NumberFormat.millis(o.latency.p999), figure: "p99.9") { $0 == .percentile(99.9) }
+        out += kpi("p50", o.latency.text(atPercentile: 50), figure: "p50") { $0 == .percentile(50) }
+        out += kpi("p95", o.latency.text(atPercentile: 95), figure: "p95") { $0 == .percentile(95) }
+        out += kpi("p99", o.latency.text(atPercentile: 99), figure: "p99") { $0 == .percentile(99) }
+        out += kpi("p99.9", o.latency.text(atPercentile: 99.9), figure: "p99.9") { $0 == .percentile(99.9) }
         out += kpi("Errors", NumberFormat.percent(o.errorRate), figure: "error rate") { $0 == .errorRate || $0 == .errors }
         out += "</div>"
         if result.thresholds.isEmpty {
@@ -150,10 +150,13 @@ struct HTMLReport {
         func row(_ s: RequestStats, isTotal: Bool) -> [String] {
             let errors = s.errorCount == 0 ? "0" : "\(NumberFormat.count(s.errorCount)) (\(NumberFormat.percent(s.errorRate)))"
             return [isTotal ? "all" : "<code>\(s.name.htmlEscaped)</code>", NumberFormat.count(s.count), NumberFormat.number(s.rps),
-                    NumberFormat.millis(s.latency.p50), NumberFormat.millis(s.latency.p95), NumberFormat.millis(s.latency.p99),
-                    NumberFormat.millis(s.latency.p999), NumberFormat.millis(s.latency.max), errors]
+                    s.latency.textWithInterval(atPercentile: 50), s.latency.textWithInterval(atPercentile: 95),
+                    s.latency.textWithInterval(atPercentile: 99), s.latency.textWithInterval(atPercentile: 99.9),
+                    NumberFormat.millis(s.latency.max), errors]
         }
-        var out = "<p class=\"lead\">Latency from each request's intended start (open model) or its send (closed model).</p>"
+        var out = "<p class=\"lead\">Latency from each request's intended start (open model) or its send (closed model); in "
+            + "brackets, each percentile's 95% interval.</p>"
+        if result.hasTooFewPercentiles { out += "<p class=\"empty\">\(LatencySummary.tooFewNote.htmlEscaped).</p>" }
         out += HTML.table(headers: ["endpoint", "requests", "rps", "p50", "p95", "p99", "p99.9", "max", "errors"],
                           numeric: Set(1...8), rows: result.requests.map { row($0, isTotal: false) } + [row(result.overall, isTotal: true)],
                           totalRow: result.requests.count)

@@ -34,8 +34,9 @@ struct MarkdownReport {
         let o = result.overall
         var out = "## Summary\n\n"
         out += "\(NumberFormat.count(o.count)) requests in \(NumberFormat.seconds(o.durationSeconds)) measured "
-        out += "(\(NumberFormat.rate(o.rps))): p50 \(NumberFormat.millis(o.latency.p50)), p95 \(NumberFormat.millis(o.latency.p95)), "
-        out += "p99 \(NumberFormat.millis(o.latency.p99)), p99.9 \(NumberFormat.millis(o.latency.p999)); "
+        out += "(\(NumberFormat.rate(o.rps))): p50 \(o.latency.textWithInterval(atPercentile: 50)), "
+        out += "p95 \(o.latency.textWithInterval(atPercentile: 95)), p99 \(o.latency.textWithInterval(atPercentile: 99)), "
+        out += "p99.9 \(o.latency.textWithInterval(atPercentile: 99.9)); "
         out += "errors \(NumberFormat.percent(o.errorRate)) (\(NumberFormat.count(o.errorCount))).\n\n"
         if result.thresholds.isEmpty {
             out += "No thresholds were set: add `thresholds:` to the scenario to turn the targets into checks.\n"
@@ -59,7 +60,8 @@ struct MarkdownReport {
         var table = MarkdownTable(headers: headers + ["verdict"], rightAligned: Set(1..<headers.count))
         table.rows = capacity.steps.map { step in
             CapacityText.stepCells(step, metered: CapacityText.isMetered(capacity))
-                + [step.phase == .probe ? "estimate" : step.passed ? "pass" : "fail: \((step.reason ?? "").markdownEscaped)"]
+                + [step.phase == .probe ? "estimate" : step.passed ? "pass"
+                    : "\(step.isUndecided == true ? "not passed" : "fail"): \((step.reason ?? "").markdownEscaped)"]
         }
         return out + table.render()
     }
@@ -100,12 +102,14 @@ struct MarkdownReport {
         func row(_ s: RequestStats, bold: Bool) -> [String] {
             let name = bold ? "**all**" : s.name.markdownCode
             let errors = s.errorCount == 0 ? "0" : "\(NumberFormat.count(s.errorCount)) (\(NumberFormat.percent(s.errorRate)))"
-            return [name, NumberFormat.count(s.count), NumberFormat.number(s.rps), NumberFormat.millis(s.latency.p50),
-                    NumberFormat.millis(s.latency.p95), NumberFormat.millis(s.latency.p99),
-                    NumberFormat.millis(s.latency.p999), NumberFormat.millis(s.latency.max), errors]
+            return [name, NumberFormat.count(s.count), NumberFormat.number(s.rps), s.latency.textWithInterval(atPercentile: 50),
+                    s.latency.textWithInterval(atPercentile: 95), s.latency.textWithInterval(atPercentile: 99),
+                    s.latency.textWithInterval(atPercentile: 99.9), NumberFormat.millis(s.latency.max), errors]
         }
         table.rows = result.requests.map { row($0, bold: false) } + [row(result.overall, bold: true)]
-        var out = "## Endpoints\n\nLatency from each request's intended start; warm-up excluded.\n\n" + table.render()
+        var out = "## Endpoints\n\nLatency from each request's intended start; warm-up excluded; in brackets, each percentile's "
+            + "95% interval.\n\n" + table.render()
+        if result.hasTooFewPercentiles { out += "\n" + LatencySummary.tooFewNote.markdownEscaped + ".\n" }
         let errors = result.errorBreakdown
         if !errors.isEmpty {
             out += "\nErrors by kind: " + errors.map { "\($0.kind.markdownEscaped) \(NumberFormat.count($0.count))" }
