@@ -88,9 +88,14 @@ struct TuningGuide {
 
     func capacityIncrease(_ topic: TuningTopic) -> Value {
         guard let change = change(topic) else { return .notMeasured("no \(Self.name(topic)) change in this report's optimization log") }
-        guard let before = change.before.result.capacity, let after = change.after.result.capacity,
-              let b = before.maxSustainableRate, let a = after.maxSustainableRate, b > 0
+        guard let before = change.before.result.capacity, let after = change.after.result.capacity
         else { return .notMeasured("Optimization #\(change.number) has no capacity search on both sides (`tuner run --capacity`)") }
+        guard let b = before.maxSustainableRate, let a = after.maxSustainableRate, b > 0 else {
+            // Both searched; one found no rate that held the SLO: a measured answer, not a missing one.
+            let text = { (c: CapacityResult) in c.maxSustainableRate.map { CapacityText.rate($0) + " req/s" } ?? "none" }
+            return .measured("no rate held the SLO " + (before.maxSustainableRate == nil ? "before the change" : "after it"),
+                             "Optimization #\(change.number): maximum sustainable rate \(text(before)) → \(text(after)) at the SLO")
+        }
         let bound = after.isLowerBound ? " (the search stopped at its maximum: at least this)" : ""
         let comparison = CapacityComparison(before: before, after: after)
         guard comparison.isBeyondUncertainty else {

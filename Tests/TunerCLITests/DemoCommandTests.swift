@@ -55,16 +55,20 @@ struct DemoCommandTests {
             #expect(run.stdout.contains(label))
         }
         #expect(run.stdout.contains("p95 customer-orders"))
+        // Every step searched; the naive baseline may hold no rate at the SLO (its order history is slow, and on a
+        // busy machine more so): "none" is a measured answer, the tuned shop's is a number.
         let capacityRow = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("max req/s at SLO") })
         let figures = capacityRow.dropFirst("max req/s at SLO".count).split(separator: " ").filter { $0 != "≥" }
-        #expect(figures.count == 5 && figures.allSatisfy { Double($0.replacingOccurrences(of: ",", with: "")) != nil },
+        #expect(figures.count == 5 && figures.allSatisfy { $0 == "none" || Double($0.replacingOccurrences(of: ",", with: "")) != nil },
                 "\(capacityRow)")
+        #expect(figures.last.map { Double($0.replacingOccurrences(of: ",", with: "")) != nil } == true, "\(capacityRow)")
         for number in 0..<5 {
             let step = try #require(try FileManager.default.contentsOfDirectory(atPath: out + "/steps")
                 .first { $0.hasPrefix("\(number)-") })
             let result = try ResultFile.read(out + "/steps/" + step)
             let capacity = try #require(result.capacity, "step \(step) has no capacity")
-            #expect(capacity.maxSustainableRate != nil && !capacity.steps.isEmpty)
+            #expect(!capacity.steps.isEmpty && capacity.interval != nil)
+            if number == 4 { #expect(capacity.maxSustainableRate != nil) }
         }
         let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
         #expect(markdown.contains("Optimization #4"), "\(markdown.prefix(600))")
