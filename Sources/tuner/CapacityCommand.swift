@@ -15,9 +15,16 @@ struct CapacityCommand: AsyncParsableCommand {
             fails, then bisection narrows the gap to --precision, then a longer --confirm window checks the rate \
             found (stepping down while it fails). Each step has its own uncounted warm-up.
 
-            A step passes only when every SLO holds, at least 97% of the offered requests completed, nothing \
-            was dropped and at most 10% of the sends waited for a connection. When the load generator itself \
-            runs out of CPU the search stops and says so: that limit is never reported as the service's.
+            Requests arrive at random (Poisson, as independent users do) unless the scenario or --arrivals says \
+            otherwise: the rate random users can arrive at, lower than evenly spaced requests would show.
+
+            A step passes only when every SLO holds with 95% confidence (its whole interval within the limit: a \
+            p95 needs at least 72 requests, a p99 368), at least 97% of the offered requests completed, nothing \
+            was dropped and at most 10% of the sends waited for a connection. A step whose SLO is undecided goes \
+            on at its rate up to --max-step, and still undecided counts as not passing. The capacity is reported \
+            with the interval it lies in (the highest rate that passed, the lowest that failed). When the load \
+            generator itself runs out of CPU the search stops and says so: that limit is never reported as the \
+            service's.
 
             The SLO is --slo (repeatable, threshold syntax: 'p99 < 200ms', 'error_rate < 1%', \
             'NAME: p95 < 100ms'), else the scenario's thresholds.
