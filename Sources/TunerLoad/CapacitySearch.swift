@@ -115,6 +115,11 @@ public struct CapacitySearch: Sendable {
             result.confidence = PercentileInterval.confidence
             return result
         }
+
+        /// The highest rate a judged step (not the probe) passed below `rate`, if any did.
+        func highestPassed(below rate: Double) -> Double? {
+            steps.filter { $0.phase != .probe && $0.passed && $0.offeredRate < rate }.map(\.offeredRate).max()
+        }
     }
 
     private func search(_ state: inout State) async throws {
@@ -138,6 +143,13 @@ public struct CapacitySearch: Sendable {
                     state.reachedMaximum = true
                     break
                 }
+                rate = options.maximum.map { min(rate * options.growth, $0) } ?? rate * options.growth
+            } else if measured.step.isUndecided == true, state.failing == nil, state.passing == nil,
+                      options.maximum.map({ rate < $0 }) ?? true {
+                // Undecided before anything was decided: too few requests for the SLO at this rate (a p95 of one
+                // endpoint at a few requests per second), or a latency right at its limit. A lower rate has fewer
+                // requests still and would never decide; a higher one has more. Climb, counting this rate as neither
+                // passed nor failed: once a step fails, the rates below it are measured again on the way down.
                 rate = options.maximum.map { min(rate * options.growth, $0) } ?? rate * options.growth
             } else {
                 if state.failing.map({ rate < $0.rate }) ?? true { state.failing = (rate, measured.step.reason ?? "failed") }
@@ -173,8 +185,10 @@ public struct CapacitySearch: Sendable {
             if state.failing.map({ candidate < $0.rate }) ?? true {
                 state.failing = (candidate, measured.step.reason ?? "failed")
             }
+            // The search steps that passed at this rate or above did not hold for longer: the highest rate that
+            // passed stays a measured one (below the failure), never the next candidate, which is not measured yet.
+            state.passing = state.highestPassed(below: candidate)
             candidate *= 1 - options.precision
-            state.passing = candidate
         }
     }
 

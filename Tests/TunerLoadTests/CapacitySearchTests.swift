@@ -126,6 +126,51 @@ import TunerCore
         #expect(capped.capacity.maxSustainableRate == nil)
     }
 
+    /// At 10 req/s a 10 s window holds 100 requests, too few to bound a p99 (368 are needed): undecided, and so are the
+    /// rates up to 36.8. A lower rate could never decide it, so the search climbs, to rates with enough requests, and
+    /// finds the capacity; the undecided rates count as neither passed nor failed.
+    @Test func anUndecidedStartClimbsToRatesWithEnoughRequests() async throws {
+        var options = Self.fastOptions()
+        options.start = 10
+        options.maximumStepDuration = options.stepDuration
+        let outcome = await CapacitySearch(options: options, slo: Self.slo, measure: Self.service(capacity: 100)).run()
+        let found = try #require(outcome.capacity.maxSustainableRate, "\(Self.describe(outcome))")
+        #expect(found <= 100 && found >= 100 / 1.05, "\(Self.describe(outcome))")
+        let undecided = outcome.capacity.steps.filter { $0.isUndecided == true }
+        #expect(!undecided.isEmpty && undecided.allSatisfy { $0.offeredRate < 36.8 }, "\(Self.describe(outcome))")
+        #expect(outcome.capacity.interval?.passed == found)
+    }
+
+    /// A service that holds 100 req/s for a search step's second but only 60 for a confirmation's longer window: the
+    /// confirmations step down from about 100 until one holds, and the interval the capacity lies in starts at a rate
+    /// that was measured to pass — while they fail, and when the steps run out before one holds.
+    @Test func theIntervalStartsAtARateThatPassedAfterAFailedConfirmation() async throws {
+        var options = Self.fastOptions()
+        options.confirmDuration = .seconds(2)
+        let tiring: @Sendable (Double?, Duration, Duration) async throws -> LoadResult = { rate, duration, _ in
+            let capacity = duration >= .seconds(2) ? 60.0 : 100.0
+            let offered = rate ?? 110
+            return Self.result(offered: offered, achieved: min(offered, capacity), millis: offered > capacity ? 800 : 20)
+        }
+        let outcome = await CapacitySearch(options: options, slo: Self.slo, measure: tiring).run()
+        let found = try #require(outcome.capacity.maxSustainableRate, "\(Self.describe(outcome))")
+        #expect(found <= 60 && found >= 60 * 0.95 * 0.95, "\(Self.describe(outcome))")
+        #expect(outcome.capacity.interval?.passed == found)
+
+        // Steps for about five confirmations only: none reaches 60, and the search ends without a capacity. The
+        // interval's lower end is still a rate some judged step passed at, below every confirmation that failed.
+        options.maximumSteps = 10
+        let cut = await CapacitySearch(options: options, slo: Self.slo, measure: tiring).run()
+        #expect(cut.capacity.maxSustainableRate == nil, "\(Self.describe(cut))")
+        let confirmations = cut.capacity.steps.filter { $0.phase == .confirm }
+        #expect(!confirmations.isEmpty && confirmations.allSatisfy { !$0.passed }, "\(Self.describe(cut))")
+        if let passed = cut.capacity.interval?.passed {
+            #expect(cut.capacity.steps.contains { $0.phase != .probe && $0.passed && $0.offeredRate == passed },
+                    "interval starts at \(passed), a rate no step passed: \(Self.describe(cut))")
+            #expect(confirmations.allSatisfy { $0.offeredRate > passed })
+        }
+    }
+
     @Test func errorsAndAFallingBehindRateFailAStep() {
         let options = CapacitySearch.Options()
         let errors = StepVerdict(result: Self.result(offered: 100, achieved: 100, millis: 5, errors: 50),
@@ -137,6 +182,26 @@ import TunerCore
         let fine = StepVerdict(result: Self.result(offered: 100, achieved: 98, millis: 5), offeredRate: 100, slo: Self.slo,
                                options: options)
         #expect(fine.reason == nil)
+    }
+
+    /// A backlog does not excuse itself: 40 req/s offered after half a second of warm-up, 90% answered, a fifth of the
+    /// requests served in 100 ms and the rest queued 2 s. The requests a window's end cuts off by construction are
+    /// those of the service time (100 ms, inside the warm-up: one), not of the mean latency (1.6 s, which would excuse
+    /// 45 and pass the step).
+    @Test func aBacklogsLatencyDoesNotExcuseItsShortfall() {
+        var result = Self.result(offered: 40, achieved: 36, millis: 100)
+        var stats = NameStats(isOpen: true)
+        for index in 0..<360 { stats.latency.recordClamped(micros: index % 5 == 0 ? 100_000 : 2_000_000) }
+        stats.count = 360
+        result.overall = stats.requestStats(name: "all", durationSeconds: 10)
+        result.configuration.warmUpSeconds = 0.5
+        let verdict = StepVerdict(result: result, offeredRate: 40, slo: [], options: CapacitySearch.Options())
+        #expect(verdict.reason == "achieved 36 req/s, 90% of the offered 40", "\(verdict.reason ?? "passed")")
+        // A service that is slow but keeps up (every request 2 s, 97.5% answered in the window) has 2 s of answers
+        // cut off by construction, and passes.
+        var slow = Self.result(offered: 40, achieved: 39, millis: 2000)
+        slow.configuration.warmUpSeconds = 0.5
+        #expect(StepVerdict(result: slow, offeredRate: 40, slo: [], options: CapacitySearch.Options()).reason == nil)
     }
 
     @Test func cancellationEndsWithWhatWasFound() async throws {
@@ -196,14 +261,15 @@ import TunerCore
         let server = try await TestHTTPServer(slots: 8)
         // At 30 req/s of 200 ms requests about 7 are in flight at each end of a 2 s window, so the responses
         // counted inside it vary by a few from the offered 60 with no falling behind at all (a clean-clone CI run
-        // measured 95%): the achieved-rate criterion is eased to 95%, which still fails a step 5% over the truth
-        // (its backlog grows by 4 of 84 in a window, and 93% let one through here).
+        // measured 95%): the achieved-rate criterion is eased to 95% (93% let a step 8% over through here). So a
+        // window passes while its 80 answers and the one its end cuts off make 95% of those asked: up to
+        // 81 / 0.95 / 2 s = 42.6 req/s, the most this criterion can find (+6.6%).
         let outcome = try await Self.search(server.url + "/work/200", slo: ["p95 < 2s"]) { options in
             options.minimumAchievedShare = 0.95
         }
         try await server.stop()
         let found = try #require(outcome.capacity.maxSustainableRate, "\(Self.describe(outcome))")
-        #expect(found >= 34 && found <= 42, "found \(found) req/s; the truth is 40 (-15%..+5%): \(Self.describe(outcome))")
+        #expect(found >= 34 && found <= 42.6, "found \(found) req/s; the truth is 40 (-15%..+6.6%): \(Self.describe(outcome))")
         #expect(outcome.capacity.firstFailingRate.map { $0 > found } == true)
         #expect(outcome.result?.capacity == nil, "the command, not the search, attaches the section")
     }
