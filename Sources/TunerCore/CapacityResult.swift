@@ -27,6 +27,9 @@ public struct CapacityResult: Codable, Sendable {
     /// `tuner run --capacity`: what saturated at the breaking point, as observed in the database (and the
     /// service's pool) during the last passing step against the first failing one; the first line says it.
     public var saturation: [String]?
+    /// `tuner run --capacity`: what limited the service at the breaking point, as the first line of `saturation` says
+    /// it (`service-pool`, `service-cpu`, `lock-waits`, `max-connections`, `temp-files`); `nil` when nothing showed.
+    public var limit: String?
     /// How the steps' requests arrived: `poisson` (at random, the default of a search), `uniform`, or `mixed`.
     public var arrivals: String?
     /// Where the capacity lies as far as the search measured: between the highest rate that passed and the lowest

@@ -25,6 +25,17 @@ public struct ServiceUsage: Codable, Sendable, Equatable {
     /// One point per second: cores used in that second and resident bytes at its end.
     public var series: [Point]
     public var energy: EnergyEstimate?
+    /// Cores the service may use: the CPUs its process may run on, or its cgroup's CPU quota when lower (`nil` when
+    /// the source cannot tell, as a metrics endpoint cannot).
+    public var allowedCores: Double?
+
+    /// Cores busy in the busier part of the load: the upper quartile of its seconds (the mean when none were read),
+    /// so that a warm-up's ramp and a drain's tail do not hide a ceiling the load reached.
+    public var busyCores: Double {
+        let cores = series.map(\.cores).sorted()
+        guard !cores.isEmpty else { return coresMean }
+        return cores[min(cores.count - 1, (cores.count * 3) / 4)]
+    }
 
     public struct Point: Codable, Sendable, Equatable {
         public var second: Int
@@ -63,8 +74,9 @@ public struct ServiceUsage: Codable, Sendable, Equatable {
         source: String, cpuSeconds: Double, requests: UInt64, wallSeconds: Double, coresMax: Double?,
         residentBytesAtStart: Int64?, residentBytesPeak: Int64?, series: [Point],
         wattsPerBusyCore: Double = EnergyEstimate.defaultWattsPerBusyCore,
-        gramsCO2PerKilowattHour: Double = EnergyEstimate.defaultGramsCO2PerKilowattHour
+        gramsCO2PerKilowattHour: Double = EnergyEstimate.defaultGramsCO2PerKilowattHour, allowedCores: Double? = nil
     ) {
+        self.allowedCores = allowedCores
         self.source = source
         self.cpuSeconds = cpuSeconds
         self.requests = requests

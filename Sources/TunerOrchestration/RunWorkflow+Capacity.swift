@@ -56,7 +56,9 @@ extension RunWorkflow {
         let outcome = await search.run()
         let steps = observed.withLock { $0 }
         var capacity = outcome.capacity
-        capacity.saturation = Self.saturation(capacity, steps: steps)
+        let judgement = Self.saturation(capacity, steps: steps)
+        capacity.saturation = judgement?.lines
+        capacity.limit = judgement?.limit?.rawValue
         // The reported result is the one the search reports (its confirmation window, all its windows when it went on
         // to decide its verdict), with the observation of its last window.
         guard let reported = outcome.result,
@@ -79,13 +81,16 @@ extension RunWorkflow {
             if advisesIndexes { findings += await adviceFindings(session, result: result, notes: &result.notes) }
             if checksDatabase { findings += await doctorFindings(session, notes: &result.notes) }
         }
+        // The breaking point's limit is a finding too (the one judgement the capacity section states), unless the run
+        // found it already.
+        findings += (judgement?.findings ?? []).filter { limit in !findings.contains { $0.id == limit.id } }
         result.findings = Self.withoutRepeats(findings)
         return .success(CapacityRun(outcome: outcome, result: result))
     }
 
     /// The last passing step at the capacity found against the failing steps, as observed (the search's steps and
     /// the observations are in the same order: one each, or a step's `windows` in a row, of which the last speaks).
-    private static func saturation(_ capacity: CapacityResult, steps observed: [ObservedStep]) -> [String]? {
+    private static func saturation(_ capacity: CapacityResult, steps observed: [ObservedStep]) -> SaturationAnalysis.Judgement? {
         guard capacity.steps.reduce(0, { $0 + ($1.windows ?? 1) }) == observed.count else { return nil }
         var steps: [ObservedStep] = []
         var next = 0
@@ -108,10 +113,10 @@ extension RunWorkflow {
         failingRun.pool = failed.flatMap(\.pool)
         failingRun.connections = failed.flatMap(\.connections)
         let failedTemp = judged.filter { !$0.0.passed }.map(\.1.observation.tempFiles.files).max() ?? 0
-        return SaturationAnalysis.lines(
+        return SaturationAnalysis.judge(
             passing: .init(offeredRate: passingRate, run: passingRun, seconds: passing.observation.seconds,
-                           tempFiles: passing.observation.tempFiles.files),
+                           tempFiles: passing.observation.tempFiles.files, service: passing.result.service),
             failing: .init(offeredRate: failingRate, run: failingRun, seconds: failing.observation.seconds,
-                           tempFiles: failedTemp))
+                           tempFiles: failedTemp, service: failing.result.service))
     }
 }

@@ -15,6 +15,8 @@ public enum ServiceSource: Sendable, Equatable {
     public struct Reading: Sendable {
         public var cpuSeconds: Double
         public var residentBytes: Int64?
+        /// Cores the service may use (its CPU affinity, its cgroup's quota when lower); `nil` when the source cannot tell.
+        public var allowedCores: Double? = nil
     }
 
     public var description: String {
@@ -70,7 +72,51 @@ public enum ServiceSource: Sendable, Equatable {
         // Exited children a process has waited for are in its own c-times; live descendants are counted
         // themselves (their own c-times cover their waited-for children).
         let cpu = stats.reduce(0.0) { $0 + Double($1.userTicks + $1.systemTicks + $1.childUserTicks + $1.childSystemTicks) } / ticks
-        return Reading(cpuSeconds: cpu, residentBytes: stats.reduce(Int64(0)) { $0 + $1.residentPages * page })
+        return Reading(cpuSeconds: cpu, residentBytes: stats.reduce(Int64(0)) { $0 + $1.residentPages * page },
+                       allowedCores: allowedCores(pid: root))
+    }
+
+    /// The CPUs a process may run on (`Cpus_allowed_list` in /proc/PID/status), or its cgroup v2 quota when lower.
+    static func allowedCores(pid: Int32) -> Double? {
+        guard let status = FileManager.default.contents(atPath: "/proc/\(pid)/status").map({ String(decoding: $0, as: UTF8.self) }),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }),
+              let list = line.split(separator: ":").last.map({ $0.trimmingCharacters(in: .whitespaces) })
+        else { return nil }
+        let affinity = cpuCount(list: list)
+        let group = FileManager.default.contents(atPath: "/proc/\(pid)/cgroup").map { String(decoding: $0, as: UTF8.self) }?
+            .split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
+        let quota = group.flatMap { cgroupQuota("/sys/fs/cgroup" + $0) }
+        return [affinity, quota].compactMap { $0 }.min()
+    }
+
+    /// The number of CPUs in a list such as `0-3,6,8-9`.
+    static func cpuCount(list: String) -> Double? {
+        var count = 0
+        for part in list.split(separator: ",") {
+            let bounds = part.split(separator: "-").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard let first = bounds.first, let last = bounds.last, last >= first else { return nil }
+            count += last - first + 1
+        }
+        return count > 0 ? Double(count) : nil
+    }
+
+    /// A cgroup's CPU quota in cores: `cpu.max` (v2: `150000 100000`, or `max` for none) or `cpu.cfs_quota_us` over
+    /// `cpu.cfs_period_us` (v1, -1 for none); `nil` without one.
+    static func cgroupQuota(_ path: String) -> Double? {
+        func contents(_ file: String) -> String? {
+            FileManager.default.contents(atPath: "\(path)/\(file)").map {
+                String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
+        if let max = contents("cpu.max") {
+            let fields = max.split(separator: " ")
+            guard fields.count == 2, let quota = Double(fields[0]), let period = Double(fields[1]), period > 0 else { return nil }
+            return quota / period
+        }
+        guard let quota = contents("cpu.cfs_quota_us").flatMap(Double.init), quota > 0,
+              let period = contents("cpu.cfs_period_us").flatMap(Double.init), period > 0
+        else { return nil }
+        return quota / period
     }
 
     /// The fields of `/proc/PID/stat` a reading needs.
@@ -115,7 +161,7 @@ public enum ServiceSource: Sendable, Equatable {
                 .flatMap { Double($0.split(separator: " ").last ?? "") }
             guard let usage else { throw WorkflowError("\(path)/cpu.stat has no usage_usec") }
             let memory = contents("memory.current").flatMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            return Reading(cpuSeconds: usage / 1e6, residentBytes: memory)
+            return Reading(cpuSeconds: usage / 1e6, residentBytes: memory, allowedCores: Self.allowedCores(cgroup: path))
         }
         if let usage = contents("cpuacct.usage").flatMap({ Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
             // cgroup v1: nanoseconds in cpuacct.usage; memory in the memory hierarchy's directory of the same name.
@@ -123,8 +169,14 @@ public enum ServiceSource: Sendable, Equatable {
                 .replacingOccurrences(of: "/cpu,cpuacct/", with: "/memory/").replacingOccurrences(of: "/cpuacct/", with: "/memory/")
             let memory = FileManager.default.contents(atPath: "\(memoryPath)/memory.usage_in_bytes")
                 .flatMap { Int64(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) }
-            return Reading(cpuSeconds: usage / 1e9, residentBytes: memory)
+            return Reading(cpuSeconds: usage / 1e9, residentBytes: memory, allowedCores: Self.allowedCores(cgroup: path))
         }
         throw WorkflowError("\(path) is not a cgroup directory Tuner can read (no cpu.stat or cpuacct.usage)")
+    }
+
+    /// A cgroup's quota in cores, else this machine's CPUs (its processes run here).
+    static func allowedCores(cgroup path: String) -> Double {
+        let machine = Double(ProcessInfo.processInfo.activeProcessorCount)
+        return min(cgroupQuota(path) ?? machine, machine)
     }
 }

@@ -91,7 +91,8 @@ package struct ServiceUsageMeter: Sendable {
             let usage = ServiceUsage(
                 source: meter.source.description, cpuSeconds: cpu, requests: requests, wallSeconds: last.seconds,
                 coresMax: coresMax, residentBytesAtStart: first.residentBytes, residentBytesPeak: resident.max(),
-                series: series, wattsPerBusyCore: meter.wattsPerBusyCore, gramsCO2PerKilowattHour: meter.gramsCO2PerKilowattHour)
+                series: series, wattsPerBusyCore: meter.wattsPerBusyCore, gramsCO2PerKilowattHour: meter.gramsCO2PerKilowattHour,
+                allowedCores: samples.compactMap(\.reading.allowedCores).min())
             return (usage, notes)
         }
     }

@@ -74,8 +74,15 @@ struct TuningGuide {
         return .measured(open, "as many as open: the pool stays warm (pre-warming, below), so no request pays a connection's setup")
     }
 
+    /// The sweep of the pool size, and what the capacity search named as its breaking point's limit (the judgement the
+    /// capacity section and the findings state too), whichever this report has.
     var poolRationale: String? {
-        guard let sweep = poolSweep else { return nil }
+        let breakingPoint = result.capacity?.saturation?.first.map { "The capacity search: " + $0 + "." }
+        guard let sweep = poolSweep else { return breakingPoint }
+        return [sweepRationale(sweep).trimmingCharacters(in: .whitespaces), breakingPoint].compactMap { $0 }.joined(separator: " ")
+    }
+
+    private func sweepRationale(_ sweep: SweepResult) -> String {
         let parameter = sweep.parameters.first { $0.uppercased().contains("POOL") } ?? sweep.parameters.first ?? ""
         let points = sweep.points.compactMap { point -> String? in
             guard let value = point.values[parameter] else { return nil }

@@ -158,3 +158,29 @@ import TunerTestSupport
         #expect(notCgroup?.description.contains("is not a cgroup directory") == true)
     }
 }
+
+/// The cores a service may use: its CPU affinity list, a cgroup's quota when lower.
+@Suite struct AllowedCoresTests {
+    @Test func theCPUsAListNamesAreCounted() {
+        #expect(ServiceSource.cpuCount(list: "0-3,6,8-9") == 7)
+        #expect(ServiceSource.cpuCount(list: "0") == 1)
+        #expect(ServiceSource.cpuCount(list: "3-1") == nil && ServiceSource.cpuCount(list: "") == nil)
+    }
+
+    @Test func aCgroupsQuotaIsReadInCores() throws {
+        let directory = LoadBinaryRunner.temporaryPath("cgroup")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "150000 100000\n".write(toFile: directory + "/cpu.max", atomically: true, encoding: .utf8)
+        #expect(ServiceSource.cgroupQuota(directory) == 1.5)
+        try "max 100000\n".write(toFile: directory + "/cpu.max", atomically: true, encoding: .utf8)
+        #expect(ServiceSource.cgroupQuota(directory) == nil)
+    }
+
+    /// This test process's own reading: as many cores as its affinity allows, never more than the machine has.
+    @Test func aProcessReadingCarriesItsAllowedCores() throws {
+        let reading = try ServiceSource.readProcessTree(getpid())
+        let allowed = try #require(reading.allowedCores)
+        #expect(allowed >= 1 && allowed <= Double(ProcessInfo.processInfo.activeProcessorCount))
+    }
+}

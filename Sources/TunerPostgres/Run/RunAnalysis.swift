@@ -296,19 +296,9 @@ public enum RunAnalysis {
                 fix: "-- see who blocks whom while it happens:\nSELECT pid, pg_blocking_pids(pid), wait_event, query FROM pg_stat_activity WHERE wait_event_type = 'Lock';",
                 source: "run"))
         }
-        // Without service metrics: every connection busy most of the time means the pool is the limit.
-        let busy = run.connections.filter { $0.total > 0 && $0.idle == 0 && $0.active + $0.waiting == $0.total }
-        let sizes = Set(run.connections.map(\.total))
-        if run.pool.isEmpty, run.connections.count >= 3,
-           Double(busy.count) >= Double(run.connections.count) * t.poolSaturatedShare, sizes.count <= 2, peak > 0 {
-            out.append(Finding(
-                id: "pool-saturation", severity: .warning, object: "service connection pool",
-                title: "All \(peak) of the service's connections were busy in \(busy.count) of \(run.connections.count) seconds",
-                evidence: [.init("connections", Double(peak)), .init("seconds all busy", Double(busy.count)),
-                           .init("seconds sampled", Double(run.connections.count))],
-                why: "When every pooled connection is busy, requests queue inside the service before reaching the database.",
-                fix: "-- raise the service's pool size (tuner pool recommends one), e.g. DB_MAX_OPEN_CONNS=\(max(peak * 4, 10))",
-                source: "run"))
+        // Without service metrics: every connection busy most of the time, their number flat, means the pool is the limit.
+        if run.pool.isEmpty, let pool = BusySessionPool(run.connections, share: t.poolSaturatedShare) {
+            out.append(pool.finding(source: "run"))
         }
         return out
     }

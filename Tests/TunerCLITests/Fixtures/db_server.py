@@ -8,6 +8,9 @@ DATABASE_URL (psql is argv[2]) while holding one of POOL slots (the service's co
   MODE=lock    UPDATE one row, then pg_sleep(0.1), in one transaction: the row lock serialises every
                request, so sessions wait on a lock (POOL is large, the pool is not the limit).
   MODE=insert  INSERT one row into fixture_rows: one transaction and one row written per request.
+  MODE=cpu     no database work and no pool: 30 ms of the handling thread's own CPU per request, under Python's
+               interpreter lock, so one core at most whatever the machine has (about 33 requests/s): the service's
+               CPU is the limit.
 
 /metrics shows the pool as Prometheus gauges (fixture_db_pool_connections{state}, fixture_db_pool_waiting,
 fixture_db_pool_max_connections). Listens on 127.0.0.1:PORT (argv[1]) until SIGTERM.
@@ -17,6 +20,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, psql = int(sys.argv[1]), sys.argv[2]
@@ -28,7 +32,7 @@ statements = {
     "lock": "BEGIN; UPDATE fixture_hot SET n = n + 1 WHERE id = 1; SELECT pg_sleep(0.1); COMMIT;",
     "insert": "INSERT INTO fixture_rows (v) VALUES (1)",
 }
-statement = statements[mode]
+statement = statements.get(mode)
 slots = threading.BoundedSemaphore(pool)
 lock = threading.Lock()
 state = {"in_use": 0, "waiting": 0}
@@ -67,6 +71,12 @@ class Handler(BaseHTTPRequestHandler):
                     f"fixture_db_pool_waiting {waiting}\n"
                     f"fixture_db_pool_max_connections {pool}\n")
             return self.answer(text.encode())
+        if mode == "cpu":
+            end = time.thread_time() + 0.03
+            spins = 0
+            while time.thread_time() < end:
+                spins += 1
+            return self.answer(b"ok\n")
         with lock:
             state["waiting"] += 1
         with slots:
