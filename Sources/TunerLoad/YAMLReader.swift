@@ -2,18 +2,23 @@ import TunerCore
 import Yams
 
 /// Reads typed values out of a composed YAML tree, with errors that point at the line.
-struct YAMLReader {
-    let file: String
+package struct YAMLReader {
+    package let file: String
     /// The scenario file's directory: files it names (`ca:`, `data:`) are read relative to it.
-    var directory: String? = nil
+    package var directory: String? = nil
 
-    func error(_ node: Node?, _ message: String) -> LoadError {
+    package init(file: String, directory: String? = nil) {
+        self.file = file
+        self.directory = directory
+    }
+
+    package func error(_ node: Node?, _ message: String) -> LoadError {
         guard let line = node?.mark?.line else { return LoadError("\(file): \(message)") }
         return LoadError("\(file):\(line): \(message)")
     }
 
     /// Yams' syntax errors, as one line: `file:3: mapping values are not allowed in this context`.
-    func syntaxError(_ error: YamlError) -> LoadError {
+    package func syntaxError(_ error: YamlError) -> LoadError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
              .composer(_, let problem, let mark, _):
@@ -26,7 +31,7 @@ struct YAMLReader {
     }
 
     /// Canonical key form: `warm-up`, `warmUp` and `warm_up` are all `warm_up`.
-    static func canonical(_ key: String) -> String {
+    package static func canonical(_ key: String) -> String {
         var out = ""
         for character in key {
             if character == "-" || character == "_" {
@@ -41,7 +46,7 @@ struct YAMLReader {
     }
 
     /// A mapping's values by canonical key; unknown keys are an error that lists the accepted ones.
-    func mapping(_ node: Node, in place: String, allowed: [String]) throws(LoadError) -> [String: Node] {
+    package func mapping(_ node: Node, in place: String, allowed: [String]) throws(LoadError) -> [String: Node] {
         var values: [String: Node] = [:]
         for (key, keyNode, value) in try entries(node, in: place) {
             let canonicalKey = Self.canonical(key)
@@ -55,7 +60,7 @@ struct YAMLReader {
     }
 
     /// A mapping's entries in file order, keys as strings.
-    func entries(_ node: Node, in place: String) throws(LoadError) -> [(String, Node, Node)] {
+    package func entries(_ node: Node, in place: String) throws(LoadError) -> [(String, Node, Node)] {
         guard let mapping = node.mapping else { throw error(node, "\(place) must be a mapping (key: value)") }
         var entries: [(String, Node, Node)] = []
         for (key, value) in mapping {
@@ -65,17 +70,17 @@ struct YAMLReader {
         return entries
     }
 
-    func sequence(_ node: Node, in place: String) throws(LoadError) -> [Node] {
+    package func sequence(_ node: Node, in place: String) throws(LoadError) -> [Node] {
         guard let sequence = node.sequence else { throw error(node, "'\(place)' must be a list (- item)") }
         return Array(sequence)
     }
 
-    func string(_ node: Node) throws(LoadError) -> String {
+    package func string(_ node: Node) throws(LoadError) -> String {
         guard let scalar = node.scalar else { throw error(node, "expected a single value, found a list or mapping") }
         return scalar.string
     }
 
-    func number(_ node: Node) throws(LoadError) -> Double {
+    package func number(_ node: Node) throws(LoadError) -> Double {
         let text = try string(node)
         guard let value = Double(text.filter { $0 != "_" }), value.isFinite else {
             throw error(node, "'\(text)' is not a number")
@@ -83,13 +88,13 @@ struct YAMLReader {
         return value
     }
 
-    func integer(_ node: Node) throws(LoadError) -> Int {
+    package func integer(_ node: Node) throws(LoadError) -> Int {
         let text = try string(node)
         guard let value = Int(text.filter { $0 != "_" }) else { throw error(node, "'\(text)' is not a whole number") }
         return value
     }
 
-    func bool(_ node: Node) throws(LoadError) -> Bool {
+    package func bool(_ node: Node) throws(LoadError) -> Bool {
         let text = try string(node)
         switch text.lowercased() {
         case "true", "yes", "on": return true
@@ -98,7 +103,7 @@ struct YAMLReader {
         }
     }
 
-    func duration(_ node: Node) throws(LoadError) -> Duration {
+    package func duration(_ node: Node) throws(LoadError) -> Duration {
         let text = try string(node)
         do {
             return try Duration(parsing: text)

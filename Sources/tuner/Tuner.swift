@@ -20,6 +20,7 @@ struct Tuner: AsyncParsableCommand {
             RunCommand.self,
             CapacityCommand.self,
             SweepCommand.self,
+            TuneCommand.self,
             ColdStartCommand.self,
             DBCommand.self,
             PoolCommand.self,

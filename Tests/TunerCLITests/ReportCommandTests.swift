@@ -44,6 +44,32 @@ import TunerCore
         #expect(markdown.contains("**Conclusion:** Success"))
     }
 
+    /// The steps of a loop run by hand (each LABEL=RESULT.json) and a sweep join one report: the log has an entry per
+    /// change, the sweep its section; a file that is not a sweep is one line of bad input.
+    @Test func stepsAndASweepRunByHandJoinTheReport() async throws {
+        let dir = try ReportCLIFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ResultFile.write(try ReportCLIFixture.result(millis: 40, seed: 1), to: dir + "/before.json")
+        try ResultFile.write(try ReportCLIFixture.result(millis: 20, seed: 2), to: dir + "/index.json")
+        try ResultFile.write(try ReportCLIFixture.result(millis: 5, seed: 3), to: dir + "/after.json")
+        let sweep = SweepResult(parameters: ["POOL"], measure: "capacity", slo: ["p95 < 100ms"],
+                                points: [], knee: nil, recommendation: nil)
+        let encoder = JSONEncoder()
+        try encoder.encode(sweep).write(to: URL(fileURLWithPath: dir + "/sweep.json"))
+        let output = try await ReportCLIFixture.run([
+            "report", dir + "/after.json", "--step", "baseline=\(dir)/before.json", "--step", "index=\(dir)/index.json",
+            "--change", "the cache", "--sweep", dir + "/sweep.json", "--out", dir + "/out",
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let markdown = try String(contentsOfFile: dir + "/out/report.md", encoding: .utf8)
+        #expect(markdown.contains("### Optimization #1") && markdown.contains("### Optimization #2"), "\(markdown)")
+        #expect(markdown.contains("## Sweep of POOL: capacity at the SLO"))
+        let notASweep = try await ReportCLIFixture.run(["report", dir + "/after.json", "--sweep", dir + "/before.json", "--out", dir + "/x"])
+        #expect(notASweep.status == 64 && notASweep.stderr.contains("--sweep") && notASweep.stderr.contains("not a result of that kind"),
+                "\(notASweep.stderr)")
+        #expect(notASweep.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1)
+    }
+
     @Test func badInputIsOneLineAndTheRightExitCode() async throws {
         let dir = try ReportCLIFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
