@@ -24,8 +24,17 @@ struct RunCommandTests {
             let scraper = MetricsScraper(port: metricsPort, keepingPagesWith: "tuner_requests_total{")
             defer { scraper.stop() }
             // One session of the observed database busy for the whole run: the database's live figures must show it.
-            let busy = Task.detached { try? await cluster.psql("SELECT pg_sleep(6)", database: "observed") }
+            // It sleeps longer than any run takes (the cluster's fast shutdown ends it), and the run starts once it shows
+            // as active: a 6 s sleep once ended before a starved machine's run had sampled anything.
+            let busy = Task.detached { try? await cluster.psql("SELECT pg_sleep(120)", database: "observed") }
             defer { busy.cancel() }
+            for _ in 0..<200 {
+                let sleeping = try await cluster.psql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(120)%'",
+                    database: "observed")
+                if sleeping.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("1") { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let run = try await LoadBinaryRunner.run(
                 ["run", server.url + "/", "--rate", "50", "--duration", "2s", "--db", url, "--out", out, "--quiet",
                  "--threshold", "error_rate < 1%", "--service-pid", String(ProcessInfo.processInfo.processIdentifier),
