@@ -66,13 +66,6 @@ struct StepVerdict {
         if share < options.minimumAchievedShare {
             reasons.append("achieved \(Self.rate(achievedRate)) req/s, \(Int((achievedRate / offered * 100).rounded()))% of the offered \(Self.rate(offered))")
         }
-        // Random arrivals in a short window may come to fewer than the rate offered (60 expected at 20 req/s in 3 s:
-        // ±13% is one standard deviation). A window whose draw fell short by more than the search's precision tested a
-        // lower rate than the one it would be credited with: undecided, it goes on until the arrivals add up.
-        if random, let planned = result.schedule?.planned, Double(planned) < offered * seconds * (1 - options.precision) {
-            undecided.append("the random arrivals came to \(Self.rate(Double(planned) / seconds)) req/s, short of the offered "
-                             + "\(Self.rate(offered)) by more than the search's precision")
-        }
         if let schedule = result.schedule {
             if schedule.dropped > 0 { reasons.append("\(schedule.dropped) requests dropped") }
             let lateShare = schedule.planned > 0 ? Double(schedule.late) / Double(schedule.planned) : 0
