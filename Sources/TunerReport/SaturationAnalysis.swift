@@ -168,12 +168,14 @@ public enum SaturationAnalysis {
         var perRequest: Double?
 
         /// The cores the service may use, when it used 80% of them or more; else a whole number of cores below them that
-        /// it used within −20%..+10% of at both steps (one thread, or an interpreter lock, keeps it there).
+        /// it used within −25%..+10% of, having used half of it at the passing step already (one thread, or an
+        /// interpreter lock, keeps it there; on a machine shared with the load generator and the database it may get
+        /// no more than 0.8 of that core: a clean-clone CI run measured 0.59 → 0.82 for the GIL-bound fixture).
         var ceiling: (cores: Double, isAll: Bool)? {
             if let allowed, allowed > 0, busy >= 0.8 * allowed { return (allowed, true) }
             let whole = busy.rounded()
-            guard whole >= 1, busy >= 0.8 * whole, busy <= 1.1 * whole, allowed.map({ whole < $0 }) ?? true,
-                  before.map({ $0 >= 0.7 * whole }) ?? true
+            guard whole >= 1, busy >= 0.75 * whole, busy <= 1.1 * whole, allowed.map({ whole < $0 }) ?? true,
+                  before.map({ $0 >= 0.5 * whole }) ?? true
             else { return nil }
             return (whole, false)
         }
