@@ -56,9 +56,9 @@ enum TuneDatabase {
         }
     }
 
-    /// A string literal: single quotes, doubled inside.
+    /// A string literal, quoted as `tuner db config` quotes its ALTER SYSTEM values.
     static func literal(_ value: String) -> String {
-        "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
+        ConfigurationRecommendation.sqlLiteral(value)
     }
 
     /// Writes allowed, no statement timeout (an index build takes what it takes), a minute to get a lock.

@@ -70,7 +70,7 @@ public struct TuneWorkflow: Sendable {
             var current: LoadResult
             if let baseline = record.steps.first(where: { $0.kind == .baseline }), let path = baseline.result,
                let measured = try? ResultFile.read(out + "/" + path) {
-                current = try readKept(record) ?? measured
+                current = readKept(record) ?? measured
                 keptSteps = [OptimizationStep(label: "baseline", result: measured)]
                 for step in record.steps where step.kind != .baseline && step.kept {
                     guard let path = step.result, let result = try? ResultFile.read(out + "/" + path) else { continue }
@@ -380,7 +380,7 @@ public struct TuneWorkflow: Sendable {
     }
 
     /// The last kept step's result (the state the next change is judged against), when resuming.
-    func readKept(_ record: TuneRecord) throws -> LoadResult? {
+    func readKept(_ record: TuneRecord) -> LoadResult? {
         guard let step = record.lastKept, let path = step.result else { return nil }
         return try? ResultFile.read(out + "/" + path)
     }

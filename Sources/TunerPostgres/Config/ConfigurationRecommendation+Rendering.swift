@@ -76,7 +76,7 @@ extension ConfigurationRecommendation {
         return out
     }
 
-    static func sqlLiteral(_ text: String) -> String {
+    package static func sqlLiteral(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
     }
 }
