@@ -95,6 +95,12 @@ public struct CapacityStep: Codable, Sendable, Equatable {
     public var windows: Int?
     /// True when it counted as not passing only because its SLO intervals still straddled their limits at the cap.
     public var isUndecided: Bool?
+    /// Under random arrivals, the rate the window's draw came to when it fell short of the offered one (`nil`: the
+    /// offered rate was tested): a step that passed counts as having passed at this rate.
+    public var drawnRate: Double?
+
+    /// The rate a step that passed held: the offered one, or the lower one its random arrivals came to.
+    public var heldRate: Double { drawnRate ?? offeredRate }
 
     public init(
         phase: Phase, offeredRate: Double, achievedRate: Double, p50: Double, p95: Double, p99: Double,

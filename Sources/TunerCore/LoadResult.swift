@@ -226,6 +226,10 @@ public struct ScheduleStats: Codable, Sendable {
     /// Responses per second that arrived inside the measured window (whenever their request started): what
     /// the target kept up with. A backlog answered after the schedule ended is not counted.
     public var achievedRate: Double
+    /// The events the schedule's rate asked for in the measured window (its integral over the window, in the same
+    /// unit as `planned`: a flow's iterations): under random arrivals `planned` varies around it by chance, so
+    /// `planned / expected` is the share of the offered rate the window's draw came to. Absent in older results.
+    public var expected: Double?
 
     public init(planned: UInt64, sent: UInt64, late: UInt64, dropped: UInt64, expired: UInt64? = nil,
                 targetRate: Double, achievedRate: Double) {

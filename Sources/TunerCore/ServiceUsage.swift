@@ -28,6 +28,9 @@ public struct ServiceUsage: Codable, Sendable, Equatable {
     /// Cores the service may use: the CPUs its process may run on, or its cgroup's CPU quota when lower (`nil` when
     /// the source cannot tell, as a metrics endpoint cannot).
     public var allowedCores: Double?
+    /// The service's threads waiting for a CPU, on average over the load (their run-queue delay per second): a
+    /// service that wanted more CPU than the machine gave it, its cores busy with other work (`nil`: not read).
+    public var waitingCores: Double?
 
     /// Cores busy in the busier part of the load: the upper quartile of its seconds (the mean when none were read),
     /// so that a warm-up's ramp and a drain's tail do not hide a ceiling the load reached.

@@ -118,7 +118,7 @@ public struct CapacitySearch: Sendable {
 
         /// The highest rate a judged step (not the probe) passed below `rate`, if any did.
         func highestPassed(below rate: Double) -> Double? {
-            steps.filter { $0.phase != .probe && $0.passed && $0.offeredRate < rate }.map(\.offeredRate).max()
+            steps.filter { $0.phase != .probe && $0.passed && $0.offeredRate < rate }.map(\.heldRate).max()
         }
     }
 
@@ -137,7 +137,7 @@ public struct CapacitySearch: Sendable {
             let measured = try await step(rate, options.stepDuration, phase: .search, &state)
             if state.limitedByGenerator { return }
             if measured.step.passed {
-                state.passing = max(state.passing ?? 0, rate)
+                state.passing = max(state.passing ?? 0, measured.step.heldRate)
                 if state.failing != nil { break }
                 if let maximum = options.maximum, rate >= maximum {
                     state.reachedMaximum = true
@@ -166,7 +166,7 @@ public struct CapacitySearch: Sendable {
             let measured = try await step(middle, options.stepDuration, phase: .search, &state)
             if state.limitedByGenerator { return }
             if measured.step.passed {
-                state.passing = middle
+                state.passing = max(low, measured.step.heldRate)
             } else {
                 state.failing = (middle, measured.step.reason ?? "failed")
             }
@@ -178,7 +178,7 @@ public struct CapacitySearch: Sendable {
             let measured = try await step(candidate, options.confirmDuration, phase: .confirm, &state)
             if state.limitedByGenerator { return }
             if measured.step.passed {
-                state.confirmed = candidate
+                state.confirmed = measured.step.heldRate
                 state.confirmation = measured.result
                 return
             }
@@ -209,7 +209,13 @@ public struct CapacitySearch: Sendable {
         let ratio = max(1, (options.maximumStepDuration ?? options.stepDuration * 4) / options.stepDuration)
         let cap = duration * ratio
         var windows = 1
-        while verdict.isUndecided, duration * (windows + 1) <= cap, !result.generator.wasBottleneck {
+        // A pass on a short random draw (arrivals that came to less than the offered rate by more than half the
+        // precision) did not test the offered rate: it goes on too, and the windows' draws together come closer to it.
+        func isShortPass(_ verdict: StepVerdict) -> Bool {
+            guard verdict.reason == nil, let rate, let tested = verdict.testedRate else { return false }
+            return tested < rate * (1 - options.precision / 2)
+        }
+        while verdict.isUndecided || isShortPass(verdict), duration * (windows + 1) <= cap, !result.generator.wasBottleneck {
             try Task.checkCancellation()
             let next = try await measure(rate, duration, min(options.stepWarmUp, .seconds(1)))
             if next.notes.contains(where: { $0.hasPrefix("interrupted") }) { throw CancellationError() }
@@ -228,6 +234,7 @@ public struct CapacitySearch: Sendable {
         step.serviceCores = result.service?.coresMean
         step.windows = windows > 1 ? windows : nil
         step.isUndecided = verdict.isUndecided ? true : nil
+        if let tested = verdict.testedRate, let rate, tested < rate * 0.995 { step.drawnRate = tested }
         if state.arrivals == nil, phase != .probe { state.arrivals = result.configuration.arrivals }
         state.steps.append(step)
         // The probe only estimates where to start; a step at a given rate that runs out of CPU ends the search.

@@ -40,10 +40,16 @@ struct ResultBuilder {
             }
         }
         let s = stats.schedule
-        return ScheduleStats(
+        var schedule = ScheduleStats(
             planned: s.planned, sent: s.sent, late: s.late, dropped: s.dropped, expired: s.expired,
             targetRate: measuredSeconds > 0 ? Double(s.planned) / measuredSeconds : 0,
             achievedRate: measuredSeconds > 0 ? Double(completed) / measuredSeconds : 0)
+        schedule.expected = plan.workloads.filter { $0.model == .open }.reduce(0.0) { sum, workload in
+            let timeline = workload.timeline
+            let start = timeline.warmUpSeconds
+            return sum + timeline.cumulative(at: start + measuredSeconds) - timeline.cumulative(at: start)
+        } * plan.rateFraction
+        return schedule
     }
 
     private func configuration(measuredSeconds: Double) -> RunConfiguration {

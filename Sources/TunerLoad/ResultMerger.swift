@@ -172,11 +172,14 @@ public enum ResultMerger {
 
     static func mergeSchedule(_ parts: [ScheduleStats], duration: Double) -> ScheduleStats? {
         guard !parts.isEmpty else { return nil }
-        return ScheduleStats(
+        var merged = ScheduleStats(
             planned: parts.reduce(0) { $0 + $1.planned }, sent: parts.reduce(0) { $0 + $1.sent },
             late: parts.reduce(0) { $0 + $1.late }, dropped: parts.reduce(0) { $0 + $1.dropped },
             expired: parts.contains { $0.expired != nil } ? parts.reduce(0) { $0 + ($1.expired ?? 0) } : nil,
             targetRate: parts.reduce(0) { $0 + $1.targetRate }, achievedRate: parts.reduce(0) { $0 + $1.achievedRate })
+        // Shards' windows and a step's successive windows both add their events.
+        merged.expected = parts.allSatisfy { $0.expected != nil } ? parts.reduce(0) { $0 + ($1.expected ?? 0) } : nil
+        return merged
     }
 
     /// Shards ran on their own machines: the busiest generator speaks for the merged run.

@@ -4,6 +4,12 @@ import TunerCore
 /// behind, dropped requests, or too many late sends.
 struct StepVerdict {
     let achievedRate: Double
+    /// The rate the window tested: the offered one, or under random arrivals what the window's draw came to when it
+    /// fell short of it (a window whose arrivals came to 85% of the offered rate passed at that rate, not at the one
+    /// asked for; among windows near the capacity the ones that pass are more often the short draws, so crediting them
+    /// with the offered rate would overstate it). A draw above the offered rate, or short of it by less than half the
+    /// search's precision, is credited with the offered rate.
+    let testedRate: Double?
     let reason: String?
     /// True when no criterion failed but an SLO's interval still straddled its limit: more requests are needed.
     let isUndecided: Bool
@@ -15,10 +21,21 @@ struct StepVerdict {
         let seconds = result.configuration.durationSeconds
         achievedRate = result.schedule?.achievedRate ?? (seconds > 0 ? Double(result.overall.count) / seconds : 0)
         guard let offered = offeredRate else {
+            testedRate = nil
             reason = nil
             isUndecided = false
             return
         }
+        // The share of the offered rate the window's arrivals came to: exactly 1 for even arrivals, around 1 by chance
+        // (±1/√n) for random ones. `planned` and `expected` count the same events (a flow's iterations, not its
+        // requests), so the ratio holds for flows too.
+        let random = result.configuration.arrivals == ArrivalProcess.poisson.rawValue
+        var drawn = 1.0
+        if random, let schedule = result.schedule, let expected = schedule.expected, expected > 0 {
+            drawn = Double(schedule.planned) / expected
+        }
+        // Within half the search's precision a draw counts as the offered rate (the search claims no finer answer).
+        testedRate = drawn < 1 - options.precision / 2 ? offered * drawn : offered
         var reasons: [String] = []
         var undecided: [String] = []
         for threshold in slo {
@@ -51,12 +68,11 @@ struct StepVerdict {
         let warmUp = result.configuration.warmUpSeconds
         let serviceTime = (try? result.overall.latencyHistogram().millis(atPercentile: 10)) ?? result.overall.latency.p50
         let slack = 1 + offered * max(0, serviceTime / 1000 - warmUp)
-        // Against the requests the schedule asked for in the window: with random (Poisson) arrivals their number
-        // varies around the offered rate's by chance (±2√n), which is not the service falling behind. Nor is the
-        // number in flight at each end, which bursts make random too: about Poisson with mean rate × service time, so
-        // their difference is allowed two standard deviations, √(2L) for each window (a step that went on has several).
-        let random = result.configuration.arrivals == ArrivalProcess.poisson.rawValue
-        let asked = random ? result.schedule.map { Double($0.planned) } ?? offered * seconds : offered * seconds
+        // Against the requests the schedule drew for the window: with random (Poisson) arrivals their number varies
+        // around the offered rate's by chance (±2√n), which is not the service falling behind. Nor is the number in
+        // flight at each end, which bursts make random too: about Poisson with mean rate × service time, so their
+        // difference is allowed two standard deviations, √(2L) for each window (a step that went on has several).
+        let asked = offered * seconds * drawn
         var chance = 0.0
         if random {
             let windows = Double(max(1, Int((seconds / max(windowSeconds, 1e-9)).rounded())))
@@ -64,7 +80,11 @@ struct StepVerdict {
         }
         let share = asked > 0 ? (achievedRate * seconds + slack + chance) / asked : 0
         if share < options.minimumAchievedShare {
-            reasons.append("achieved \(Self.rate(achievedRate)) req/s, \(Int((achievedRate / offered * 100).rounded()))% of the offered \(Self.rate(offered))")
+            // Against what the window's arrivals came to when that differs from the offered rate by more than 2%.
+            let drew = offered * drawn
+            reasons.append(abs(drawn - 1) > 0.02
+                ? "achieved \(Self.rate(achievedRate)) req/s, \(Int((achievedRate / drew * 100).rounded()))% of the \(Self.rate(drew)) its random arrivals came to (offered \(Self.rate(offered)))"
+                : "achieved \(Self.rate(achievedRate)) req/s, \(Int((achievedRate / offered * 100).rounded()))% of the offered \(Self.rate(offered))")
         }
         if let schedule = result.schedule {
             if schedule.dropped > 0 { reasons.append("\(schedule.dropped) requests dropped") }

@@ -17,6 +17,10 @@ public enum ServiceSource: Sendable, Equatable {
         public var residentBytes: Int64?
         /// Cores the service may use (its CPU affinity, its cgroup's quota when lower); `nil` when the source cannot tell.
         public var allowedCores: Double? = nil
+        /// Seconds each live thread has spent runnable but waiting for a CPU (the run queue: the second field of
+        /// `/proc/PID/task/TID/schedstat`), by thread id; `nil` when the source cannot tell, as a cgroup or metrics
+        /// cannot. A thread that ends takes its figure with it: readings a second apart add up what each showed.
+        public var runQueueSeconds: [Int32: Double]? = nil
     }
 
     public var description: String {
@@ -73,7 +77,23 @@ public enum ServiceSource: Sendable, Equatable {
         // themselves (their own c-times cover their waited-for children).
         let cpu = stats.reduce(0.0) { $0 + Double($1.userTicks + $1.systemTicks + $1.childUserTicks + $1.childSystemTicks) } / ticks
         return Reading(cpuSeconds: cpu, residentBytes: stats.reduce(Int64(0)) { $0 + $1.residentPages * page },
-                       allowedCores: allowedCores(pid: root))
+                       allowedCores: allowedCores(pid: root), runQueueSeconds: runQueueSeconds(stats.map(\.pid)))
+    }
+
+    /// The run-queue delay of every live thread of `pids`, in seconds by thread id, or `nil` when the kernel does not
+    /// keep it.
+    static func runQueueSeconds(_ pids: [Int32]) -> [Int32: Double]? {
+        var delays: [Int32: Double] = [:]
+        for pid in pids {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
+                guard let thread = Int32(entry),
+                      let data = FileManager.default.contents(atPath: "/proc/\(pid)/task/\(entry)/schedstat") else { continue }
+                let fields = String(decoding: data, as: UTF8.self).split(separator: " ")
+                guard fields.count >= 2, let delay = Double(fields[1]) else { continue }
+                delays[thread] = delay / 1e9
+            }
+        }
+        return delays.isEmpty ? nil : delays
     }
 
     /// The CPUs a process may run on (`Cpus_allowed_list` in /proc/PID/status), or its cgroup v2 quota when lower.

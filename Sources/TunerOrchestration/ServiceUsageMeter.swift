@@ -93,8 +93,26 @@ package struct ServiceUsageMeter: Sendable {
                 coresMax: coresMax, residentBytesAtStart: first.residentBytes, residentBytesPeak: resident.max(),
                 series: series, wattsPerBusyCore: meter.wattsPerBusyCore, gramsCO2PerKilowattHour: meter.gramsCO2PerKilowattHour,
                 allowedCores: samples.compactMap(\.reading.allowedCores).min())
-            return (usage, notes)
+            var measured = usage
+            if let waited = ServiceUsageMeter.runQueueSeconds(samples.map(\.reading)) {
+                measured.waitingCores = (waited / last.seconds * 1000).rounded() / 1000
+            }
+            return (measured, notes)
         }
+    }
+
+    /// Seconds the service's threads waited for a CPU between the first reading and the last: each thread's growth
+    /// from one reading to the next, a thread first seen after the first reading counted from its start (it began
+    /// during the load). A thread that ended between two readings loses at most a second's delay.
+    static func runQueueSeconds(_ readings: [ServiceSource.Reading]) -> Double? {
+        guard var previous = readings.first?.runQueueSeconds else { return nil }
+        var waited = 0.0
+        for reading in readings.dropFirst() {
+            guard let current = reading.runQueueSeconds else { continue }
+            for (thread, delay) in current { waited += max(delay - (previous[thread] ?? 0), 0) }
+            previous = current
+        }
+        return waited
     }
 
     /// Takes the first reading and starts sampling; a source that cannot be read is an error now.

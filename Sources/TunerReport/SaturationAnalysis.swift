@@ -97,14 +97,16 @@ public enum SaturationAnalysis {
         // 3. The service's CPU, when metered: at the cores it may use, or flat at a whole number of them.
         let cpu = failing.service.map { usage in
             CPUFigures(busy: usage.busyCores, before: passing.service?.busyCores, allowed: usage.allowedCores,
-                       perRequest: usage.cpuMillisecondsPerRequest)
+                       perRequest: usage.cpuMillisecondsPerRequest, waiting: usage.waitingCores,
+                       waitingBefore: passing.service?.waitingCores)
         }
         if let cpu {
             lines.append("the service's CPU: \(cpu.before.map { NumberFormat.significant($0) + " → " } ?? "")"
                          + "\(NumberFormat.significant(cpu.busy)) cores busy"
-                         + (cpu.allowed.map { " of \(NumberFormat.significant($0)) it may use" } ?? ""))
+                         + (cpu.allowed.map { " of \(NumberFormat.significant($0)) it may use" } ?? "") + cpu.waitingText)
             if let ceiling = cpu.ceiling {
                 limits.append((limit: .serviceCPU, text: "the service's CPU (\(NumberFormat.significant(cpu.busy)) cores busy"
+                               + cpu.waitingText
                                + (ceiling.isAll ? " of \(NumberFormat.significant(ceiling.cores)) it may use)"
                                    : ", flat at \(NumberFormat.significant(ceiling.cores)) of \(cpu.allowed.map(NumberFormat.significant) ?? "more"): "
                                      + "a thread's worth, or an interpreter lock such as Python's)")))
@@ -136,7 +138,7 @@ public enum SaturationAnalysis {
         } else if let cpu {
             sentence = "\(place) neither the database nor the service's CPU showed saturation (no pool or lock waits, no temp "
                 + "files; the service's CPU \(NumberFormat.significant(cpu.busy)) cores busy"
-                + (cpu.allowed.map { " of \(NumberFormat.significant($0))" } ?? "") + "): look at what the service waits on — "
+                + (cpu.allowed.map { " of \(NumberFormat.significant($0))" } ?? "") + cpu.waitingText + "): look at what the service waits on — "
                 + "a downstream call, a lock or a pool of its own, or its threads"
         } else {
             sentence = "\(place) the database showed no saturation (no pool or lock waits, no temp files): look at the "
@@ -166,18 +168,40 @@ public enum SaturationAnalysis {
         var before: Double?
         var allowed: Double?
         var perRequest: Double?
+        /// Its threads waiting for a core on average (run-queue delay per second) at the failing step and the passing
+        /// one, when read (`--service-pid`).
+        var waiting: Double? = nil
+        var waitingBefore: Double? = nil
 
-        /// The cores the service may use, when it used 80% of them or more; else a whole number of cores below them that
-        /// it used within −25%..+10% of, having used half of it at the passing step already (one thread, or an
-        /// interpreter lock, keeps it there; on a machine shared with the load generator and the database it may get
-        /// no more than 0.8 of that core: a clean-clone CI run measured 0.59 → 0.82 for the GIL-bound fixture).
+        /// What the service asked of the CPUs: the cores it used and those its threads waited for.
+        var demand: Double { busy + (waiting ?? 0) }
+
+        /// True when its threads waited for a core at least a fifth as long as they ran (and a tenth of a second each
+        /// second): the machine's CPUs, busy with other work, gave it less than it asked for.
+        var isStarved: Bool { (waiting ?? 0) >= max(0.1, 0.2 * busy) }
+
+        /// The cores the service may use, when it used 80% of them or more (or, starved, asked for that much); else a
+        /// whole number of cores below them that it asked for within −25%..+10% (+25% while starved: waiting threads
+        /// pile up), having asked for half of it at the passing step already (one thread, or an interpreter lock, keeps
+        /// it there). What it asked for is what it used plus what its threads waited for a core: a clean-clone CI run,
+        /// its two cores shared with the load generator, PostgreSQL and other suites, gave the GIL-bound fixture
+        /// 0.57 of a core, where it asked for one.
         var ceiling: (cores: Double, isAll: Bool)? {
-            if let allowed, allowed > 0, busy >= 0.8 * allowed { return (allowed, true) }
-            let whole = busy.rounded()
-            guard whole >= 1, busy >= 0.75 * whole, busy <= 1.1 * whole, allowed.map({ whole < $0 }) ?? true,
-                  before.map({ $0 >= 0.5 * whole }) ?? true
+            if let allowed, allowed > 0, busy >= 0.8 * allowed || (isStarved && demand >= 0.8 * allowed) {
+                return (allowed, true)
+            }
+            let whole = demand.rounded()
+            let askedBefore = before.map { $0 + (waitingBefore ?? 0) }
+            guard whole >= 1, demand >= 0.75 * whole, demand <= (isStarved ? 1.25 : 1.1) * whole,
+                  allowed.map({ whole < $0 }) ?? true, askedBefore.map({ $0 >= 0.5 * whole }) ?? true
             else { return nil }
             return (whole, false)
+        }
+
+        /// ` and 0.41 waiting for a core` when its threads waited for one, or nothing.
+        var waitingText: String {
+            guard let waiting, waiting >= 0.01 else { return "" }
+            return " and \(NumberFormat.significant(waiting)) waiting for a core"
         }
     }
 
@@ -210,10 +234,14 @@ public enum SaturationAnalysis {
                 + (ceiling.isAll ? " of \(NumberFormat.significant(ceiling.cores))" : ", flat at \(NumberFormat.significant(ceiling.cores))"),
             evidence: [.init("cores busy", (cpu.busy * 100).rounded() / 100)]
                 + (cpu.allowed.map { [.init("cores it may use", $0)] } ?? [])
-                + (cpu.perRequest.map { [.init("CPU per request", ($0 * 100).rounded() / 100, unit: "ms")] } ?? []),
-            why: ceiling.isAll
+                + (cpu.perRequest.map { [.init("CPU per request", ($0 * 100).rounded() / 100, unit: "ms")] } ?? [])
+                + (cpu.waiting.map { [.init("threads waiting for a core", ($0 * 100).rounded() / 100)] } ?? []),
+            why: (ceiling.isAll
                 ? "A service whose CPU is full queues requests however idle its database is: more throughput needs less CPU per request or more cores."
-                : "The service used one thread's worth of CPU (or an interpreter lock's, as Python's) while other cores were free: its work does not spread over them.",
+                : "The service used one thread's worth of CPU (or an interpreter lock's, as Python's) while other cores were free: its work does not spread over them.")
+                + (cpu.isStarved
+                    ? " Its threads also waited for a core \(NumberFormat.significant(cpu.waiting ?? 0)) of each second: the machine's CPUs were busy with other work (the load generator, the database, other processes), so it got less CPU than it asked for; on a machine of its own it would hold more."
+                    : ""),
             fix: ceiling.isAll
                 ? "-- profile the service under this load (--pprof for a Go service; perf or py-spy for others) and cut its hottest function, or run more instances (tuner capacity --target-rate sizes them)"
                 : "-- run more worker processes or threads (e.g. gunicorn --workers \(Int(cpu.allowed ?? 2)), GOMAXPROCS unset), or more instances",

@@ -97,9 +97,12 @@ import TunerTestSupport
         #expect(!measured.isEmpty)
         for step in measured {
             let perRequest = try #require(step.serviceCPUMillisecondsPerRequest, "\(step)")
-            // /proc counts CPU time in 10 ms ticks: a step of 8 or 9 requests can read one tick short (18.75 ms seen).
-            let tick = 10 / Double(max(step.requests, 1))
-            #expect(perRequest >= 20 * 0.95 - tick && perRequest <= 20 * 1.1 + 1, "\(step.offeredRate) req/s: \(perRequest) ms per request")
+            // /proc counts CPU time in 10 ms ticks, user and system time each rounded down: the difference of two
+            // readings is off by up to two ticks either way, per request 20 ms over the step's requests (a step of 8
+            // or 9 requests read 18.75 ms; one of 6, on a machine whose every core was busy elsewhere, 23.3 ms).
+            let ticks = 20 / Double(max(step.requests, 1))
+            #expect(perRequest >= 20 * 0.95 - ticks && perRequest <= 20 * 1.1 + 1 + ticks,
+                    "\(step.offeredRate) req/s: \(perRequest) ms per request over \(step.requests) requests")
             #expect((step.serviceCores ?? 0) > 0)
         }
         let bad = try await LoadBinaryRunner.runOffThePool(

@@ -204,6 +204,39 @@ import TunerCore
         #expect(StepVerdict(result: slow, offeredRate: 40, slo: [], options: CapacitySearch.Options()).reason == nil)
     }
 
+    /// Random arrivals: a window whose draw came to 85% of the offered 20 req/s (170 of the 200 its rate asked for)
+    /// and whose service kept up passes at 17 req/s, the rate it tested, and is not failed for falling behind the 20;
+    /// a draw above the offered rate is credited with the offered rate. A flow's iterations (planned and expected
+    /// count them, three requests each) are compared with its requests as requests.
+    @Test func aRandomWindowIsCreditedWithTheRateItsArrivalsCameTo() {
+        func window(offered: Double, planned: UInt64, expected: Double, achieved: Double) -> LoadResult {
+            var result = Self.result(offered: offered, achieved: achieved, millis: 20)
+            result.configuration.arrivals = ArrivalProcess.poisson.rawValue
+            result.schedule?.planned = planned
+            result.schedule?.expected = expected
+            return result
+        }
+        let options = CapacitySearch.Options()
+        let slo = [try! Threshold(scope: "all", parsing: "p95 < 200ms")]  // decided from 72 requests
+        let short = StepVerdict(result: window(offered: 20, planned: 170, expected: 200, achieved: 17), offeredRate: 20,
+                                slo: slo, options: options)
+        #expect(short.reason == nil, "\(short.reason ?? "")")
+        #expect(short.testedRate.map { abs($0 - 17) < 1e-9 } == true, "\(String(describing: short.testedRate))")
+        let long = StepVerdict(result: window(offered: 20, planned: 230, expected: 200, achieved: 23), offeredRate: 20,
+                               slo: slo, options: options)
+        #expect(long.reason == nil && long.testedRate == 20)
+        // A high draw the service did not keep up with fails, measured against what the arrivals came to.
+        let behind = StepVerdict(result: window(offered: 20, planned: 260, expected: 200, achieved: 20), offeredRate: 20,
+                                 slo: slo, options: options)
+        #expect(behind.reason == "achieved 20 req/s, 77% of the 26 its random arrivals came to (offered 20)", "\(behind.reason ?? "passed")")
+        let flow = StepVerdict(result: window(offered: 30, planned: 100, expected: 100, achieved: 29.5), offeredRate: 30,
+                               slo: slo, options: options)
+        #expect(flow.reason == nil && flow.testedRate == 30, "\(flow.reason ?? "")")
+        let flowBehind = StepVerdict(result: window(offered: 30, planned: 100, expected: 100, achieved: 20), offeredRate: 30,
+                                     slo: slo, options: options)
+        #expect(flowBehind.reason?.hasPrefix("achieved 20 req/s, 67% of the offered 30") == true, "\(flowBehind.reason ?? "passed")")
+    }
+
     @Test func cancellationEndsWithWhatWasFound() async throws {
         // Cancelled once the search is inside a step above the capacity (which never ends by itself), not
         // after a fixed time: a busy machine may not have started the search yet.
@@ -364,7 +397,8 @@ import TunerCore
     /// Every step in one line, for a failure message.
     static func describe(_ outcome: CapacitySearch.Outcome) -> String {
         outcome.capacity.steps.map { step in
-            "\(step.phase.rawValue) \(Int(step.offeredRate)) → \(Int(step.achievedRate)) p99 \(Int(step.p99))ms \(step.reason ?? "pass")"
+            "\(step.phase.rawValue) \(Int(step.offeredRate))\(step.drawnRate.map { " (drawn \(Int($0)))" } ?? "") → \(Int(step.achievedRate))"
+                + " p99 \(Int(step.p99))ms \(step.reason ?? "pass")"
         }.joined(separator: "; ")
     }
 

@@ -184,3 +184,50 @@ import TunerTestSupport
         #expect(allowed >= 1 && allowed <= Double(ProcessInfo.processInfo.activeProcessorCount))
     }
 }
+
+/// The service's threads waiting for a CPU (their run-queue delay): what a service asked of the CPUs beyond what it got.
+@Suite struct RunQueueTests {
+    /// Readings a second apart: each thread's growth is counted, a thread first seen later from its start, and one
+    /// that ended keeps what it had shown.
+    @Test func eachThreadsGrowthIsAddedUp() {
+        func reading(_ delays: [Int32: Double]) -> ServiceSource.Reading {
+            ServiceSource.Reading(cpuSeconds: 0, residentBytes: nil, runQueueSeconds: delays)
+        }
+        let readings = [reading([1: 1.0, 2: 5.0]), reading([1: 1.5, 2: 5.0, 3: 0.2]), reading([1: 1.7]), reading([4: 0.1])]
+        let waited = try! #require(ServiceUsageMeter.runQueueSeconds(readings))
+        #expect(abs(waited - (0.5 + 0.2 + 0.2 + 0.1)) < 1e-9, "\(waited)")
+        #expect(ServiceUsageMeter.runQueueSeconds([ServiceSource.Reading(cpuSeconds: 0, residentBytes: nil)]) == nil)
+    }
+
+    /// Three busy processes pinned to one CPU, children of one shell: together they use one core, and at every
+    /// moment two of them wait for it. The meter reads about two cores waiting (at least 1.2: the machine's other
+    /// work on that CPU only adds to the wait; at most 2.2).
+    @Test func processesSharingOneCPUWaitForIt() async throws {
+        // A parent and two children (each killed when the parent dies), all spinning on CPU 0.
+        let script = """
+            import ctypes, os
+            for _ in range(2):
+                if os.fork() == 0:
+                    ctypes.CDLL(None).prctl(1, 9)
+                    break
+            while True:
+                pass
+            """
+        let spinners = Process()
+        spinners.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+        spinners.arguments = ["-c", "0", "python3", "-c", script]
+        try spinners.run()
+        defer {
+            kill(spinners.processIdentifier, SIGKILL)
+            spinners.waitUntilExit()
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let session = try await ServiceUsageMeter(source: .pid(spinners.processIdentifier)).begin()
+        try await Task.sleep(for: .seconds(3))
+        let (usage, notes) = await session.end(requests: 1)
+        let measured = try #require(usage, "\(notes)")
+        let waiting = try #require(measured.waitingCores, "\(measured)")
+        #expect(waiting >= 1.2 && waiting <= 2.2, "\(waiting) cores waiting, \(measured.coresMean) busy")
+        #expect(measured.coresMean <= 1.1, "\(measured.coresMean)")
+    }
+}

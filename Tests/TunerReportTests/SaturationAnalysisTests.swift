@@ -11,11 +11,14 @@ struct SaturationAnalysisTests {
     }
 
     /// A metered service: `cores` busy in each of `seconds` seconds, on a process that may use `allowed` cores.
-    static func service(cores: Double, allowed: Double?, seconds: Int = 6) -> ServiceUsage {
+    /// `waiting`: its threads' run-queue delay per second, when read.
+    static func service(cores: Double, allowed: Double?, waiting: Double? = nil, seconds: Int = 6) -> ServiceUsage {
         let series = (1...seconds).map { ServiceUsage.Point(second: $0, cores: cores, residentBytes: nil) }
-        return ServiceUsage(source: "pid 42", cpuSeconds: cores * Double(seconds), requests: 100, wallSeconds: Double(seconds),
-                            coresMax: cores, residentBytesAtStart: nil, residentBytesPeak: nil, series: series,
-                            allowedCores: allowed)
+        var usage = ServiceUsage(source: "pid 42", cpuSeconds: cores * Double(seconds), requests: 100, wallSeconds: Double(seconds),
+                                 coresMax: cores, residentBytesAtStart: nil, residentBytesPeak: nil, series: series,
+                                 allowedCores: allowed)
+        usage.waitingCores = waiting
+        return usage
     }
 
     static func step(_ rate: Double, sessions: [ConnectionSample] = [], pool: [PoolSample] = [],
@@ -103,6 +106,26 @@ struct SaturationAnalysisTests {
                                             failing: Self.step(34, service: Self.service(cores: 0.5, allowed: 2)))
         #expect(idle.limit == nil && idle.findings.isEmpty)
         #expect(idle.lines.first?.contains("neither the database nor the service's CPU showed saturation") == true, "\(idle.lines)")
+    }
+
+    /// A service that asked for a core and got 0.57 of it, its threads waiting for a core the rest of the time (the
+    /// machine's CPUs busy with other work): its CPU is the limit, and the finding says it was starved. The same
+    /// figures without the waiting are no ceiling, nor is a little waiting beside an idle CPU.
+    @Test func aServiceStarvedOfCPUAsksForWhatItWaitedFor() {
+        let starved = SaturationAnalysis.judge(
+            passing: Self.step(20, service: Self.service(cores: 0.6, allowed: 2, waiting: 0.3)),
+            failing: Self.step(23, service: Self.service(cores: 0.57, allowed: 2, waiting: 0.45)))
+        #expect(starved.limit == .serviceCPU, "\(starved.lines)")
+        #expect(starved.lines.first?.contains("0.57 cores busy and 0.45 waiting for a core, flat at 1 of 2") == true, "\(starved.lines)")
+        #expect(starved.findings.first?.why.contains("got less CPU than it asked for") == true)
+
+        let unread = SaturationAnalysis.judge(passing: Self.step(20, service: Self.service(cores: 0.6, allowed: 2)),
+                                              failing: Self.step(23, service: Self.service(cores: 0.57, allowed: 2)))
+        #expect(unread.limit == nil, "\(unread.lines)")
+        let idle = SaturationAnalysis.judge(
+            passing: Self.step(20, service: Self.service(cores: 0.3, allowed: 2, waiting: 0.02)),
+            failing: Self.step(23, service: Self.service(cores: 0.35, allowed: 2, waiting: 0.05)))
+        #expect(idle.limit == nil, "\(idle.lines)")
     }
 
     /// Busy sessions and a busy CPU: the pool's evidence is named first, the CPU after it.
