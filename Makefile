@@ -3,8 +3,9 @@
 
 SWIFT ?= swift
 APT_PACKAGES := postgresql-15 postgresql-contrib postgresql-15-hypopg pgbouncer zlib1g-dev openssl
-# What only the tests need: a real Prometheus server scrapes `tuner load --metrics-listen`.
-TEST_APT_PACKAGES := prometheus
+# What only the tests need: a real Prometheus server scrapes `tuner load --metrics-listen`; perf profiles a native
+# test service that gcc builds.
+TEST_APT_PACKAGES := prometheus linux-perf gcc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test deps build release clean format
@@ -18,12 +19,13 @@ deps:
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-# What only the tests need from PyPI: kubernetes-validate checks `tuner k8s manifest`'s YAML.
-TEST_PIP_PACKAGES := kubernetes-validate
+# What only the tests need from PyPI: kubernetes-validate checks `tuner k8s manifest`'s YAML; py-spy profiles a Python
+# test service.
+TEST_PIP_PACKAGES := kubernetes-validate py-spy
 
 build:
 	$(MAKE) deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES)"
-	@[ -x .build/venv/bin/kubernetes-validate ] || { python3 -m venv .build/venv && .build/venv/bin/pip install -q $(TEST_PIP_PACKAGES); }
+	@[ -x .build/venv/bin/kubernetes-validate ] && [ -x .build/venv/bin/py-spy ] || { python3 -m venv .build/venv && .build/venv/bin/pip install -q $(TEST_PIP_PACKAGES); }
 	$(SWIFT) build --build-tests
 
 release: deps

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Where the service spent its CPU during the steady part of a run, from a profile it served (Go's
-/// net/http/pprof, `--pprof URL`): the functions with the largest shares.
+/// Where the service spent its CPU during the steady part of a run: from a profile it served (Go's net/http/pprof,
+/// `--pprof URL`) or one taken of its process (`--profile perf|py-spy`): the functions with the largest shares, the
+/// folded stacks (for the flame graph) and the place to act in the service's own code.
 public struct CPUProfile: Codable, Sendable, Equatable {
     /// The URL the profile came from.
     public var source: String
@@ -16,6 +17,33 @@ public struct CPUProfile: Codable, Sendable, Equatable {
     public var samples: Int
     /// The functions with the largest own (flat) or inclusive (cumulative) shares, largest flat first.
     public var functions: [Function]
+    /// The profiler: `pprof`, `perf`, `py-spy` (`nil` in results written before there was more than pprof).
+    public var profiler: String?
+    /// The samples as folded stacks (the heaviest few thousand), for the flame graph and `profile.folded`.
+    public var stacks: FoldedStacks?
+    /// The innermost frame of the service's own code the most CPU went through, and what it called.
+    public var placeToAct: PlaceToAct?
+
+    /// The service's own frame to start at: `main.checksum`, 64% of the CPU through it, most of it in
+    /// `crypto/sha256.block` (a standard-library function nobody can change).
+    public struct PlaceToAct: Codable, Sendable, Equatable {
+        public var name: String
+        /// Share of the total whose innermost own frame this was.
+        public var share: Double
+        /// The frame it called most in those samples, when that one is not the service's own; and its share.
+        public var calls: String?
+        public var callShare: Double?
+        /// Where in the source, when the profile says (`file:line`).
+        public var location: String?
+
+        public init(name: String, share: Double, calls: String?, callShare: Double?, location: String? = nil) {
+            self.name = name
+            self.share = share
+            self.calls = calls
+            self.callShare = callShare
+            self.location = location
+        }
+    }
 
     public struct Function: Codable, Sendable, Equatable {
         /// `main.checksum`, `encoding/json.(*encodeState).marshal`.
@@ -44,6 +72,17 @@ public struct CPUProfile: Codable, Sendable, Equatable {
         self.total = total
         self.samples = samples
         self.functions = functions
+    }
+
+    /// A profile from folded stacks (perf, py-spy): the shares of sample counts, the place to act among `own` (the
+    /// frames of the service's own code).
+    public init(stacks: FoldedStacks, own: Set<String>, profiler: String = "folded stacks", source: String = "folded stacks",
+                seconds: Double = 0, startSecond: Double = 0) {
+        self.init(source: source, seconds: seconds, startSecond: startSecond, measure: "samples count", total: stacks.total,
+                  samples: Int(stacks.total), functions: stacks.functions())
+        self.profiler = profiler
+        placeToAct = stacks.placeToAct { own.contains($0) }
+        self.stacks = stacks.trimmed(to: FoldedStacks.keptStacks)
     }
 
     /// CPU seconds sampled, when the measure is CPU time.

@@ -31,7 +31,8 @@ struct StepVerdict {
         // requests), so the ratio holds for flows too.
         let random = result.configuration.arrivals == ArrivalProcess.poisson.rawValue
         var drawn = 1.0
-        if random, let schedule = result.schedule, let expected = schedule.expected, expected > 0 {
+        // A window that planned nothing (the target refused every connection, the run was cut) drew nothing to judge.
+        if random, let schedule = result.schedule, let expected = schedule.expected, expected > 0, schedule.planned > 0 {
             drawn = Double(schedule.planned) / expected
         }
         // Within half the search's precision a draw counts as the offered rate (the search claims no finer answer).

@@ -30,8 +30,8 @@ public struct RunWorkflow: Sendable {
     /// Where the service's own CPU and memory are read (`--service-pid`, `--service-cgroup`); without one, the
     /// `--metrics` endpoint's standard process figures when it has them.
     public var service: ServiceSource?
-    /// The service's CPU profile endpoint (`--pprof`): a profile is taken during the steady part of the load.
-    public var profile: ProfileCollector?
+    /// The service's profiler (`--pprof`, `--profiler perf`): a profile is taken during the steady part of the load.
+    public var profile: (any ServiceProfiler)?
     /// The energy estimate's assumptions (`--watts-per-core`, `--grid-intensity`).
     public var wattsPerBusyCore = ServiceUsage.EnergyEstimate.defaultWattsPerBusyCore
     public var gramsCO2PerKilowattHour = ServiceUsage.EnergyEstimate.defaultGramsCO2PerKilowattHour
@@ -84,7 +84,7 @@ public struct RunWorkflow: Sendable {
         // The observation's clock is the load's: it begins (just before) the common start.
         if let wait = startsAt.map({ $0.timeIntervalSinceNow - 0.02 }), wait > 0 { try await Task.sleep(for: .seconds(wait)) }
         let window = ProfileCollector.window(for: plan)
-        if let profile { say("a CPU profile of \(window.seconds)s from \(profile.endpoint.absoluteString) at \(NumberFormat.seconds(window.start)) into the load") }
+        if let profile { say("a CPU profile of \(window.seconds)s from \(profile.label) at \(NumberFormat.seconds(window.start)) into the load") }
         // The profile's clock starts with the load itself (the observer's first snapshot comes before it).
         let profiling = Mutex<Task<Result<CPUProfile, WorkflowError>, Never>?>(nil)
         let (profile, runLoad, checkpoint) = (self.profile, self.runLoad, self.checkpoint)

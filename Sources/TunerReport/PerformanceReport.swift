@@ -89,7 +89,10 @@ public struct PerformanceReport: Sendable {
                 throw ReportError(String(describing: error))
             }
         }
-        for (text, file) in [(markdown(), files.markdown), (html(), files.html), (junit(), files.junit)] {
+        var texts = [(markdown(), files.markdown), (html(), files.html), (junit(), files.junit)]
+        // The profile's folded stacks, for speedscope, inferno or flamegraph.pl.
+        if let stacks = result.profile?.stacks { texts.append((stacks.text, path("profile.folded"))) }
+        for (text, file) in texts {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
             } catch {

@@ -190,12 +190,19 @@ public enum SaturationAnalysis {
             if let allowed, allowed > 0, busy >= 0.8 * allowed || (isStarved && demand >= 0.8 * allowed) {
                 return (allowed, true)
             }
-            let whole = demand.rounded()
-            let askedBefore = before.map { $0 + (waitingBefore ?? 0) }
-            guard whole >= 1, demand >= 0.75 * whole, demand <= (isStarved ? 1.25 : 1.1) * whole,
-                  allowed.map({ whole < $0 }) ?? true, askedBefore.map({ $0 >= 0.5 * whole }) ?? true
+            if let whole = wholeCores(busy, before: before, upper: 1.1) { return (whole, false) }
+            guard isStarved else { return nil }
+            return wholeCores(demand, before: before.map { $0 + (waitingBefore ?? 0) }, upper: 1.25).map { ($0, false) }
+        }
+
+        /// The whole number of cores below those it may use that `cores` is within −25%..+`upper` of, when `before` (at
+        /// the passing step) was half of it already.
+        private func wholeCores(_ cores: Double, before: Double?, upper: Double) -> Double? {
+            let whole = cores.rounded()
+            guard whole >= 1, cores >= 0.75 * whole, cores <= upper * whole, allowed.map({ whole < $0 }) ?? true,
+                  before.map({ $0 >= 0.5 * whole }) ?? true
             else { return nil }
-            return (whole, false)
+            return whole
         }
 
         /// ` and 0.41 waiting for a core` when its threads waited for one, or nothing.

@@ -263,7 +263,8 @@ struct TuningGuide {
         return .measured(text, "the CPU profile: the largest share of an encoding/json function with its callees")
     }
 
-    /// The profile's hot spot: the function with the largest own share, and its hottest line.
+    /// The profile's hot spot: the place to act in the service's own code (with the library function it spends its
+    /// share in), else the function with the largest own share; and its hottest line.
     var bottleneck: (function: Value, location: Value) {
         guard let profile = result.profile, let top = profile.top else {
             let why = result.profile == nil ? "no CPU profile of the service in this report: `tuner run --pprof URL` takes one"
@@ -271,6 +272,13 @@ struct TuningGuide {
             return (.notMeasured(why), .notMeasured(why))
         }
         let source = "the CPU profile, \(NumberFormat.seconds(profile.seconds)) of the steady load"
+        if let place = profile.placeToAct, place.share >= top.flat / 2 {
+            let calls = place.calls.map { ", most of it in \($0)" + (place.callShare.map { " (\(NumberFormat.percent($0)))" } ?? "") } ?? ""
+            return (.measured("\(place.name): \(NumberFormat.percent(place.share)) CPU time through the service's own code\(calls)",
+                              source + ": the innermost frame of the service's own code"),
+                    place.location.map { .measured($0, "the line of its own most of those samples were on") }
+                        ?? .notMeasured("the profile has no line numbers"))
+        }
         return (.measured("\(top.name): \(NumberFormat.percent(top.flat)) CPU time", source),
                 top.location.map { .measured($0, "the line most of its samples were on") } ?? .notMeasured("the profile has no line numbers"))
     }

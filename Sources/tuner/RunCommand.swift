@@ -33,9 +33,13 @@ struct RunCommand: AsyncParsableCommand {
             container's cgroup), or a --metrics endpoint with the standard process_cpu_seconds_total and \
             process_resident_memory_bytes, the result has the service's CPU time per request, its cores and resident \
             memory each second, and an energy and CO2 estimate per request (from CPU time alone; --watts-per-core, \
-            --grid-intensity). With --pprof URL (Go's net/http/pprof), a CPU profile of the service is taken during \
+            --grid-intensity). With --pprof URL (Go's net/http/pprof), or --profiler auto|perf|py-spy with \
+            --service-pid (Linux perf on its process and threads for C, C++, Rust, Go, Swift; py-spy for Python), a \
+            CPU profile of the service is taken during \
             the steady part of the load (from 10% into the measured part, for 80% of it, at most 30 s): the report \
-            names the functions with the largest shares of its CPU.
+            names the functions with the largest shares of its CPU, draws the flame graph, and names the place to \
+            act: the innermost frame of the service's own code (not the runtime, the standard library or a \
+            dependency) the most CPU went through. profile.folded (folded stacks) is written beside the report.
 
             Examples:
               tuner run scenarios/shop.yaml --db postgres://shop@127.0.0.1:5432/shop --metrics http://127.0.0.1:8080/metrics
@@ -92,6 +96,15 @@ struct RunCommand: AsyncParsableCommand {
                                valueName: "URL"))
     var pprof: String?
 
+    @Option(help: ArgumentHelp("Profile the service's process (--service-pid) during the steady part of the load: perf (Linux perf on it and its threads, for native code: C, C++, Rust, Go, Swift), py-spy (a Python process; installed from PyPI into ~/.cache/tuner/tools when missing), or auto (py-spy for a Python process, else perf). The report gets a flame graph, the top functions and the place to act in the service's own code; profile.folded is written beside it.",
+                               valueName: "auto|perf|py-spy"))
+    var profiler: ProfilerKind?
+
+    enum ProfilerKind: String, ExpressibleByArgument, CaseIterable {
+        case auto, perf
+        case pySpy = "py-spy"
+    }
+
     func validate() throws {
         if capacity && (load.shard != nil || load.startAt != nil) {
             throw ValidationError("--capacity searches on one generator; --shard and --start-at are for 'tuner run' and 'tuner load' runs")
@@ -122,13 +135,29 @@ struct RunCommand: AsyncParsableCommand {
         workflow.checksDatabase = !noCheck
         workflow.advisesIndexes = !noAdvise
         service.apply(to: &workflow)
-        if capacity && pprof != nil {
-            throw ToolError.usage("--pprof profiles a fixed load: it cannot be combined with --capacity")
+        if capacity && (pprof != nil || profiler != nil) {
+            throw ToolError.usage("\(pprof != nil ? "--pprof" : "--profiler") profiles a fixed load: it cannot be combined with --capacity")
         }
+        if pprof != nil && profiler != nil { throw ToolError.usage("give --pprof or --profiler, not both") }
         do {
             workflow.profile = try pprof.map { try ProfileCollector(url: $0) }
         } catch {
             throw ToolError.usage(String(describing: error))
+        }
+        if let profiler {
+            guard let pid = service.servicePid else {
+                throw ToolError.usage("--profiler \(profiler.rawValue) needs the service's process: --service-pid PID")
+            }
+            // auto: py-spy for a Python interpreter, perf for everything else.
+            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? ""
+            let isPython = URL(fileURLWithPath: executable).lastPathComponent.hasPrefix("python")
+            if profiler == .pySpy || (profiler == .auto && isPython) {
+                var spy = PySpyProfiler(pid: pid)
+                spy.say = { Console.note($0) }
+                workflow.profile = spy
+            } else {
+                workflow.profile = PerfProfiler(pid: pid)
+            }
         }
         workflow.say = { Console.note($0) }
         if capacity { return try await runCapacity(workflow, before: before) }

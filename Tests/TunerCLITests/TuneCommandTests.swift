@@ -49,7 +49,7 @@ import TunerTestSupport
               POOL: [2, 4]
               NOOP: [b]
             apply: [indexes, settings]
-            capacity: { step: 3s, warm-up: 1s, confirm: 4s, precision: 15%, max-step: 9s }
+            capacity: { step: 3s, warm-up: 1s, confirm: 4s, precision: 15%, max-step: 15s }
             """
         let path = directory + "/tune.yaml"
         try file.write(toFile: path, atomically: true, encoding: .utf8)
@@ -93,7 +93,7 @@ import TunerTestSupport
             #expect(record["applied"] as? Bool == false)
             let steps = record["steps"] as? [[String: Any]] ?? []
             #expect(steps.count == 1 && steps.first?["kind"] as? String == "baseline", "\(steps)")
-            #expect(steps.first?["capacityAfter"] is Double, "the baseline's capacity: \(steps)")
+            #expect(steps.first?["capacityAfter"] is Double, "the baseline's capacity: \(steps); its steps: \(Self.searchSteps(out + "/steps/0-baseline.json"))")
             #expect(run.stdout.contains("plan (run with --apply to try it):"), "\(run.stdout)")
             #expect(run.stdout.contains("index tune_orders_customer_id_idx on"), "\(run.stdout)")
             #expect(FileManager.default.fileExists(atPath: out + "/report.html"))
@@ -147,6 +147,17 @@ import TunerTestSupport
             let tuned = try String(contentsOfFile: out + "/tuned.env", encoding: .utf8)
             #expect(tuned.contains("NOOP=a") && tuned.contains("POOL="))
         }
+    }
+
+    /// A step's capacity search, one line per step (offered rate, requests, verdict), for a failure's message.
+    static func searchSteps(_ path: String) -> String {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)),
+              let result = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let capacity = result["capacity"] as? [String: Any], let steps = capacity["steps"] as? [[String: Any]]
+        else { return "(no \(path))" }
+        return steps.map { step in
+            "\(step["phase"] ?? "?") \(step["offeredRate"] ?? "?") req/s, \(step["requests"] ?? "?") requests: \(step["reason"] ?? "pass")"
+        }.joined(separator: "; ")
     }
 
     static func record(_ out: String) throws -> [String: Any] {

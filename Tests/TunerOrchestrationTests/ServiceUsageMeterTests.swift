@@ -200,8 +200,8 @@ import TunerTestSupport
     }
 
     /// Three busy processes pinned to one CPU, children of one shell: together they use one core, and at every
-    /// moment two of them wait for it. The meter reads about two cores waiting (at least 1.2: the machine's other
-    /// work on that CPU only adds to the wait; at most 2.2).
+    /// moment two of them wait for it. The meter reads about two cores waiting: at least 1.2, and at most three (the
+    /// machine's other work on that CPU only adds to the wait, up to all three waiting; a clean-clone CI run read 2.29).
     @Test func processesSharingOneCPUWaitForIt() async throws {
         // A parent and two children (each killed when the parent dies), all spinning on CPU 0.
         let script = """
@@ -227,7 +227,7 @@ import TunerTestSupport
         let (usage, notes) = await session.end(requests: 1)
         let measured = try #require(usage, "\(notes)")
         let waiting = try #require(measured.waitingCores, "\(measured)")
-        #expect(waiting >= 1.2 && waiting <= 2.2, "\(waiting) cores waiting, \(measured.coresMean) busy")
+        #expect(waiting >= 1.2 && waiting <= 3.05, "\(waiting) cores waiting, \(measured.coresMean) busy")
         #expect(measured.coresMean <= 1.1, "\(measured.coresMean)")
     }
 }

@@ -17,6 +17,31 @@ import TunerCore
         #expect(html.contains("&quot;&gt;&lt;script&gt;alert(&#39;target&#39;)"))
     }
 
+    /// The flame graph: a box per frame, as wide as its share, every frame name escaped (a service's own function
+    /// can be named anything a profiler reports), the place to act in its own colour; the page stays well-formed XML.
+    @Test func theFlameGraphEscapesEveryFrameAndSizesItsBoxes() throws {
+        var result = SampleResult.make(.before, seconds: 20, rate: 100)
+        let stacks = try FoldedStacks(parsing: """
+            svc;main;<script>alert('frame')</script> 75
+            svc;main;encode&quote 25
+            """)
+        result.profile = CPUProfile(stacks: stacks, own: ["main", "<script>alert('frame')</script>"])
+        let html = PerformanceReport(result: result).html()
+        #expect(!html.lowercased().contains("<script"))
+        #expect(html.contains("<title>&lt;script&gt;alert(&#39;frame&#39;)&lt;/script&gt; (75"), "the tooltip")
+        #expect(html.contains("encode&amp;quote"))
+        let svg = try #require(html.range(of: "<svg class=\"flame\"").map { html[$0.lowerBound...] }
+            .flatMap { part in part.range(of: "</svg>").map { String(part[..<$0.upperBound]) } })
+        _ = try XMLDocument(xmlString: svg)
+        // Five boxes (the whole, svc, main and the two leaves), the first three the whole width; the leaves three to one.
+        let widths = svg.components(separatedBy: "width=\"").dropFirst(2).compactMap { Double($0.prefix { $0 != "\"" }) }
+        #expect(widths.count == 5, "\(widths)")
+        #expect(widths.sorted().suffix(3).allSatisfy { $0 > 1170 }, "\(widths)")
+        let leaves = widths.sorted().prefix(2)
+        #expect(abs(leaves.last! / leaves.first! - 3) < 0.05, "\(widths)")
+        #expect(svg.contains("fill=\"rgb(90,150,230)\""), "the place to act stands out")
+    }
+
     @Test func theWindowsAWindowedThresholdFailedInAreMarkedOnTheLatencyChart() throws {
         var result = SampleResult.make(.before, seconds: 30, rate: 150)
         let threshold = try Threshold(scope: "all", parsing: "p99[5s] < 1ms")

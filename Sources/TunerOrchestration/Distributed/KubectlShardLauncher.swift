@@ -120,41 +120,17 @@ public final class KubectlShardLauncher: ShardLauncher {
         return log.split(separator: "\n").suffix(3).joined(separator: " | ")
     }
 
-    /// Runs kubectl off the cooperative pool; its output (stdout, then stderr) or a one-line error.
+    /// Runs kubectl off the cooperative pool; its output, or a one-line error.
     private func run(_ arguments: [String]) async throws(WorkflowError) -> String {
-        let kubectl = self.kubectl
-        let outcome: Result<(Int32, String, String), any Error> = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = [kubectl] + arguments
-                let (out, err) = (Pipe(), Pipe())
-                process.standardOutput = out
-                process.standardError = err
-                process.standardInput = FileHandle.nullDevice
-                continuation.resume(returning: Result {
-                    try process.run()
-                    // stderr is read on its own thread, so that neither pipe can fill and block kubectl.
-                    let errors = Mutex(Data())
-                    let reader = Thread { errors.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
-                    reader.start()
-                    let output = out.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    while !reader.isFinished { Thread.sleep(forTimeInterval: 0.001) }
-                    return (process.terminationStatus, String(decoding: output, as: UTF8.self),
-                            String(decoding: errors.withLock { $0 }, as: UTF8.self))
-                })
-            }
-        }
-        switch outcome {
-        case .success(let (status, output, errors)):
-            guard status == 0 else {
-                let reason = (errors.isEmpty ? output : errors).split(separator: "\n").suffix(2).joined(separator: " | ")
-                throw WorkflowError("kubectl \(arguments.prefix(2).joined(separator: " ")) exited with \(status): \(reason)")
-            }
-            return output
-        case .failure(let error):
+        let outcome: ExternalCommand.Outcome
+        do {
+            outcome = try await ExternalCommand.run(kubectl, arguments)
+        } catch {
             throw WorkflowError("kubectl could not run (\(error)): is it installed and on PATH?")
         }
+        guard outcome.status == 0 else {
+            throw WorkflowError("kubectl \(arguments.prefix(2).joined(separator: " ")) exited with \(outcome.status): \(outcome.reason)")
+        }
+        return outcome.output
     }
 }

@@ -122,23 +122,31 @@ enum PprofDecoder {
         var flat: [UInt64: Double] = [:]
         var cumulative: [UInt64: Double] = [:]
         var lineCounts: [UInt64: [String: Double]] = [:]
+        var stacks: [FoldedStacks.Stack] = []
+        var ownLines: [String: [String: Double]] = [:]
         var total = 0.0
+        func name(_ function: UInt64) -> String { functions[function].map { string($0.name) } ?? "function \(function)" }
         for sample in samples where sample.values.indices.contains(valueIndex) {
             let value = Double(sample.values[valueIndex])
             guard value > 0 else { continue }
             total += value
             var seen = Set<UInt64>()
+            var frames: [(name: String, line: String, isOwn: Bool)] = []  // innermost first
             for (depth, id) in sample.locations.enumerated() {
                 guard let location = locations[id] else { continue }
                 for (position, line) in location.lines.enumerated() {
+                    let file = functions[line.function].map { string($0.file) } ?? ""
                     if depth == 0 && position == 0 {
                         flat[line.function, default: 0] += value
-                        let file = functions[line.function].map { string($0.file) } ?? ""
                         lineCounts[line.function, default: [:]]["\(file):\(line.line)", default: 0] += value
                     }
                     if seen.insert(line.function).inserted { cumulative[line.function, default: 0] += value }
+                    let function = name(line.function)
+                    frames.append((function, "\(file):\(line.line)", isOwnGoCode(function: function, file: file)))
                 }
             }
+            if let own = frames.first(where: \.isOwn) { ownLines[own.name, default: [:]][own.line, default: 0] += value }
+            if !frames.isEmpty { stacks.append(.init(frames: frames.reversed().map(\.name), weight: value)) }
         }
         guard total > 0 else { throw Failure(description: "the profile has no samples: the service was idle while it was taken") }
         let byFlat = flat.sorted { $0.value > $1.value }.prefix(kept).map(\.key)
@@ -151,7 +159,28 @@ enum PprofDecoder {
                 location: lineCounts[id]?.max { $0.value < $1.value }?.key,
                 flat: (flat[id] ?? 0) / total, cumulative: (cumulative[id] ?? 0) / total)
         }.sorted { ($0.flat, $0.cumulative) > ($1.flat, $1.cumulative) }
-        return CPUProfile(source: source, seconds: Double(durationNanos) / 1e9, startSecond: startSecond, measure: measure,
-                          total: total, samples: samples.count, functions: kept)
+        var profile = CPUProfile(source: source, seconds: Double(durationNanos) / 1e9, startSecond: startSecond,
+                                 measure: measure, total: total, samples: samples.count, functions: kept)
+        var folded = FoldedStacks(stacks: stacks)
+        folded.merge()
+        let own = Set(ownLines.keys)
+        profile.profiler = "pprof"
+        var place = folded.placeToAct { own.contains($0) }
+        if let name = place?.name { place?.location = ownLines[name]?.max { $0.value < $1.value }?.key }
+        profile.placeToAct = place
+        profile.stacks = folded.trimmed(to: FoldedStacks.keptStacks)
+        return profile
+    }
+
+    /// Whether a Go function is the service's own code: the program's `main` package, or a package of a module (its
+    /// path starts with a domain) whose file is not in the module cache, Debian's gocode tree or a vendor directory.
+    /// The standard library and the runtime (`crypto/sha256`, `runtime`, `net/http`) have no domain.
+    static func isOwnGoCode(function: String, file: String) -> Bool {
+        let slash = function.lastIndex(of: "/")
+        let tail = slash.map { function[function.index(after: $0)...] } ?? function[...]
+        let package = (slash.map { String(function[..<$0]) + "/" } ?? "") + (tail.split(separator: ".", maxSplits: 1).first ?? "")
+        if package == "main" { return true }
+        guard let first = package.split(separator: "/").first, first.contains(".") else { return false }
+        return !(file.contains("/pkg/mod/") || file.contains("/gocode/") || file.contains("/vendor/"))
     }
 }

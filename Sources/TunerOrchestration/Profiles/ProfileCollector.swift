@@ -7,7 +7,7 @@ import FoundationNetworking
 
 /// Takes a CPU profile of the service during the steady part of a load, from Go's net/http/pprof
 /// (`GET /debug/pprof/profile?seconds=N` answers after sampling N seconds), and finds its hot spots.
-public struct ProfileCollector: Sendable {
+public struct ProfileCollector: ServiceProfiler {
     /// The profile endpoint (`…/debug/pprof/profile`).
     public let endpoint: URL
 
@@ -27,6 +27,8 @@ public struct ProfileCollector: Sendable {
         endpoint = components.url!
     }
 
+    public var label: String { endpoint.absoluteString }
+
     /// When to sample within a plan: from 10% into the measured part (after the warm-up) for 80% of it, in
     /// whole seconds (pprof's unit), at least 1 and at most `longest`.
     public static func window(for plan: LoadPlan, longest: Int = 30) -> (start: Double, seconds: Int) {
@@ -41,14 +43,9 @@ public struct ProfileCollector: Sendable {
     /// samples fewer seconds, so that it still ends by `end` seconds after now (the end of the load), but at
     /// least one.
     public func collect(start: Double, seconds: Int, end: Double? = nil) async -> Result<CPUProfile, WorkflowError> {
-        let origin = ContinuousClock.now
-        do {
-            try await Task.sleep(until: origin + .seconds(start), clock: .continuous)
-        } catch {
+        guard let (asked, seconds) = await Self.waitForWindow(from: .now, start: start, seconds: seconds, end: end) else {
             return .failure(WorkflowError("pprof: interrupted before the profile was taken"))
         }
-        let asked = (ContinuousClock.now - origin) / .seconds(1)
-        let seconds = end.map { max(1, min(seconds, Int(($0 - asked).rounded(.down)))) } ?? seconds
         var components = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)!
         components.queryItems = [URLQueryItem(name: "seconds", value: String(seconds))]
         var request = URLRequest(url: components.url!)
@@ -71,13 +68,36 @@ public struct ProfileCollector: Sendable {
         }
     }
 
-    /// The hot spot the profile shows: the function with the largest own share of the CPU.
+    /// The hot spot the profile shows: the innermost frame of the service's own code the most CPU went through (with
+    /// the library function it spent it in), else the function with the largest own share of the CPU.
     public static func findings(_ profile: CPUProfile) -> [Finding] {
-        guard let top = profile.top, top.flat >= 0.1 else { return [] }
-        var evidence = [Finding.Evidence("own share of the CPU", NumberFormat.percent(top.flat), number: top.flat),
-                        Finding.Evidence("with what it calls", NumberFormat.percent(top.cumulative), number: top.cumulative)]
-        if let location = top.location { evidence.append(.init("hottest line", location)) }
+        guard let top = profile.top else { return [] }
+        var evidence: [Finding.Evidence] = []
         if let cpu = profile.cpuSeconds { evidence.append(.init("CPU sampled", "\(NumberFormat.significant(cpu)) s in \(NumberFormat.seconds(profile.seconds))")) }
+        if let place = profile.placeToAct, place.share >= 0.1, place.share >= top.flat / 2 {
+            evidence = [Finding.Evidence("CPU through it", NumberFormat.percent(place.share), number: place.share)]
+                + (place.calls.map { [Finding.Evidence("most of it in", $0)] } ?? [])
+                + (place.callShare.map { [Finding.Evidence("share in that call", NumberFormat.percent($0), number: $0)] } ?? [])
+                + (place.location.map { [Finding.Evidence("its line", $0)] } ?? [])
+                + [Finding.Evidence("hottest function overall", "\(top.name) (\(NumberFormat.percent(top.flat)) own)")] + evidence
+            let calls = place.calls.map { ", most of it in \($0)" } ?? ""
+            return [Finding(
+                id: "cpu-hot-spot", severity: .info, object: place.name,
+                title: "\(place.name) takes \(NumberFormat.percent(place.share)) of the service's CPU\(calls)",
+                evidence: evidence,
+                why: "The service's own function through which it spends the most CPU, during the steady part of the load "
+                    + "(the innermost frame of its own code on each sampled stack, not the runtime, the standard library or a "
+                    + "dependency, which it cannot change): the first place where less work per request shows in CPU per "
+                    + "request and in capacity.",
+                fix: "Start at \(place.location ?? place.name): "
+                    + (place.calls.map { "call \($0) less per request (cache its result, batch, or skip the work)." }
+                        ?? "do less there per request (cache, batch, or skip the work)."),
+                source: "profile")]
+        }
+        guard top.flat >= 0.1 else { return [] }
+        evidence = [Finding.Evidence("own share of the CPU", NumberFormat.percent(top.flat), number: top.flat),
+                    Finding.Evidence("with what it calls", NumberFormat.percent(top.cumulative), number: top.cumulative)]
+            + (top.location.map { [Finding.Evidence("hottest line", $0)] } ?? []) + evidence
         return [Finding(
             id: "cpu-hot-spot", severity: .info, object: top.name,
             title: "\(top.name) takes \(NumberFormat.percent(top.flat)) of the service's CPU",

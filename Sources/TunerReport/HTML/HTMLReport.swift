@@ -22,6 +22,11 @@ struct HTMLReport {
         }
         if let profile = result.profile {
             let body = "<p>\(ProfileText.summary(profile).htmlEscaped)</p>"
+                + (ProfileText.placeToAct(profile).map { "<p><strong>\($0.htmlEscaped)</strong></p>" } ?? "")
+                + (profile.stacks.map { "<div class=\"flame\">" + FlameGraphSVG.render($0, highlight: profile.placeToAct?.name) + "</div>"
+                    + "<p>Each box is a function, as wide as its share of the samples, above the function that called it; hover "
+                    + "for its name and share. The folded stacks are in profile.folded beside this report (speedscope, "
+                    + "inferno or flamegraph.pl read them).</p>" } ?? "")
                 + HTML.table(headers: ProfileText.headers, numeric: [1, 2], rows: ProfileText.rows(profile).map { $0.map(\.htmlEscaped) })
             sections.insert(("profile", "CPU profile of the service", body), at: result.service == nil ? 3 : 4)
         }

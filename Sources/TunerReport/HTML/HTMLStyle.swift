@@ -37,6 +37,10 @@ enum HTMLStyle {
         svg.chart{width:100%;height:auto;display:block;overflow:visible}
         svg.chart text{font-family:inherit;font-size:11px}
         svg.chart text.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace}
+        div.flame{overflow-x:auto}
+        svg.flame{width:100%;height:auto;display:block}
+        svg.flame text{fill:#222;pointer-events:none}
+        svg.flame g:hover rect{stroke:#000;stroke-width:0.8}
         .tick{fill:#475569}.axis-title{fill:var(--muted);font-weight:600}
         .grid{stroke:#e9eef5;stroke-width:1}.axis{stroke:#94a3b8;stroke-width:1}
         .band{fill:#eef2f7}.band-failed{fill:#fde2e2}.band-label{fill:var(--muted);font-size:10.5px!important;font-style:italic}

@@ -129,7 +129,10 @@ struct MarkdownReport {
         guard let profile = result.profile else { return "" }
         var table = MarkdownTable(headers: ProfileText.headers, rightAligned: [1, 2])
         table.rows = ProfileText.rows(profile).map { [$0[0].markdownCode, $0[1], $0[2], $0[3].markdownEscaped] }
-        return "## CPU profile of the service\n\n" + ProfileText.summary(profile).markdownEscaped + ".\n\n" + table.render()
+        return "## CPU profile of the service\n\n" + ProfileText.summary(profile).markdownEscaped + ".\n\n"
+            + (ProfileText.placeToAct(profile).map { "**\($0.markdownEscaped)**\n\n" } ?? "")
+            + (profile.stacks == nil ? "" : "The flame graph is in report.html; the folded stacks in profile.folded.\n\n")
+            + table.render()
     }
 
     private func database() -> String {
