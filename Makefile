@@ -36,7 +36,7 @@ release: deps
 # clock, profiles, CPU meters): they run after the parallel pass, at most two tests at a time, so that no other suite
 # shares the machine's cores with them (beside the 85 others, each failed now and then on a busy 2-core machine;
 # alone they use about a seventh of one core: they mostly wait on timed loads).
-TIMING_SUITES := CapacitySearchTests|CapacityCommandTests|RunCapacityTests|TuneCommandTests|SweepCommandTests|ColdStartCommandTests|DemoShopColdStartTests|OpenModelStallTests|ShardedRunTests|ProfileTests|ServiceUsageMeterTests
+TIMING_SUITES := CapacitySearchTests|CapacityCommandTests|RunCapacityTests|TuneCommandTests|SweepCommandTests|ColdStartCommandTests|DemoShopColdStartTests|OpenModelStallTests|ShardedRunTests|ProfileTests|ServiceUsageMeterTests|PerfProfilerTests|PySpyProfilerTests
 # The engine's own suites count what one second at full speed sends (over TLS too: a debug build's handshakes are
 # CPU-bound), and would take the cores from the timing suites beside them: they run after those, one test at a time
 # (HTTPSTests once sent 8 requests in its second, not more than 10, and a flow 53 of its 60 iterations' last steps,

@@ -53,7 +53,8 @@ public struct PerfProfiler: ServiceProfiler {
         if text.contains("No such process") || text.contains("Couldn't find") {
             return WorkflowError("perf: no process \(pid) (it exited, or is not visible here)")
         }
-        return WorkflowError("perf record exited with \(outcome.status): \(outcome.reason)")
+        return WorkflowError("perf record exited with \(outcome.status): "
+            + (outcome.reason.isEmpty ? "it said nothing (did pid \(pid) or one of its threads end as perf attached?)" : outcome.reason))
     }
 
     /// `perf script -F comm,tid,ip,sym,dso` as folded stacks, one sample each, the thread's command as the root
