@@ -135,5 +135,15 @@ struct TuneFileTests {
         #expect(fromNone.kept, "\(fromNone.reason)")
         let neither = TuneDecision.judge(before: capacity(nil, passed: nil, failed: 0.5), after: capacity(nil, passed: nil, failed: 0.5))
         #expect(!neither.kept && neither.reason.hasPrefix("no rate held the SLO"))
+
+        // Confirmed against the state without it measured again: a machine that got quieter between the two searches
+        // (the second measurement without the change holds as much as the change) is not credited.
+        let drifted = TuneDecision.confirm(better, after: capacity(30, passed: 30, failed: 33),
+                                           beforeAgain: capacity(30, passed: 30, failed: 33))
+        #expect(!drifted.kept && drifted.reason.contains("the machine changing between the searches"), "\(drifted.reason)")
+        let held = TuneDecision.confirm(better, after: capacity(30, passed: 30, failed: 33),
+                                        beforeAgain: capacity(21, passed: 21, failed: 23))
+        #expect(held.kept && held.reason.contains("measured after it: 21 req/s"), "\(held.reason)")
+        #expect(TuneDecision.confirm(overlap, after: capacity(21, passed: 21, failed: 23), beforeAgain: before) == overlap)
     }
 }

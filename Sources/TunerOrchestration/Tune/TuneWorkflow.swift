@@ -6,7 +6,8 @@ import TunerReport
 
 /// `tuner tune FILE`: the tuning guides' loop on the user's own service. The baseline (a capacity search with the
 /// database observed), the diagnosis, a plan of changes; with `applies`, each change made, re-measured, and kept only
-/// when the capacity at the SLO rose beyond the searches' uncertainty (`TuneDecision`), otherwise undone. Every step
+/// when the capacity at the SLO rose beyond the searches' uncertainty (`TuneDecision`) over the state without it
+/// measured before and again after it (a drifting machine is not credited), otherwise undone. Every step
 /// is written to `out/tune.json` as it ends, with the change in flight while it runs, so that nothing measured is
 /// lost and an interrupted tune resumes (`resumes`) after undoing what it was trying.
 public struct TuneWorkflow: Sendable {
@@ -108,13 +109,9 @@ public struct TuneWorkflow: Sendable {
                 switch item.change {
                 case .index(_, let create, let drop):
                     say("step \(number): creating \(item.title)")
-                    record.inFlight = .init(name: item.title, undo: drop)
-                    try save(record)
-                    try await TuneDatabase.createIndex(create, database: database)
-                    let after = try await measure(scenario, database: database, service: service, checksDatabase: false)
-                    let verdict = judge(current, after)
-                    if !verdict.kept { try await TuneDatabase.execute(drop, database: database) }
-                    record.inFlight = nil
+                    let (after, verdict) = try await tryChange(
+                        item, undo: drop, judgedAgainst: current, record: &record, scenario: scenario, database: database,
+                        service: service) { try await TuneDatabase.createIndex(create, database: database) }
                     if verdict.kept {
                         record.final.indexes.append(create)
                         current = after
@@ -124,14 +121,10 @@ public struct TuneWorkflow: Sendable {
                 case .setting(let name, let value):
                     say("step \(number): \(item.title)")
                     let undo = try await TuneDatabase.undoStatement(for: name, database: database)
-                    record.inFlight = .init(name: item.title, undo: undo)
-                    try save(record)
                     let was = try await TuneDatabase.currentSetting(name, database: database) ?? "?"
-                    try await TuneDatabase.setSetting(name, to: value, database: database)
-                    let after = try await measure(scenario, database: database, service: service, checksDatabase: false)
-                    let verdict = judge(current, after)
-                    if !verdict.kept { try await TuneDatabase.execute(undo, database: database) }
-                    record.inFlight = nil
+                    let (after, verdict) = try await tryChange(
+                        item, undo: undo, judgedAgainst: current, record: &record, scenario: scenario, database: database,
+                        service: service) { try await TuneDatabase.setSetting(name, to: value, database: database) }
                     let change = "\(name): \(was) → \(value)"
                     if verdict.kept {
                         record.final.settings[name] = value
@@ -147,13 +140,19 @@ public struct TuneWorkflow: Sendable {
                     sweeps.append(sweep)
                     // An interrupted sweep returns what it measured: it is reported, not judged.
                     if Task.isCancelled { throw CancellationError() }
-                    let (verdict, value) = judgeKnob(knob, sweep: sweep, current: current, env: env)
+                    var (verdict, value) = judgeKnob(knob, sweep: sweep, current: current, env: env)
                     var after: LoadResult?
+                    service = try await startService(env: env, scenario: scenario)
+                    if verdict.kept, let value, let point = sweep.points.first(where: { $0.values[knob.name] == value }) {
+                        verdict = try await confirm(verdict, after: Self.capacity(of: point, slo: file.slo), scenario: scenario,
+                                                    database: database, service: service)
+                    }
                     if verdict.kept, let value {
                         env[knob.name] = value
                         record.final.env = env
+                        await service?.stop()
+                        service = try await startService(env: env, scenario: scenario)
                     }
-                    service = try await startService(env: env, scenario: scenario)
                     if verdict.kept, let value {
                         // The kept value measured as every other step is (the database observed), for the log.
                         let measured = try await measure(scenario, database: database, service: service, checksDatabase: false)
@@ -205,6 +204,46 @@ public struct TuneWorkflow: Sendable {
             return .init(kept: false, reason: "no capacity was measured on both sides")
         }
         return TuneDecision.judge(before: b, after: a)
+    }
+
+    /// A database change tried: made (recorded as in flight until undone), measured, judged against `kept`, undone,
+    /// and — when it seemed to pay — confirmed against the state without it measured again and made once more. The
+    /// change is in place afterwards exactly when the verdict keeps it.
+    func tryChange(_ item: TunePlan.Item, undo: String, judgedAgainst kept: LoadResult, record: inout TuneRecord,
+                   scenario: Scenario, database: ConnectionSettings, service: ServiceProcess?,
+                   make: () async throws -> Void) async throws -> (after: LoadResult, verdict: TuneDecision.Verdict)
+    {
+        record.inFlight = .init(name: item.title, undo: undo)
+        try save(record)
+        try await make()
+        let after = try await measure(scenario, database: database, service: service, checksDatabase: false)
+        var verdict = judge(kept, after)
+        try await TuneDatabase.execute(undo, database: database)
+        record.inFlight = nil
+        try save(record)
+        guard verdict.kept else { return (after, verdict) }
+        verdict = try await confirm(verdict, after: after.capacity, scenario: scenario, database: database, service: service)
+        if verdict.kept {
+            record.inFlight = .init(name: item.title, undo: undo)
+            try save(record)
+            try await make()
+            record.inFlight = nil
+        }
+        return (after, verdict)
+    }
+
+    /// A change that seemed to pay, checked against drift: the state without it (already restored) measured again,
+    /// and the change kept only when it beats that measurement too (`TuneDecision.confirm`).
+    func confirm(_ verdict: TuneDecision.Verdict, after: CapacityResult?, scenario: Scenario, database: ConnectionSettings,
+                 service: ServiceProcess?) async throws -> TuneDecision.Verdict
+    {
+        guard verdict.kept, let after else { return verdict }
+        say("  it seemed to pay: the state without it measured again, so that the machine changing between the searches is not credited")
+        let again = try await measure(scenario, database: database, service: service, checksDatabase: false)
+        guard let capacity = again.capacity else {
+            return .init(kept: false, reason: verdict.reason + "; but the state without it, measured again, gave no capacity")
+        }
+        return TuneDecision.confirm(verdict, after: after, beforeAgain: capacity)
     }
 
     /// Records a finished database step (the change already kept or undone) and says its verdict.
