@@ -23,6 +23,10 @@ public struct CPUProfile: Codable, Sendable, Equatable {
     public var stacks: FoldedStacks?
     /// The innermost frame of the service's own code the most CPU went through, and what it called.
     public var placeToAct: PlaceToAct?
+    /// The share of the samples whose stack went through JSON (a frame with `json` in its name: Go's encoding/json,
+    /// Python's json module, orjson, serde_json…), and the service's own frame most of those went through.
+    public var jsonShare: Double?
+    public var jsonPlace: PlaceToAct?
 
     /// The service's own frame to start at: `main.checksum`, 64% of the CPU through it, most of it in
     /// `crypto/sha256.block` (a standard-library function nobody can change).
@@ -82,7 +86,40 @@ public struct CPUProfile: Codable, Sendable, Equatable {
                   samples: Int(stacks.total), functions: stacks.functions())
         self.profiler = profiler
         placeToAct = stacks.placeToAct { own.contains($0) }
+        measureJSON(in: stacks) { own.contains($0) }
         self.stacks = stacks.trimmed(to: FoldedStacks.keptStacks)
+    }
+
+    /// Whether a frame is JSON's: its name says so (`encoding/json.Marshal`, `dumps (…/json/__init__.py)`,
+    /// `serde_json::ser::…`, `orjson`).
+    public static func isJSONFrame(_ frame: String) -> Bool {
+        frame.range(of: "json", options: .caseInsensitive) != nil
+    }
+
+    /// Sets `jsonShare` and `jsonPlace` from all the samples' stacks (before they are trimmed for the report).
+    public mutating func measureJSON(in stacks: FoldedStacks, isOwn: (String) -> Bool) {
+        let through = FoldedStacks(stacks: stacks.stacks.filter { $0.frames.contains(where: Self.isJSONFrame) })
+        let total = stacks.total
+        guard total > 0 else { return }
+        jsonShare = through.total / total
+        jsonPlace = through.placeToAct(isOwn: isOwn).map { place in
+            var place = place
+            place.share *= through.total / total
+            place.callShare = place.callShare.map { $0 * through.total / total }
+            return place
+        }
+    }
+
+    /// Half a second of CPU (50 samples at perf's 99 Hz or py-spy's 100 Hz): fewer, and the profile mostly shows
+    /// where an idle service waits, not where a busy one works.
+    public static let fewestCPUSeconds = 0.5
+
+    /// Whether the profile sampled enough CPU to name a hot spot: `fewestCPUSeconds` of CPU time, or as many samples
+    /// of a sampling profiler. Profiles of other measures (lock waits, bytes) always are.
+    public var sampledEnough: Bool {
+        if let cpu = cpuSeconds { return cpu >= Self.fewestCPUSeconds }
+        if measure == "samples count" { return total >= Self.fewestCPUSeconds * 100 }
+        return true
     }
 
     /// CPU seconds sampled, when the measure is CPU time.

@@ -43,6 +43,11 @@ public struct LoadResult: Codable, Sendable {
     public var shard: ShardRecord?
     /// Where the service spent its CPU during the steady part of the load (`tuner run --pprof URL`).
     public var profile: CPUProfile?
+    /// Go's mutex profile over the same window (`--pprof`, when the service records lock waits): the time goroutines
+    /// waited for locks, by the stack that released them (the code that held the lock).
+    public var lockProfile: CPUProfile?
+    /// Go's allocs profile over the same window (`--pprof`): the bytes the service allocated, by the stack.
+    public var allocationProfile: CPUProfile?
 
     public init(
         tool: String, startedAt: Date, finishedAt: Date, configuration: RunConfiguration,

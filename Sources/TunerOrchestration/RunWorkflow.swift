@@ -87,10 +87,14 @@ public struct RunWorkflow: Sendable {
         if let profile { say("a CPU profile of \(window.seconds)s from \(profile.label) at \(NumberFormat.seconds(window.start)) into the load") }
         // The profile's clock starts with the load itself (the observer's first snapshot comes before it).
         let profiling = Mutex<Task<Result<CPUProfile, WorkflowError>, Never>?>(nil)
+        let profilingRuntime = Mutex<Task<RuntimeProfiles, Never>?>(nil)
         let (profile, runLoad, checkpoint) = (self.profile, self.runLoad, self.checkpoint)
         let load: @Sendable () async throws -> LoadResult = {
             if let profile {
                 profiling.withLock { $0 = Task { await profile.collect(start: window.start, seconds: window.seconds, end: plan.totalDuration.seconds) } }
+                profilingRuntime.withLock {
+                    $0 = Task { await profile.collectRuntime(start: window.start, seconds: window.seconds, end: plan.totalDuration.seconds) }
+                }
             }
             if let runLoad { return try await runLoad() }
             return try await LoadEngine.run(plan, progress: progress, checkpoint: checkpoint)
@@ -103,15 +107,28 @@ public struct RunWorkflow: Sendable {
                 checkpoint: checkpoint, load: load, onSample: databaseSample)
         } catch {
             profiling.withLock { $0 }?.cancel()
+            profilingRuntime.withLock { $0 }?.cancel()
             throw error
         }
         var (result, observation) = observed
         if let profileTask = profiling.withLock({ $0 }) {
             if Task.isCancelled { profileTask.cancel() }
             switch await profileTask.value {
-            case .success(let profile): result.profile = profile
+            case .success(let profile):
+                result.profile = profile
+                if !profile.sampledEnough {
+                    result.notes.append("the CPU profile sampled less than \(NumberFormat.significant(CPUProfile.fewestCPUSeconds)) s "
+                        + "of CPU: too little to name a hot spot (the service was mostly idle); a higher rate or a longer run gives one")
+                }
             case .failure(let error): result.notes.append(error.description)
             }
+        }
+        if let runtimeTask = profilingRuntime.withLock({ $0 }) {
+            if Task.isCancelled { runtimeTask.cancel() }
+            let runtime = await runtimeTask.value
+            result.lockProfile = runtime.locks
+            result.allocationProfile = runtime.allocations
+            result.notes += runtime.notes
         }
         var findings = RunAnalysis.findings(result.database!, load: Self.load(of: result, observation: observation),
                                             thresholds: analysisThresholds)
@@ -130,6 +147,7 @@ public struct RunWorkflow: Sendable {
             result.notes += practiceNotes
         }
         if let profile = result.profile { findings += ProfileCollector.findings(profile) }
+        findings += ProfileFindings.findings(of: result)
         result.findings = Self.withoutRepeats(findings)
         return result
     }

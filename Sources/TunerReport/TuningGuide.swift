@@ -252,10 +252,18 @@ struct TuningGuide {
 
     // MARK: Code level
 
-    /// What the profile says of JSON: the largest cumulative share of an `encoding/json` function.
+    /// What the profile says of JSON: the share of its stacks through a JSON function and the service's own frame
+    /// most of them went through (results before there were stacks: the largest cumulative share of `encoding/json`).
     var jsonIssue: Value {
         guard let profile = result.profile else {
             return .notMeasured("no CPU profile of the service in this report: `tuner run --pprof URL` takes one")
+        }
+        guard profile.sampledEnough else { return .notMeasured(Self.tooLittleCPU) }
+        if let share = profile.jsonShare {
+            let through = profile.jsonPlace.map { ", most through \($0.name)" + ($0.location.map { " (\($0))" } ?? "") } ?? ""
+            return .measured(share > 0 ? "JSON takes \(NumberFormat.percent(share)) of the service's CPU\(through)"
+                                : "no sampled stack went through a JSON function",
+                             "the CPU profile (\(profile.profiler ?? "pprof")): the share of its samples whose stack has a JSON function")
         }
         let share = profile.cumulativeShare(ofPackage: "encoding/json")
         let text = share > 0 ? "encoding/json takes \(NumberFormat.percent(share)) of the service's CPU"
@@ -263,12 +271,32 @@ struct TuningGuide {
         return .measured(text, "the CPU profile: the largest share of an encoding/json function with its callees")
     }
 
+    static let tooLittleCPU = "the CPU profile sampled too little CPU to name a hot spot (the service was mostly idle)"
+
+    /// What Go's mutex profile says: how long requests waited for locks, and the code that held the one they waited
+    /// for most.
+    var lockIssue: Value {
+        guard let locks = result.lockProfile, locks.seconds > 0 else {
+            return .notMeasured("no mutex profile of the service in this report: `tuner run --pprof URL` takes one when "
+                + "the service calls runtime.SetMutexProfileFraction")
+        }
+        let perSecond = locks.total / 1e9 / locks.seconds
+        let held = locks.placeToAct.map { ", most for the lock held in \($0.name)" + ($0.location.map { " (\($0))" } ?? "") } ?? ""
+        return .measured("goroutines waited \(NumberFormat.significant(perSecond)) s per second for locks\(held)",
+                         "Go's mutex profile, \(NumberFormat.seconds(locks.seconds)) of the steady load")
+    }
+
+    /// The lock-contention finding's fix, when the run has one.
+    var lockRecommendation: String? {
+        result.findings.first { $0.id == "lock-contention" }?.fix
+    }
+
     /// The profile's hot spot: the place to act in the service's own code (with the library function it spends its
     /// share in), else the function with the largest own share; and its hottest line.
     var bottleneck: (function: Value, location: Value) {
-        guard let profile = result.profile, let top = profile.top else {
+        guard let profile = result.profile, let top = profile.top, profile.sampledEnough else {
             let why = result.profile == nil ? "no CPU profile of the service in this report: `tuner run --pprof URL` takes one"
-                : "the profile has no function"
+                : result.profile?.top == nil ? "the profile has no function" : Self.tooLittleCPU
             return (.notMeasured(why), .notMeasured(why))
         }
         let source = "the CPU profile, \(NumberFormat.seconds(profile.seconds)) of the steady load"

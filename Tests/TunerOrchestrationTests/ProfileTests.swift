@@ -90,6 +90,75 @@ import TunerTestSupport
         #expect(abs(profile.cumulativeShare(ofPackage: "encoding/json") * 100 - 10.5) < 0.01)
     }
 
+    /// Go's "Total samples = 1.37s" or "= 2.68GB" in a `go tool pprof -top` header, in seconds or bytes (pprof's GB is
+    /// 2^30 bytes).
+    static func goTotal(_ name: String) throws -> Double {
+        let text = String(decoding: try fixture(name), as: UTF8.self)
+        let line = try #require(text.split(separator: "\n").first { $0.contains("Total samples = ") })
+        let value = String(line.components(separatedBy: "Total samples = ")[1].split(separator: " ")[0])
+        let units: [(String, Double)] = [("GB", 1_073_741_824), ("MB", 1_048_576), ("kB", 1024), ("ms", 1e-3), ("s", 1), ("B", 1)]
+        let (suffix, scale) = try #require(units.first { value.hasSuffix($0.0) })
+        return try #require(Double(value.dropLast(suffix.count))) * scale
+    }
+
+    /// Go's mutex profile of the fixture's /ledger (`Fixtures/pprof/main.go`: one global lock held while hashing):
+    /// Tuner reads the waiting Go reads (`mutex-top.txt`), all of it released by `sync.(*Mutex).Unlock`, and the place
+    /// to act is the program's function that held the lock, `main.recordVisit`, on its line of main.go.
+    @Test func aMutexProfileNamesTheCodeThatHeldTheLock() throws {
+        let profile = try PprofDecoder.decode([UInt8](try Self.fixture("mutex.pprof")), source: "fixture", measure: "delay")
+        #expect(profile.measure == "delay nanoseconds")
+        let go = try Self.goTotal("mutex-top.txt")
+        #expect(abs(profile.total / 1e9 - go) < 0.006, "\(profile.total / 1e9) s against Go's \(go) s")
+        let unlock = try #require(Self.goTop("mutex-top.txt").first { $0.name == "sync.(*Mutex).Unlock" })
+        #expect(abs((profile.top?.flat ?? 0) * 100 - unlock.flat) < 0.006 && profile.top?.name == unlock.name, "\(profile.functions)")
+        let place = try #require(profile.placeToAct)
+        let held = try #require(Self.goTop("mutex-top.txt").first { $0.name == "main.recordVisit" })
+        #expect(place.name == "main.recordVisit" && abs(place.share * 100 - held.cumulative) < 0.006, "\(place)")
+        #expect(place.calls == "sync.(*Mutex).Unlock" && place.location?.contains("main.go:") == true, "\(place)")
+    }
+
+    /// Go's allocs profile of the fixture's /snapshot (4 MiB allocated and dropped per request): the bytes Go reads
+    /// (`allocs-top.txt`), and the program's `main.snapshot` as the place to act with Go's share.
+    @Test func anAllocsProfileNamesTheCodeThatAllocated() throws {
+        let profile = try PprofDecoder.decode([UInt8](try Self.fixture("allocs.pprof")), source: "fixture", measure: "alloc_space")
+        #expect(profile.measure == "alloc_space bytes")
+        let go = try Self.goTotal("allocs-top.txt")
+        #expect(abs(profile.total - go) < 0.005 * 1_073_741_824, "\(profile.total) bytes against Go's \(go)")
+        let place = try #require(profile.placeToAct)
+        let snapshot = try #require(Self.goTop("allocs-top.txt").first { $0.name == "main.snapshot" })
+        #expect(place.name == "main.snapshot" && abs(place.share * 100 - snapshot.cumulative) < 0.006, "\(place)")
+    }
+
+    /// The JSON share of the CPU profile is the share of its stacks through `encoding/json` (json.Marshal, 10.50% with
+    /// its callees by Go's reading), reached from the program's own `main.encodeOrders`; the same rule reads a Python
+    /// or native profile's JSON frames.
+    @Test func theJSONShareIsTheStacksThroughJSON() throws {
+        let profile = try PprofDecoder.decode([UInt8](try Self.fixture("cpu.pprof")), source: "fixture")
+        let marshal = try #require(Self.goTop("top-cum.txt").first { $0.name == "encoding/json.Marshal" })
+        #expect(abs((profile.jsonShare ?? 0) * 100 - marshal.cumulative) < 0.006, "\(profile.jsonShare ?? 0)")
+        let place = try #require(profile.jsonPlace)
+        #expect(place.name == "main.encodeOrders" && place.calls == "encoding/json.Marshal", "\(place)")
+
+        let python = try FoldedStacks(parsing: """
+            <module> (app.py);handle (app.py);dumps (/usr/lib/python3.11/json/__init__.py);encode (/usr/lib/python3.11/json/encoder.py) 30
+            <module> (app.py);handle (app.py);checksum (app.py) 70
+            """)
+        let own = Set(["<module> (app.py)", "handle (app.py)", "checksum (app.py)"])
+        let read = CPUProfile(stacks: python, own: own, profiler: "py-spy")
+        #expect(read.jsonShare == 0.3 && read.jsonPlace?.name == "handle (app.py)" && read.jsonPlace?.share == 0.3)
+    }
+
+    /// A mostly idle service's few samples show where it waits (py-spy on an idle Python service: 19 samples, 84% in
+    /// SocketIO.readinto): under half a CPU-second the profile names no hot spot; with enough samples it does.
+    @Test func aProfileOfAnIdleServiceNamesNoHotSpot() throws {
+        func profile(samples: Int) throws -> CPUProfile {
+            let stacks = try FoldedStacks(parsing: "<module> (app.py);handle (app.py);SocketIO.readinto (/usr/lib/python3.11/socket.py) \(samples)")
+            return CPUProfile(stacks: stacks, own: ["<module> (app.py)", "handle (app.py)"], profiler: "py-spy")
+        }
+        #expect(try !profile(samples: 19).sampledEnough && ProfileCollector.findings(try profile(samples: 19)).isEmpty)
+        #expect(try profile(samples: 50).sampledEnough && !ProfileCollector.findings(try profile(samples: 50)).isEmpty)
+    }
+
     @Test func whatIsNoProfileIsOneLine() throws {
         for bytes: [UInt8] in [Array("<html>not found</html>".utf8), [0x1F, 0x8B, 1, 2, 3], []] {
             #expect(throws: PprofDecoder.Failure.self) { try PprofDecoder.decode(bytes, source: "x") }
@@ -120,7 +189,9 @@ import TunerTestSupport
             reservation = try TestPorts.reserve()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", ProfileTests.fixtures.appendingPathComponent("pprof_server.py").path, String(port),
-                                 ProfileTests.fixtures.appendingPathComponent("cpu.pprof").path]
+                                 ProfileTests.fixtures.appendingPathComponent("cpu.pprof").path,
+                                 ProfileTests.fixtures.appendingPathComponent("mutex.pprof").path,
+                                 ProfileTests.fixtures.appendingPathComponent("allocs.pprof").path]
             FileManager.default.createFile(atPath: outputPath, contents: nil)
             process.standardOutput = FileHandle(forWritingAtPath: outputPath)
             try process.run()
@@ -177,8 +248,22 @@ import TunerTestSupport
                 "recorded \(profile.startSecond) s, the server saw \(offset) s")
         // The report shows it, and the guide's bottleneck is the program's own function through which the hot spot is
         // reached (74.2% with its callees in `go tool pprof -top -cum`), with the library function it spends it in.
+        // Go's mutex and allocs profiles over the same window: the findings name the program's own functions (the
+        // lock held in main.recordVisit, 4 MiB a request allocated in main.snapshot, JSON reached from
+        // main.encodeOrders), and the guide's mutex section is filled from them.
+        #expect(result.lockProfile?.placeToAct?.name == "main.recordVisit", "notes: \(result.notes)")
+        #expect(result.allocationProfile?.placeToAct?.name == "main.snapshot", "notes: \(result.notes)")
+        #expect(log.contains("mutex seconds=") && log.contains("allocs seconds="), "\(log)")
+        let ids = Dictionary(result.findings.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(ids["lock-contention"]?.object == "main.recordVisit", "\(result.findings.map(\.title))")
+        #expect(ids["lock-contention"]?.fix?.contains("main.go:") == true, "\(ids["lock-contention"]?.fix ?? "")")
+        #expect(ids["allocation-heavy"]?.object == "main.snapshot", "\(result.findings.map(\.title))")
+        #expect(ids["json-cpu"]?.object == "main.encodeOrders", "\(result.findings.map(\.title))")
         let markdown = PerformanceReport(result: result).markdown()
         #expect(markdown.contains("## CPU profile of the service"))
+        #expect(markdown.contains("### Code 4. Mutex granularity\n\n**Issue identified:** **goroutines waited "), "\(markdown.suffix(3000))")
+        #expect(markdown.contains("most for the lock held in main.recordVisit"), "\(markdown.suffix(3000))")
+        #expect(markdown.contains("JSON takes 10.5% of the service's CPU, most through main.encodeOrders"), "\(markdown.suffix(3000))")
         #expect(markdown.contains("**Place to act: main.checksum ("), "\(markdown.suffix(3000))")
         #expect(markdown.contains("main.checksum: 74.2% CPU time through the service's own code, most of it in crypto/sha256."),
                 "\(markdown.suffix(3000))")

@@ -15,10 +15,12 @@ enum PprofDecoder {
     /// Functions kept: the largest by flat share and by cumulative share.
     static let kept = 15
 
-    static func decode(_ data: [UInt8], source: String, startSecond: Double = 0) throws(Failure) -> CPUProfile {
+    /// `measure`: the sample type the shares are of (`cpu`; `delay` in a mutex or block profile; `alloc_space` in an
+    /// allocs or heap profile); without it in the profile, its last type.
+    static func decode(_ data: [UInt8], source: String, startSecond: Double = 0, measure: String = "cpu") throws(Failure) -> CPUProfile {
         let raw = try inflated(data)
         do {
-            return try decodeProfile(raw[...], source: source, startSecond: startSecond)
+            return try decodeProfile(raw[...], source: source, startSecond: startSecond, measure: measure)
         } catch let error as ProtobufReader.Malformed {
             throw Failure(description: "not a pprof profile: \(error.description)")
         } catch let error as Failure {
@@ -45,7 +47,9 @@ enum PprofDecoder {
         var file: Int
     }
 
-    private static func decodeProfile(_ bytes: ArraySlice<UInt8>, source: String, startSecond: Double) throws -> CPUProfile {
+    private static func decodeProfile(_ bytes: ArraySlice<UInt8>, source: String, startSecond: Double, measure wanted: String)
+        throws -> CPUProfile
+    {
         var reader = ProtobufReader(bytes)
         var sampleTypes: [(type: Int, unit: Int)] = []
         var samples: [(locations: [UInt64], values: [Int64])] = []
@@ -115,8 +119,8 @@ enum PprofDecoder {
             throw Failure(description: "not a pprof profile: no string table or sample types")
         }
         func string(_ index: Int) -> String { strings.indices.contains(index) ? strings[index] : "" }
-        // The CPU time when the profile has it (Go: samples/count, cpu/nanoseconds), else the last value.
-        let valueIndex = sampleTypes.firstIndex { string($0.type) == "cpu" } ?? sampleTypes.count - 1
+        // The value asked for when the profile has it (Go's CPU profile: samples/count, cpu/nanoseconds), else the last.
+        let valueIndex = sampleTypes.firstIndex { string($0.type) == wanted } ?? sampleTypes.count - 1
         let measure = "\(string(sampleTypes[valueIndex].type)) \(string(sampleTypes[valueIndex].unit))"
 
         var flat: [UInt64: Double] = [:]
@@ -168,6 +172,7 @@ enum PprofDecoder {
         var place = folded.placeToAct { own.contains($0) }
         if let name = place?.name { place?.location = ownLines[name]?.max { $0.value < $1.value }?.key }
         profile.placeToAct = place
+        profile.measureJSON(in: folded) { own.contains($0) }
         profile.stacks = folded.trimmed(to: FoldedStacks.keptStacks)
         return profile
     }

@@ -46,7 +46,37 @@ public struct ProfileCollector: ServiceProfiler {
         guard let (asked, seconds) = await Self.waitForWindow(from: .now, start: start, seconds: seconds, end: end) else {
             return .failure(WorkflowError("pprof: interrupted before the profile was taken"))
         }
-        var components = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)!
+        return await fetch(endpoint, seconds: seconds, measure: "cpu", startSecond: asked)
+    }
+
+    /// Go's mutex profile (`…/debug/pprof/mutex?seconds=N`: the lock waits of those seconds, by the stack that
+    /// released the lock) and allocs profile (the bytes allocated in them), over the CPU profile's window. What
+    /// cannot be had is a note: a service that never called `runtime.SetMutexProfileFraction` records no waits.
+    public func collectRuntime(start: Double, seconds: Int, end: Double? = nil) async -> RuntimeProfiles {
+        guard let (asked, seconds) = await Self.waitForWindow(from: .now, start: start, seconds: seconds, end: end) else {
+            return RuntimeProfiles()
+        }
+        let base = endpoint.deletingLastPathComponent()
+        async let locks = fetch(base.appendingPathComponent("mutex"), seconds: seconds, measure: "delay", startSecond: asked)
+        async let allocations = fetch(base.appendingPathComponent("allocs"), seconds: seconds, measure: "alloc_space", startSecond: asked)
+        var profiles = RuntimeProfiles()
+        switch await locks {
+        case .success(let profile): profiles.locks = profile
+        case .failure(let error) where error.description.contains("has no samples"):
+            profiles.notes.append("the mutex profile recorded no lock waits (none happened, or the service does not call "
+                + "runtime.SetMutexProfileFraction: Go records them only after it)")
+        case .failure(let error): profiles.notes.append(error.description)
+        }
+        switch await allocations {
+        case .success(let profile): profiles.allocations = profile
+        case .failure(let error): profiles.notes.append(error.description)
+        }
+        return profiles
+    }
+
+    /// Fetches one of Go's profiles for `seconds` (the handler answers once they have passed) and decodes `measure`.
+    func fetch(_ url: URL, seconds: Int, measure: String, startSecond: Double) async -> Result<CPUProfile, WorkflowError> {
+        var components = URLComponents(url: url, resolvingAgainstBaseURL: false)!
         components.queryItems = [URLQueryItem(name: "seconds", value: String(seconds))]
         var request = URLRequest(url: components.url!)
         request.timeoutInterval = Double(seconds) + 20
@@ -55,23 +85,23 @@ public struct ProfileCollector: ServiceProfiler {
             let (body, response) = try await URLSession.shared.data(for: request)
             if let http = response as? HTTPURLResponse, http.statusCode != 200 {
                 let text = String(decoding: body.prefix(200), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-                return .failure(WorkflowError("pprof: \(endpoint.absoluteString) answered \(http.statusCode) \(text)"))
+                return .failure(WorkflowError("pprof: \(url.absoluteString) answered \(http.statusCode) \(text)"))
             }
             data = body
         } catch {
-            return .failure(WorkflowError("pprof: cannot fetch \(endpoint.absoluteString): \(error.localizedDescription)"))
+            return .failure(WorkflowError("pprof: cannot fetch \(url.absoluteString): \(error.localizedDescription)"))
         }
         do {
-            return .success(try PprofDecoder.decode([UInt8](data), source: endpoint.absoluteString, startSecond: asked))
+            return .success(try PprofDecoder.decode([UInt8](data), source: url.absoluteString, startSecond: startSecond, measure: measure))
         } catch {
-            return .failure(WorkflowError("pprof: \(endpoint.absoluteString): \(error.description)"))
+            return .failure(WorkflowError("pprof: \(url.absoluteString): \(error.description)"))
         }
     }
 
     /// The hot spot the profile shows: the innermost frame of the service's own code the most CPU went through (with
     /// the library function it spent it in), else the function with the largest own share of the CPU.
     public static func findings(_ profile: CPUProfile) -> [Finding] {
-        guard let top = profile.top else { return [] }
+        guard let top = profile.top, profile.sampledEnough else { return [] }
         var evidence: [Finding.Evidence] = []
         if let cpu = profile.cpuSeconds { evidence.append(.init("CPU sampled", "\(NumberFormat.significant(cpu)) s in \(NumberFormat.seconds(profile.seconds))")) }
         if let place = profile.placeToAct, place.share >= 0.1, place.share >= top.flat / 2 {

@@ -162,7 +162,13 @@ struct MarkdownTuningGuide {
     }
 
     private func mutex() -> String {
-        "### Code 4. Mutex granularity\n\n**Recommendation:** not measured (no mutex profile of the service in this report)\n"
+        var out = "### Code 4. Mutex granularity\n\n"
+        out += "**Issue identified:** \(Self.inline(guide.lockIssue))\n\n"
+        let recommendation = guide.lockRecommendation.map { Self.rich($0) }
+            ?? (guide.result.lockProfile == nil ? "not measured (no mutex profile of the service in this report)"
+                : "keep the locking as it is: the waits are under the finding's threshold")
+        out += "**Recommendation:** \(recommendation)\n"
+        return out
     }
 
     private func monitoring() -> String {

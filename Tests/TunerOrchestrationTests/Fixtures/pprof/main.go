@@ -1,5 +1,9 @@
 // A service whose CPU goes, by construction, mostly to two functions: hashing (checksum) and JSON encoding
 // (encodeOrders). Run it, load it, and fetch a CPU profile from /debug/pprof/profile.
+//
+// Two more paths plant what Go's other profiles show: /ledger takes one global lock for the whole of its work
+// (recordVisit holds it while it hashes: the mutex profile), /snapshot allocates 4 MiB per request and drops it
+// (snapshot: the allocs profile).
 package main
 
 import (
@@ -9,6 +13,8 @@ import (
 	"net/http"
 	_ "net/http/pprof"
 	"os"
+	"runtime"
+	"sync"
 )
 
 type line struct {
@@ -48,8 +54,38 @@ func handle(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
+var (
+	ledgerMu sync.Mutex
+	ledger   = map[byte]int{}
+)
+
+// recordVisit holds the one ledger lock while it hashes the payload: concurrent requests wait for each other.
+func recordVisit(payload []byte) int {
+	ledgerMu.Lock()
+	defer ledgerMu.Unlock()
+	sum := checksum(payload)
+	ledger[sum[0]]++
+	return ledger[sum[0]]
+}
+
+// snapshot copies 4 MiB per request, touches it and throws it away.
+func snapshot() int {
+	buf := make([]byte, 4<<20)
+	for i := 0; i < len(buf); i += 4096 {
+		buf[i] = byte(i)
+	}
+	return int(buf[len(buf)-4096])
+}
+
 func main() {
+	runtime.SetMutexProfileFraction(1)
 	http.HandleFunc("/orders", handle)
+	http.HandleFunc("/ledger", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%d\n", recordVisit([]byte(r.URL.RawQuery)))
+	})
+	http.HandleFunc("/snapshot", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%d\n", snapshot())
+	})
 	addr := "127.0.0.1:" + os.Args[1]
 	http.ListenAndServe(addr, nil)
 }

@@ -1,8 +1,10 @@
 """A service that serves a known CPU profile as Go's net/http/pprof does.
 
-Usage: pprof_server.py PORT PROFILE
+Usage: pprof_server.py PORT PROFILE [MUTEX ALLOCS]
   GET /debug/pprof/profile?seconds=N  waits N seconds, then answers PROFILE's bytes; prints
                                       "profile seconds=N asked=T answered=T" (Unix times) to stdout
+  GET /debug/pprof/mutex?seconds=N    the same with MUTEX's bytes ("mutex seconds=N …"), when given
+  GET /debug/pprof/allocs?seconds=N   the same with ALLOCS's bytes ("allocs seconds=N …"), when given
   GET /debug/pprof/garbage            answers bytes that are no profile
   any other GET                       200 "ok"
 """
@@ -12,6 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 PROFILE = open(sys.argv[2], "rb").read()
+PROFILES = {"profile": PROFILE}
+if len(sys.argv) > 4:
+    PROFILES["mutex"] = open(sys.argv[3], "rb").read()
+    PROFILES["allocs"] = open(sys.argv[4], "rb").read()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -29,12 +35,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         url = urlparse(self.path)
-        if url.path == "/debug/pprof/profile":
+        name = url.path[len("/debug/pprof/"):] if url.path.startswith("/debug/pprof/") else None
+        if name in PROFILES:
             seconds = int(parse_qs(url.query).get("seconds", ["30"])[0])
             asked = time.time()
             time.sleep(seconds)
-            print(f"profile seconds={seconds} asked={asked:.3f} answered={time.time():.3f}", flush=True)
-            self.send(PROFILE)
+            print(f"{name} seconds={seconds} asked={asked:.3f} answered={time.time():.3f}", flush=True)
+            self.send(PROFILES[name])
         elif url.path == "/debug/pprof/garbage/debug/pprof/profile":
             self.send(b"\x1f\x8b not gzip at all")
         else:
