@@ -95,11 +95,12 @@ public struct CapacityStep: Codable, Sendable, Equatable {
     public var windows: Int?
     /// True when it counted as not passing only because its SLO intervals still straddled their limits at the cap.
     public var isUndecided: Bool?
-    /// Under random arrivals, the rate the window's draw came to when it fell short of the offered one (`nil`: the
-    /// offered rate was tested): a step that passed counts as having passed at this rate.
+    /// Under random arrivals, the rate the window's draw came to when it fell short of the offered one in a step that
+    /// passed, or exceeded it in one that failed (`nil`: the offered rate was tested): the step passed or failed at
+    /// this rate.
     public var drawnRate: Double?
 
-    /// The rate a step that passed held: the offered one, or the lower one its random arrivals came to.
+    /// The rate a step tested: the offered one, or the one its random arrivals came to (`drawnRate`).
     public var heldRate: Double { drawnRate ?? offeredRate }
 
     public init(

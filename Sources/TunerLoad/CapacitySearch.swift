@@ -152,7 +152,9 @@ public struct CapacitySearch: Sendable {
                 // passed nor failed: once a step fails, the rates below it are measured again on the way down.
                 rate = options.maximum.map { min(rate * options.growth, $0) } ?? rate * options.growth
             } else {
-                if state.failing.map({ rate < $0.rate }) ?? true { state.failing = (rate, measured.step.reason ?? "failed") }
+                if state.failing.map({ measured.step.heldRate < $0.rate }) ?? true {
+                    state.failing = (measured.step.heldRate, measured.step.reason ?? "failed")
+                }
                 if state.passing != nil { break }
                 rate /= options.growth
                 guard rate >= options.minimumRate else { return }
@@ -168,7 +170,9 @@ public struct CapacitySearch: Sendable {
             if measured.step.passed {
                 state.passing = max(low, measured.step.heldRate)
             } else {
-                state.failing = (middle, measured.step.reason ?? "failed")
+                // A long draw that failed above the failing rate already known taught nothing of `middle`: the next
+                // step measures it again (a new draw).
+                if measured.step.heldRate < high { state.failing = (measured.step.heldRate, measured.step.reason ?? "failed") }
             }
         }
         // Confirm with a longer window, stepping down by the precision while it fails.
@@ -182,8 +186,8 @@ public struct CapacitySearch: Sendable {
                 state.confirmation = measured.result
                 return
             }
-            if state.failing.map({ candidate < $0.rate }) ?? true {
-                state.failing = (candidate, measured.step.reason ?? "failed")
+            if state.failing.map({ measured.step.heldRate < $0.rate }) ?? true {
+                state.failing = (measured.step.heldRate, measured.step.reason ?? "failed")
             }
             // The search steps that passed at this rate or above did not hold for longer: the highest rate that
             // passed stays a measured one (below the failure), never the next candidate, which is not measured yet.
@@ -210,12 +214,13 @@ public struct CapacitySearch: Sendable {
         let cap = duration * ratio
         var windows = 1
         // A pass on a short random draw (arrivals that came to less than the offered rate by more than half the
-        // precision) did not test the offered rate: it goes on too, and the windows' draws together come closer to it.
-        func isShortPass(_ verdict: StepVerdict) -> Bool {
-            guard verdict.reason == nil, let rate, let tested = verdict.testedRate else { return false }
-            return tested < rate * (1 - options.precision / 2)
+        // precision), or a failure on a long one (more than it), did not test the offered rate: it goes on too, and
+        // the windows' draws together come closer to it.
+        func isOffDraw(_ verdict: StepVerdict) -> Bool {
+            guard let rate, let tested = verdict.testedRate, !verdict.isUndecided else { return false }
+            return verdict.reason == nil ? tested < rate * (1 - options.precision / 2) : tested > rate * (1 + options.precision / 2)
         }
-        while verdict.isUndecided || isShortPass(verdict), duration * (windows + 1) <= cap, !result.generator.wasBottleneck {
+        while verdict.isUndecided || isOffDraw(verdict), duration * (windows + 1) <= cap, !result.generator.wasBottleneck {
             try Task.checkCancellation()
             let next = try await measure(rate, duration, min(options.stepWarmUp, .seconds(1)))
             if next.notes.contains(where: { $0.hasPrefix("interrupted") }) { throw CancellationError() }
@@ -234,7 +239,11 @@ public struct CapacitySearch: Sendable {
         step.serviceCores = result.service?.coresMean
         step.windows = windows > 1 ? windows : nil
         step.isUndecided = verdict.isUndecided ? true : nil
-        if let tested = verdict.testedRate, let rate, tested < rate * 0.995 { step.drawnRate = tested }
+        // The rate it tested, when its draw differed from the offered one: lower for a pass, higher for a failure
+        // (a short draw's failure and a long draw's pass hold at the offered rate a fortiori).
+        if let tested = verdict.testedRate, let rate, step.passed ? tested < rate * 0.995 : tested > rate * 1.005 {
+            step.drawnRate = tested
+        }
         if state.arrivals == nil, phase != .probe { state.arrivals = result.configuration.arrivals }
         state.steps.append(step)
         // The probe only estimates where to start; a step at a given rate that runs out of CPU ends the search.

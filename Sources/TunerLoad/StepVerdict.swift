@@ -5,10 +5,10 @@ import TunerCore
 struct StepVerdict {
     let achievedRate: Double
     /// The rate the window tested: the offered one, or under random arrivals what the window's draw came to when it
-    /// fell short of it (a window whose arrivals came to 85% of the offered rate passed at that rate, not at the one
-    /// asked for; among windows near the capacity the ones that pass are more often the short draws, so crediting them
-    /// with the offered rate would overstate it). A draw above the offered rate, or short of it by less than half the
-    /// search's precision, is credited with the offered rate.
+    /// differed from it by more than half the search's precision (a window whose arrivals came to 85% of the offered
+    /// rate passed at that rate, not at the one asked for; among windows near the capacity the ones that pass are more
+    /// often the short draws, so crediting them with the offered rate would overstate it; and one whose arrivals came
+    /// to 120% failed at that rate, which says nothing of the offered one).
     let testedRate: Double?
     let reason: String?
     /// True when no criterion failed but an SLO's interval still straddled its limit: more requests are needed.
@@ -36,7 +36,7 @@ struct StepVerdict {
             drawn = Double(schedule.planned) / expected
         }
         // Within half the search's precision a draw counts as the offered rate (the search claims no finer answer).
-        testedRate = drawn < 1 - options.precision / 2 ? offered * drawn : offered
+        testedRate = abs(drawn - 1) > options.precision / 2 ? offered * drawn : offered
         var reasons: [String] = []
         var undecided: [String] = []
         for threshold in slo {

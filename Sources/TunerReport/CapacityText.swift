@@ -9,14 +9,14 @@ public enum CapacityText {
     public static func stepLine(_ step: CapacityStep) -> String {
         let offered = step.phase == .probe ? "closed-model probe" : "\(rate(step.offeredRate)) req/s"
         let verdict = step.phase == .probe ? "estimate" : step.passed ? "pass" + drawn(step)
-            : step.isUndecided == true ? "not passed, \(step.reason ?? "undecided")" : "FAIL: \(step.reason ?? "failed")"
+            : step.isUndecided == true ? "not passed, \(step.reason ?? "undecided")" : "FAIL\(drawn(step)): \(step.reason ?? "failed")"
         return "  \(step.phase.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))\(offered) → \(rate(step.achievedRate)) achieved"
             + " · p50 \(NumberFormat.millis(step.p50)) p95 \(NumberFormat.millis(step.p95)) p99 \(NumberFormat.millis(step.p99))"
             + " · \(NumberFormat.count(step.errors)) errors" + service(step) + windows(step) + " · \(verdict)"
     }
 
-    /// ` at 17.1 req/s (its random arrivals came to 86% of the offered rate)` for a step that passed on a short draw,
-    /// or nothing.
+    /// ` at 17.1 req/s (its random arrivals came to 86% of the offered rate)` for a step that passed on a short draw or
+    /// failed on a long one, or nothing.
     static func drawn(_ step: CapacityStep) -> String {
         guard let drawn = step.drawnRate, step.offeredRate > 0 else { return "" }
         return " at \(rate(drawn)) req/s (its random arrivals came to \(Int((drawn / step.offeredRate * 100).rounded()))% of the offered rate)"

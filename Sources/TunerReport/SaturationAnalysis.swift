@@ -192,7 +192,14 @@ public enum SaturationAnalysis {
             }
             if let whole = wholeCores(busy, before: before, upper: 1.1) { return (whole, false) }
             guard isStarved else { return nil }
-            return wholeCores(demand, before: before.map { $0 + (waitingBefore ?? 0) }, upper: 1.25).map { ($0, false) }
+            if let whole = wholeCores(demand, before: before.map { $0 + (waitingBefore ?? 0) }, upper: 1.25) { return (whole, false) }
+            // Starved hard — its threads waited for a core longer than they ran, asking for most of one at least: the
+            // CPU was the limit, whatever the service could do with more (a clean-clone CI run with builds beside it
+            // gave the GIL-bound fixture 0.145 of a core and kept its threads waiting 1.33; waiting threads of an
+            // interpreter lock pile up, so what they ask for says little of how many cores it could use).
+            guard let waiting, waiting >= busy, demand >= 0.75 else { return nil }
+            let whole = max(1, min(demand.rounded(), allowed ?? .infinity))
+            return (whole, allowed.map { whole >= $0 } ?? false)
         }
 
         /// The whole number of cores below those it may use that `cores` is within −25%..+`upper` of, when `before` (at

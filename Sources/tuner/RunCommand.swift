@@ -139,24 +139,14 @@ struct RunCommand: AsyncParsableCommand {
             throw ToolError.usage("\(pprof != nil ? "--pprof" : "--profiler") profiles a fixed load: it cannot be combined with --capacity")
         }
         if pprof != nil && profiler != nil { throw ToolError.usage("give --pprof or --profiler, not both") }
-        do {
-            workflow.profile = try pprof.map { try ProfileCollector(url: $0) }
-        } catch {
-            throw ToolError.usage(String(describing: error))
-        }
-        if let profiler {
-            guard let pid = service.servicePid else {
-                throw ToolError.usage("--profiler \(profiler.rawValue) needs the service's process: --service-pid PID")
+        if let choice = pprof.map({ ProfilerChoice.pprof(url: $0) }) ?? profiler.flatMap({ ProfilerChoice($0.rawValue) }) {
+            if choice.needsProcess && service.servicePid == nil {
+                throw ToolError.usage("--profiler \(profiler?.rawValue ?? "") needs the service's process: --service-pid PID")
             }
-            // auto: py-spy for a Python interpreter, perf for everything else.
-            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? ""
-            let isPython = URL(fileURLWithPath: executable).lastPathComponent.hasPrefix("python")
-            if profiler == .pySpy || (profiler == .auto && isPython) {
-                var spy = PySpyProfiler(pid: pid)
-                spy.say = { Console.note($0) }
-                workflow.profile = spy
-            } else {
-                workflow.profile = PerfProfiler(pid: pid)
+            do {
+                workflow.profile = try choice.profiler(pid: service.servicePid) { Console.note($0) }
+            } catch {
+                throw ToolError.usage(String(describing: error))
             }
         }
         workflow.say = { Console.note($0) }

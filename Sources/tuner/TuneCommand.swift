@@ -41,6 +41,14 @@ struct TuneRunCommand: AsyncParsableCommand {
             tuned.env, indexes.sql, postgresql.tuning.conf. tune.json is written after every step: Ctrl-C undoes \
             the change in flight, keeps what was measured (exit 130), and --resume goes on from there.
 
+            Changes Tuner cannot make (code: an N+1, a cache) are listed as next steps. Make one, then \
+            `tuner tune FILE --apply --resume --change "batched the order lines query"`: the service is restarted, \
+            measured against the kept state, and the step logged (credited only beyond the searches' uncertainty).
+
+            With `profile:` in the file (auto, perf, py-spy or a Go pprof URL) the service is profiled after the \
+            baseline and at the end, at 70% of its capacity: the hot spot in its own code, JSON's share, lock waits \
+            and allocations join the next steps, and the report gets the flame graph.
+
             Exit codes: 0 done, 64 a bad tune file or option, 1 a step could not run (the change in flight is \
             undone first), 130 interrupted.
             """
@@ -58,8 +66,21 @@ struct TuneRunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Directory for tune.json, the steps, the report and the files to paste.", valueName: "DIR"))
     var out = "tuner-tune"
 
+    @Option(help: ArgumentHelp("A change you made to the service's code since the last step, in your words (with --resume): measured against the kept state and logged as a code step.",
+                               valueName: "TEXT"))
+    var change: String?
+
     @Flag(help: "No progress lines.")
     var quiet = false
+
+    func validate() throws {
+        if let change {
+            if change.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--change: say what you changed") }
+            if !resume || !apply {
+                throw ValidationError("--change measures your change against a tune's kept state: give --apply --resume and its --out")
+            }
+        }
+    }
 
     func run() async throws {
         let tuneFile: TuneFile
@@ -69,6 +90,7 @@ struct TuneRunCommand: AsyncParsableCommand {
             throw ToolError.usage(error.description)
         }
         var workflow = TuneWorkflow(file: tuneFile, applies: apply, resumes: resume, out: out)
+        workflow.codeChange = change
         let quiet = self.quiet
         workflow.say = { line in if !quiet { Console.note(line) } }
         let tuning = workflow

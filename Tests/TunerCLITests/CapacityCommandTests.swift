@@ -96,8 +96,10 @@ import TunerTestSupport
         #expect(run.status == 0, "\(run.stderr)")
         let capacity = try #require(try ResultFile.read(json).capacity)
         let measured = capacity.steps.filter { $0.phase != .probe }
-        #expect(!measured.isEmpty)
-        for step in measured {
+        // A step of a request or two (a machine so busy that the search went below 1 req/s: a clean-clone CI run beside
+        // two builds) may have none completed in the meter's window, and so no figure per request.
+        #expect(measured.contains { $0.requests >= 3 }, "\(measured)")
+        for step in measured where step.requests >= 3 {
             let perRequest = try #require(step.serviceCPUMillisecondsPerRequest, "\(step)")
             // /proc counts CPU time in 10 ms ticks, user and system time each rounded down: the difference of two
             // readings is off by up to two ticks either way, per request 20 ms over the step's requests (a step of 8

@@ -149,6 +149,56 @@ import TunerTestSupport
         }
     }
 
+    /// `profile: perf` on a native service built here (`Fixtures/hot_server.c`, three quarters of its CPU in
+    /// `burn_hot` by construction): the baseline's profile names `burn_hot` as the place to act and the next steps say
+    /// so. Then the user's code change — the service started with a quarter of the work per request — measured with
+    /// `--resume --change` against the kept state: credited, with a capacity more than twice the baseline's.
+    @Test(.enabled(if: Profilers.perfMaySample, "perf may not sample other processes here"))
+    func aProfileJoinsTheNextStepsAndYourCodeChangeIsMeasured() async throws {
+        try await EmbeddedCluster.withCluster { cluster in
+            let directory = LoadBinaryRunner.temporaryPath("tune-code")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            _ = try Profilers.buildHotServer(in: directory)
+            try "2000000".write(toFile: directory + "/work.txt", atomically: true, encoding: .utf8)
+            let reservation = try TestPorts.reserve()
+            defer { reservation.release() }
+            let port = reservation.port
+            let file = """
+                target: http://127.0.0.1:\(port)/work
+                slo: ["p95 < 300ms"]
+                database: "\(cluster.url)"
+                service:
+                  command: "exec ./hot_server \(port) $(cat work.txt)"
+                  ready: http://127.0.0.1:\(port)/health
+                apply: []
+                profile: perf
+                capacity: { step: 2s, warm-up: 1s, confirm: 3s, precision: 20%, max-step: 8s }
+                """
+            try file.write(toFile: directory + "/tune.yaml", atomically: true, encoding: .utf8)
+            let out = directory + "/out"
+            let first = try await LoadBinaryRunner.run(["tune", directory + "/tune.yaml", "--apply", "--out", out], timeout: .seconds(600))
+            #expect(first.status == 0, "\(first.stderr.suffix(3000))")
+            let baseline = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/steps/0-baseline.json"))) as? [String: Any]
+            let profile = baseline?["profile"] as? [String: Any]
+            let place = profile?["placeToAct"] as? [String: Any]
+            #expect(place?["name"] as? String == "burn_hot", "\(place ?? [:]); notes: \(baseline?["notes"] ?? "")")
+            let nextSteps = try Self.record(out)["nextSteps"] as? [String] ?? []
+            #expect(nextSteps.contains { $0.hasPrefix("burn_hot takes ") }, "\(nextSteps)")
+
+            try "500000".write(toFile: directory + "/work.txt", atomically: true, encoding: .utf8)
+            let second = try await LoadBinaryRunner.run(["tune", directory + "/tune.yaml", "--apply", "--resume", "--out", out,
+                                                         "--change", "a quarter of the work per request"], timeout: .seconds(600))
+            #expect(second.status == 0, "\(second.stderr.suffix(3000))")
+            let steps = try Self.record(out)["steps"] as? [[String: Any]] ?? []
+            let code = try #require(steps.last, "\(steps)")
+            #expect(code["kind"] as? String == "code" && code["change"] as? String == "a quarter of the work per request", "\(code)")
+            let before = code["capacityBefore"] as? Double ?? 0, after = code["capacityAfter"] as? Double ?? 0
+            #expect(code["kept"] as? Bool == true && after > 2 * before, "\(code)")
+            #expect(second.stdout.contains("kept: code: a quarter of the work per request"), "\(second.stdout)")
+        }
+    }
+
     /// A step's capacity search, one line per step (offered rate, requests, verdict), for a failure's message.
     static func searchSteps(_ path: String) -> String {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)),

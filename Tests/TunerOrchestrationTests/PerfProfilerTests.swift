@@ -64,12 +64,7 @@ extension Result where Failure == WorkflowError {
 @Suite(.serialized) struct PerfProfilerTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    /// perf samples another process as root (CI runs as root) or where `kernel.perf_event_paranoid` allows it.
-    static var perfMaySample: Bool {
-        let paranoid = (try? String(contentsOfFile: "/proc/sys/kernel/perf_event_paranoid", encoding: .utf8))
-            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 3
-        return FileManager.default.isExecutableFile(atPath: "/usr/bin/perf") && (getuid() == 0 || paranoid <= 1)
-    }
+    static var perfMaySample: Bool { Profilers.perfMaySample }
 
     /// The service under a closed-model load on one connection for 6 s; perf samples 4 s of it from 1 s in, at 997 Hz
     /// (a few thousand samples). The two functions split their samples three to one (`expectThreeToOne`); the place
@@ -80,11 +75,7 @@ extension Result where Failure == WorkflowError {
         let directory = LoadBinaryRunner.temporaryPath("hot-server")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let binary = directory + "/hot_server"
-        // -O0: the two functions stay two (no inlining, no folding of identical code) and cost the same per loop.
-        let compile = try await ExternalCommand.run(
-            "gcc", ["-O0", "-g", "-fno-omit-frame-pointer", "-pthread", "-o", binary, Self.fixtures.appendingPathComponent("hot_server.c").path])
-        try #require(compile.status == 0, "gcc: \(compile.reason)")
+        let binary = try Profilers.buildHotServer(in: directory)
         let service = try await HotService(executable: binary, arguments: ["300000"])
         defer { service.stop() }
         let plan = try service.plan()

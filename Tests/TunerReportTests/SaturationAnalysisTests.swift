@@ -126,6 +126,16 @@ struct SaturationAnalysisTests {
             passing: Self.step(20, service: Self.service(cores: 0.3, allowed: 2, waiting: 0.02)),
             failing: Self.step(23, service: Self.service(cores: 0.35, allowed: 2, waiting: 0.05)))
         #expect(idle.limit == nil, "\(idle.lines)")
+        // Starved hard (a clean-clone CI run with builds beside it): 0.145 of a core busy, its threads waiting 1.33;
+        // the CPU was the limit. A service whose threads sleep (a downstream call) asks for little and is none.
+        let hard = SaturationAnalysis.judge(
+            passing: Self.step(2.7, service: Self.service(cores: 0.1, allowed: 2, waiting: 0.9)),
+            failing: Self.step(3, service: Self.service(cores: 0.145, allowed: 2, waiting: 1.33)))
+        #expect(hard.limit == .serviceCPU && hard.findings.first?.why.contains("got less CPU than it asked for") == true, "\(hard.lines)")
+        let sleeping = SaturationAnalysis.judge(
+            passing: Self.step(20, service: Self.service(cores: 0.1, allowed: 2, waiting: 0.1)),
+            failing: Self.step(23, service: Self.service(cores: 0.15, allowed: 2, waiting: 0.3)))
+        #expect(sleeping.limit == nil, "\(sleeping.lines)")
     }
 
     /// Busy sessions and a busy CPU: the pool's evidence is named first, the CPU after it.

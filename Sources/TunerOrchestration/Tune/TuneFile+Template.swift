@@ -45,6 +45,11 @@ extension TuneFile {
             # restarts PostgreSQL: a setting that needs a restart is left to you.
             apply: [indexes, settings]
 
+            # Profile the service after the baseline and at the end (a run at 70% of the capacity with the profiler
+            # on): auto (py-spy for Python, else perf), perf, py-spy, or a Go pprof URL (http://127.0.0.1:6060). Its
+            # hot spot, JSON share, lock waits and allocations join the next steps; the report gets the flame graph.
+            # profile: auto
+
             # Each measurement's capacity search (defaults shown).
             # capacity: { step: 5s, warm-up: 2s, confirm: 10s, precision: 10% }
 

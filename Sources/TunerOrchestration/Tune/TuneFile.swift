@@ -71,6 +71,9 @@ public struct TuneFile: Sendable {
     /// The capacity search's settings for every measurement (`capacity:` in the file; defaults fit a tune of a few
     /// minutes per change).
     public var capacity: CapacitySearch.Options
+    /// How to profile the service (`profile:` — auto, perf, py-spy or a Go pprof URL): after the baseline and at the
+    /// end of an applied tune, a run at a steady share of the capacity with the profiler on.
+    public var profile: ProfilerChoice?
     /// The file's path as given, and its directory (the scenario and the service's directory are relative to it).
     public var path: String
     public var directory: String
@@ -113,7 +116,7 @@ public struct TuneFile: Sendable {
             throw LoadError("\(path): \(error)")
         }
         let keys = try reader.mapping(root, in: "the tune file", allowed: [
-            "scenario", "target", "slo", "database", "service", "knobs", "apply", "capacity",
+            "scenario", "target", "slo", "database", "service", "knobs", "apply", "capacity", "profile",
         ])
         switch (keys["scenario"], keys["target"]) {
         case (let scenario?, nil): load = .scenario(path: try reader.string(scenario))
@@ -175,6 +178,16 @@ public struct TuneFile: Sendable {
         apply = permissions
         capacity = try keys["capacity"].map { node throws(LoadError) in try Self.capacity(node, reader: reader) }
             ?? Self.defaultCapacity
+        if let node = keys["profile"] {
+            let text = try reader.string(node)
+            guard let choice = ProfilerChoice(text) else {
+                throw reader.error(node, "profile: '\(text)' is not auto, perf, py-spy or a pprof URL (http://127.0.0.1:6060)")
+            }
+            if choice.needsProcess && service.command == nil {
+                throw reader.error(node, "profile: \(text) profiles the service's process: it needs service.command (Tuner starts it)")
+            }
+            profile = choice
+        }
     }
 
     static func service(_ node: Node, reader: YAMLReader) throws(LoadError) -> Service {

@@ -83,7 +83,8 @@ public struct TunePlan: Sendable {
         if poolKnob { addressed.formUnion(findings.filter { $0.id == "pool-saturation" }.map { $0.id + "|" + $0.object }) }
         self.items = items
         nextSteps = findings
-            .filter { $0.severity >= .warning && !addressed.contains($0.id + "|" + $0.object) && !Self.isIndexAdvice($0) }
+            .filter { ($0.severity >= .warning || $0.source == "profile") && !addressed.contains($0.id + "|" + $0.object)
+                && !Self.isIndexAdvice($0) }
             .sorted { $0.severity > $1.severity }
             .map { finding in finding.title + (finding.fix.map { " — " + $0.replacingOccurrences(of: "\n", with: " ") } ?? "") }
     }

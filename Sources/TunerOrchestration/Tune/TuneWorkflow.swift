@@ -18,6 +18,9 @@ public struct TuneWorkflow: Sendable {
     public var resumes: Bool
     /// The output directory: tune.json, steps/N-name.json, the service's log, the files to paste.
     public var out: String
+    /// A change to the service's code the user made since the last step (`--change "batched the order lines query"`):
+    /// measured against the kept state and logged, after what is left of the plan.
+    public var codeChange: String?
     public var say: @Sendable (String) -> Void = { _ in }
     public var progress: @Sendable (LoadProgress) -> Void = { _ in }
 
@@ -81,6 +84,7 @@ public struct TuneWorkflow: Sendable {
             } else {
                 say("baseline: a capacity search at \(file.slo.joined(separator: ", ")), the database observed")
                 current = try await measure(scenario, database: database, service: service, checksDatabase: true)
+                current = try await profiled(current, scenario: scenario, database: database, service: service)
                 keptSteps = [OptimizationStep(label: "baseline", result: current)]
                 var step = TuneRecord.Step(name: "baseline", kind: .baseline, change: nil, kept: true,
                                            reason: "the service as it is", before: nil, after: current.capacity, result: nil)
@@ -172,6 +176,32 @@ public struct TuneWorkflow: Sendable {
                 }
             }
             if Task.isCancelled { interrupted = true }
+            if let change = codeChange, !interrupted {
+                let number = record.steps.count
+                say("step \(number): your change — \(change)")
+                let before = current
+                let after = try await measure(scenario, database: database, service: service, checksDatabase: true)
+                var verdict = judge(before, after)
+                verdict.reason += verdict.kept ? " (measured once: Tuner cannot undo code to measure the state without it again)"
+                    : "; Tuner cannot undo code: revert it yourself, or keep it for its other merits"
+                if verdict.kept {
+                    current = after
+                    keptSteps.append(OptimizationStep(label: change, change: change, result: after, topic: .code))
+                }
+                var step = TuneRecord.Step(name: "code: \(change)", kind: .code, change: change, kept: verdict.kept,
+                                           reason: verdict.reason, before: before.capacity, after: after.capacity, result: nil)
+                step.result = try saveResult(after, number: number, name: "code " + change)
+                record.steps.append(step)
+                try save(record)
+                say("  \(verdict.kept ? "kept" : "not credited"): \(verdict.reason)")
+            }
+            // The tuned state's profile, when a change was kept: where its CPU goes now.
+            if !interrupted, file.profile != nil, keptSteps.count > 1, var last = keptSteps.last,
+               let number = record.steps.lastIndex(where: { $0.kept }), let path = record.steps[number].result {
+                last.result = try await profiled(last.result, scenario: scenario, database: database, service: service)
+                keptSteps[keptSteps.count - 1] = last
+                try ResultFile.write(last.result, to: out + "/" + path)
+            }
             await service?.stop()
             record.finishedAt = interrupted ? nil : Date()
             try save(record)
@@ -332,6 +362,52 @@ public struct TuneWorkflow: Sendable {
             + (result.capacity?.interval.map { " (lies in \($0.description))" } ?? ""))
         return result
     }
+
+    /// `result` with the service's profile (`file.profile`): a run at a steady 70% of its capacity, observed, with the
+    /// profiler on; its profiles, their findings and its notes join `result` (the capacity search has no steady part
+    /// of its own to profile). A profile that cannot be taken is a note, and the tune goes on.
+    func profiled(_ result: LoadResult, scenario: Scenario, database: ConnectionSettings, service: ServiceProcess?)
+        async throws -> LoadResult
+    {
+        guard let choice = file.profile else { return result }
+        var result = result
+        guard let capacity = result.capacity?.maxSustainableRate, capacity > 0 else {
+            result.notes.append("no profile: no rate held the SLO to profile the service at")
+            return result
+        }
+        let rate = capacity * Self.profiledShare
+        var workflow: RunWorkflow
+        do {
+            let profiler = try choice.profiler(pid: service?.pid) { [say] in say("  " + $0) }
+            let steady = scenario.atRate(rate, duration: Self.profiledDuration, warmUp: .seconds(2), slo: file.thresholds)
+            workflow = RunWorkflow(plan: try LoadPlan(steady), database: database)
+            workflow.profile = profiler
+            say("profile: \(profiler.label), \(CapacityText.rate(rate)) req/s (\(NumberFormat.percent(Self.profiledShare)) of the "
+                + "capacity) for \(NumberFormat.seconds(Self.profiledDuration.seconds))")
+        } catch {
+            result.notes.append("no profile: \(error)")
+            return result
+        }
+        workflow.service = service.map { .pid($0.pid) }
+        workflow.checksDatabase = false
+        workflow.advisesIndexes = false
+        workflow.say = { [say] in say("  " + $0) }
+        workflow.progress = progress
+        let run = try await workflow.run()
+        if Task.isCancelled { throw CancellationError() }
+        result.profile = run.profile
+        result.lockProfile = run.lockProfile
+        result.allocationProfile = run.allocationProfile
+        result.notes += run.notes.map { "the profiled run: " + $0 }
+        let found = run.findings.filter { $0.source == "profile" }
+        result.findings += found
+        for finding in found { say("  \(finding.id): \(finding.title)") }
+        return result
+    }
+
+    /// The profiled run: this share of the capacity (busy, still within the SLO), for this long after 2 s of warm-up.
+    static let profiledShare = 0.7
+    static let profiledDuration: Duration = .seconds(12)
 
     /// A sweep of one knob, each value measured by a capacity search with the service started anew; the other kept
     /// settings stay as they are.
