@@ -99,11 +99,13 @@ extension RunWorkflow {
             steps.append(observed[next - 1])
         }
         let judged = Array(zip(capacity.steps, steps)).filter { $0.0.phase != .probe }
+        // Steps are matched by the rate they tested (`heldRate`: under random arrivals a window whose draw came to
+        // more or less than the offered rate tested that one), as the search recorded its rates.
         guard let failingRate = capacity.firstFailingRate,
-              let failing = judged.first(where: { !$0.0.passed && $0.0.offeredRate == failingRate })?.1,
+              let failing = judged.first(where: { !$0.0.passed && $0.0.heldRate == failingRate })?.1,
               let passing = judged.last(where: { step, _ in
-                  step.passed && step.offeredRate < failingRate && step.offeredRate == capacity.maxSustainableRate
-              })?.1 ?? judged.last(where: { step, _ in step.passed && step.offeredRate < failingRate })?.1,
+                  step.passed && step.heldRate < failingRate && step.heldRate == capacity.maxSustainableRate
+              })?.1 ?? judged.last(where: { step, _ in step.passed && step.heldRate < failingRate })?.1,
               let passingRate = passing.offeredRate,
               let passingRun = passing.result.database, var failingRun = failing.result.database
         else { return nil }

@@ -104,8 +104,11 @@ import TunerTestSupport
             // /proc counts CPU time in 10 ms ticks, user and system time each rounded down: the difference of two
             // readings is off by up to two ticks either way, per request 20 ms over the step's requests (a step of 8
             // or 9 requests read 18.75 ms; one of 6, on a machine whose every core was busy elsewhere, 23.3 ms).
+            // And a request in flight at the window's end (one per connection at most) used CPU in it but is
+            // counted after it: 2 × 20 ms over the step's requests (a clean-clone run read 25 ms over 20 requests).
             let ticks = 20 / Double(max(step.requests, 1))
-            #expect(perRequest >= 20 * 0.95 - ticks && perRequest <= 20 * 1.1 + 1 + ticks,
+            let inFlight = 2 * 20 / Double(max(step.requests, 1))
+            #expect(perRequest >= 20 * 0.95 - ticks - inFlight && perRequest <= 20 * 1.1 + 1 + ticks + inFlight,
                     "\(step.offeredRate) req/s: \(perRequest) ms per request over \(step.requests) requests")
             #expect((step.serviceCores ?? 0) > 0)
         }
