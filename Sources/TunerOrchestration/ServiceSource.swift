@@ -58,12 +58,7 @@ public enum ServiceSource: Sendable, Equatable {
             throw WorkflowError("no process \(root) (--service-pid): it is not running, or not visible here")
         }
         var stats = [rootStat]
-        var parents: [Int32: [ProcessStat]] = [:]
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        for entry in entries {
-            guard let pid = Int32(entry), pid != root, let stat = ProcessStat(pid: pid) else { continue }
-            parents[stat.parent, default: []].append(stat)
-        }
+        let parents = processesByParent()
         var queue = [root]
         while let next = queue.popLast() {
             for child in parents[next] ?? [] {
@@ -78,6 +73,16 @@ public enum ServiceSource: Sendable, Equatable {
         let cpu = stats.reduce(0.0) { $0 + Double($1.userTicks + $1.systemTicks + $1.childUserTicks + $1.childSystemTicks) } / ticks
         return Reading(cpuSeconds: cpu, residentBytes: stats.reduce(Int64(0)) { $0 + $1.residentPages * page },
                        allowedCores: allowedCores(pid: root), runQueueSeconds: runQueueSeconds(stats.map(\.pid)))
+    }
+
+    /// Every live process, by its parent's pid, from /proc.
+    static func processesByParent() -> [Int32: [ProcessStat]] {
+        var parents: [Int32: [ProcessStat]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry), let stat = ProcessStat(pid: pid) else { continue }
+            parents[stat.parent, default: []].append(stat)
+        }
+        return parents
     }
 
     /// The run-queue delay of every live thread of `pids`, in seconds by thread id, or `nil` when the kernel does not

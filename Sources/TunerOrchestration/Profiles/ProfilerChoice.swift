@@ -64,10 +64,6 @@ public enum ProfilerChoice: Sendable, Equatable {
 
     /// The live children of `pid`, from /proc.
     static func children(of pid: Int32) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { entry in
-            guard let child = Int32(entry), let stat = ServiceSource.ProcessStat(pid: child), stat.parent == pid else { return nil }
-            return child
-        }
+        (ServiceSource.processesByParent()[pid] ?? []).map(\.pid)
     }
 }
